@@ -1,0 +1,665 @@
+//! Label Studio result items (`annotation.result[]`) and how they become labelled intervals.
+//!
+//! Supported region types: `timelinelabels` (1-based inclusive frames), `labels` on
+//! `<Audio>`/`<Video>` (seconds), and `videorectangle` / `rectanglelabels` (a crop box in
+//! percent). Text areas and choices are kept for the review loop; other types are ignored.
+
+use serde_json::{Map, Value};
+
+use super::export::{kind, ExportAnnotation, ExportTask, FieldError};
+use crate::domain::{CropBox, Fps, FrameRange};
+
+/// One result item of an annotation or prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultItem {
+    /// The region id (`id`), shared by all items of one region.
+    pub region_id: Option<String>,
+    /// The control tag's `name`.
+    pub from_name: String,
+    /// The object tag's `name`.
+    pub to_name: Option<String>,
+    pub value: ResultValue,
+    /// JSON path of the item, for messages.
+    pub pointer: String,
+}
+
+/// The typed `value` of a result item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResultValue {
+    /// `<TimelineLabels>`: frame ranges (1-based, inclusive).
+    Timeline {
+        ranges: Vec<FrameRange>,
+        labels: Vec<String>,
+    },
+    /// `<Labels>` on `<Audio>` or `<Video>`: seconds.
+    Span {
+        start: f64,
+        end: f64,
+        labels: Vec<String>,
+    },
+    /// `<VideoRectangle>`: a box per keyframe.
+    VideoBox {
+        keyframes: Vec<BoxKeyframe>,
+        labels: Vec<String>,
+    },
+    /// `<RectangleLabels>` / `<Rectangle>`: one box.
+    Box { crop: CropBox, labels: Vec<String> },
+    /// `<TextArea>`, possibly per region.
+    Text { text: Vec<String> },
+    /// `<Choices>`.
+    Choices { choices: Vec<String> },
+    /// Any other type; kept so that nothing is silently misread.
+    Other { kind: String },
+}
+
+/// One keyframe of a `videorectangle` sequence. `frame` is 1-based.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoxKeyframe {
+    pub frame: u64,
+    pub enabled: bool,
+    pub crop: CropBox,
+}
+
+fn field<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    pointer: &str,
+) -> Result<&'a Value, FieldError> {
+    map.get(key)
+        .ok_or_else(|| FieldError::new(format!("{pointer}.{key}"), "missing"))
+}
+
+fn number(v: &Value, pointer: &str) -> Result<f64, FieldError> {
+    v.as_f64()
+        .filter(|f| f.is_finite())
+        .ok_or_else(|| FieldError::new(pointer, format!("expected a number, found {}", kind(v))))
+}
+
+/// A frame number: integers, or floats that are whole numbers (LS stores what it is given).
+fn frame_number(v: &Value, pointer: &str) -> Result<i64, FieldError> {
+    if let Some(i) = v.as_i64() {
+        return Ok(i);
+    }
+    let f = number(v, pointer)?;
+    if f.fract() == 0.0 && f.abs() < 1e12 {
+        Ok(f as i64)
+    } else {
+        Err(FieldError::new(
+            pointer,
+            format!("frame numbers are whole numbers, found {f}"),
+        ))
+    }
+}
+
+fn strings(v: Option<&Value>, pointer: &str) -> Result<Vec<String>, FieldError> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.as_str().map(str::to_owned).ok_or_else(|| {
+                    FieldError::new(
+                        format!("{pointer}[{i}]"),
+                        format!("expected a string, found {}", kind(s)),
+                    )
+                })
+            })
+            .collect(),
+        Some(other) => Err(FieldError::new(
+            pointer,
+            format!("expected a list of strings, found {}", kind(other)),
+        )),
+    }
+}
+
+fn crop_of(map: &Map<String, Value>, pointer: &str) -> Result<CropBox, FieldError> {
+    let mut n = [0.0; 4];
+    for (slot, key) in n.iter_mut().zip(["x", "y", "width", "height"]) {
+        *slot = number(field(map, key, pointer)?, &format!("{pointer}.{key}"))?;
+    }
+    CropBox::new(n[0], n[1], n[2], n[3]).map_err(|e| FieldError::new(pointer, e.to_string()))
+}
+
+fn timeline(
+    map: &Map<String, Value>,
+    labels_key: &str,
+    pointer: &str,
+) -> Result<ResultValue, FieldError> {
+    let ranges_ptr = format!("{pointer}.ranges");
+    let ranges = field(map, "ranges", pointer)?
+        .as_array()
+        .ok_or_else(|| FieldError::new(&ranges_ptr, "expected a list of {start, end}"))?;
+    if ranges.is_empty() {
+        return Err(FieldError::new(&ranges_ptr, "the region has no range"));
+    }
+    let ranges = ranges
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let p = format!("{ranges_ptr}[{i}]");
+            let m = r.as_object().ok_or_else(|| {
+                FieldError::new(&p, format!("expected {{start, end}}, found {}", kind(r)))
+            })?;
+            let start = frame_number(field(m, "start", &p)?, &format!("{p}.start"))?;
+            let end = frame_number(field(m, "end", &p)?, &format!("{p}.end"))?;
+            FrameRange::new(start, end).map_err(|e| FieldError::new(&p, e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(ResultValue::Timeline {
+        ranges,
+        labels: strings(map.get(labels_key), &format!("{pointer}.{labels_key}"))?,
+    })
+}
+
+fn span(map: &Map<String, Value>, pointer: &str) -> Result<ResultValue, FieldError> {
+    let start = number(field(map, "start", pointer)?, &format!("{pointer}.start"))?;
+    let end = number(field(map, "end", pointer)?, &format!("{pointer}.end"))?;
+    Ok(ResultValue::Span {
+        start,
+        end,
+        labels: strings(map.get("labels"), &format!("{pointer}.labels"))?,
+    })
+}
+
+fn video_box(map: &Map<String, Value>, pointer: &str) -> Result<ResultValue, FieldError> {
+    let seq_ptr = format!("{pointer}.sequence");
+    let seq = field(map, "sequence", pointer)?
+        .as_array()
+        .ok_or_else(|| FieldError::new(&seq_ptr, "expected a list of keyframes"))?;
+    let keyframes = seq
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let p = format!("{seq_ptr}[{i}]");
+            let m = k.as_object().ok_or_else(|| {
+                FieldError::new(&p, format!("expected an object, found {}", kind(k)))
+            })?;
+            let frame = frame_number(field(m, "frame", &p)?, &format!("{p}.frame"))?;
+            if frame < 1 {
+                return Err(FieldError::new(format!("{p}.frame"), "frames start at 1"));
+            }
+            Ok(BoxKeyframe {
+                frame: frame as u64,
+                enabled: m.get("enabled").and_then(Value::as_bool).unwrap_or(true),
+                crop: crop_of(m, &p)?,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(ResultValue::VideoBox {
+        keyframes,
+        labels: strings(map.get("labels"), &format!("{pointer}.labels"))?,
+    })
+}
+
+/// Parses one item of a full-export `result` list.
+pub fn parse_result_item(v: &Value, pointer: &str) -> Result<ResultItem, FieldError> {
+    let map = v.as_object().ok_or_else(|| {
+        FieldError::new(
+            pointer,
+            format!("expected a result object, found {}", kind(v)),
+        )
+    })?;
+    let from_name = field(map, "from_name", pointer)?
+        .as_str()
+        .ok_or_else(|| FieldError::new(format!("{pointer}.from_name"), "expected a string"))?
+        .to_owned();
+    let type_name = map
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let vp = format!("{pointer}.value");
+    let value_map = field(map, "value", pointer)?
+        .as_object()
+        .ok_or_else(|| FieldError::new(&vp, "expected an object"))?;
+    let value = match type_name.as_str() {
+        "timelinelabels" => timeline(value_map, "timelinelabels", &vp)?,
+        // `labels` with a `text` key is a text span (character offsets), not time.
+        "labels" if value_map.contains_key("text") => ResultValue::Other { kind: type_name },
+        "labels" => span(value_map, &vp)?,
+        "videorectangle" => video_box(value_map, &vp)?,
+        "rectanglelabels" | "rectangle" => ResultValue::Box {
+            crop: crop_of(value_map, &vp)?,
+            labels: strings(
+                value_map.get("rectanglelabels"),
+                &format!("{vp}.rectanglelabels"),
+            )?,
+        },
+        "textarea" => ResultValue::Text {
+            text: strings(value_map.get("text"), &format!("{vp}.text"))?,
+        },
+        "choices" => ResultValue::Choices {
+            choices: strings(value_map.get("choices"), &format!("{vp}.choices"))?,
+        },
+        _ => ResultValue::Other { kind: type_name },
+    };
+    Ok(ResultItem {
+        region_id: map.get("id").and_then(Value::as_str).map(str::to_owned),
+        from_name,
+        to_name: map
+            .get("to_name")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        value,
+        pointer: pointer.to_owned(),
+    })
+}
+
+/// Parses one JSON_MIN key. Returns `None` when the key holds task data rather than a control.
+pub fn parse_min_value(
+    key: &str,
+    v: &Value,
+    pointer: &str,
+) -> Result<Option<Vec<ResultItem>>, FieldError> {
+    let Some(items) = v.as_array() else {
+        return Ok(None);
+    };
+    let looks_like_region = |m: &Map<String, Value>| {
+        m.contains_key("ranges")
+            || m.contains_key("sequence")
+            || (m.contains_key("x") && m.contains_key("width"))
+            || (m.contains_key("start") && m.contains_key("end") && !m.contains_key("text"))
+    };
+    if items.is_empty()
+        || !items
+            .iter()
+            .all(|i| i.as_object().is_some_and(looks_like_region))
+    {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{pointer}[{i}]");
+        let Some(m) = item.as_object() else {
+            continue;
+        };
+        let value = if m.contains_key("ranges") {
+            timeline(m, "timelinelabels", &p)?
+        } else if m.contains_key("sequence") {
+            video_box(m, &p)?
+        } else if m.contains_key("x") {
+            let labels_key = if m.contains_key("rectanglelabels") {
+                "rectanglelabels"
+            } else {
+                "labels"
+            };
+            ResultValue::Box {
+                crop: crop_of(m, &p)?,
+                labels: strings(m.get(labels_key), &format!("{p}.{labels_key}"))?,
+            }
+        } else {
+            span(m, &p)?
+        };
+        out.push(ResultItem {
+            region_id: None,
+            from_name: key.to_owned(),
+            to_name: None,
+            value,
+            pointer: p,
+        });
+    }
+    Ok(Some(out))
+}
+
+/// Which annotations of a task to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnotationChoice {
+    /// The most recently updated annotation that is not cancelled.
+    Latest,
+    /// Every annotation that is not cancelled.
+    All,
+    /// The annotation with this id.
+    Id(i64),
+}
+
+impl std::str::FromStr for AnnotationChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "latest" => Ok(AnnotationChoice::Latest),
+            "all" => Ok(AnnotationChoice::All),
+            other => other
+                .parse::<i64>()
+                .map(AnnotationChoice::Id)
+                .map_err(|_| format!("expected latest, all or an annotation id, found {other:?}")),
+        }
+    }
+}
+
+/// A labelled interval taken from an annotation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabeledInterval {
+    pub range: FrameRange,
+    pub label: String,
+    pub region_id: Option<String>,
+    pub annotation_id: Option<i64>,
+    pub annotator: Option<String>,
+    /// Crop box in effect at the interval's middle frame, from the annotation's boxes.
+    pub crop: Option<CropBox>,
+    /// JSON path of the source item.
+    pub pointer: String,
+}
+
+/// Chooses the annotations of `task` per `choice`, skipping cancelled ones.
+pub fn choose_annotations(
+    task: &ExportTask,
+    choice: AnnotationChoice,
+) -> Result<Vec<&ExportAnnotation>, FieldError> {
+    let live: Vec<&ExportAnnotation> = task
+        .annotations
+        .iter()
+        .filter(|a| !a.was_cancelled)
+        .collect();
+    match choice {
+        AnnotationChoice::Id(id) => {
+            let found = task
+                .annotations
+                .iter()
+                .find(|a| a.id == Some(id))
+                .ok_or_else(|| {
+                    let ids: Vec<String> = task
+                        .annotations
+                        .iter()
+                        .filter_map(|a| a.id)
+                        .map(|i| i.to_string())
+                        .collect();
+                    FieldError::new(
+                        format!("{}.annotations", task.pointer),
+                        format!(
+                            "{} has no annotation {id} (it has: {})",
+                            task.describe(),
+                            if ids.is_empty() {
+                                "none".into()
+                            } else {
+                                ids.join(", ")
+                            }
+                        ),
+                    )
+                })?;
+            if found.was_cancelled {
+                return Err(FieldError::new(
+                    &found.pointer,
+                    format!("annotation {id} was cancelled (skipped) by the annotator"),
+                ));
+            }
+            Ok(vec![found])
+        }
+        _ if live.is_empty() => Err(FieldError::new(
+            format!("{}.annotations", task.pointer),
+            format!(
+                "{} has no annotation to use ({} cancelled)",
+                task.describe(),
+                task.annotations.len()
+            ),
+        )),
+        AnnotationChoice::All => Ok(live),
+        AnnotationChoice::Latest => {
+            // ISO-8601 UTC timestamps from LS compare correctly as strings; ids break ties.
+            let latest = live
+                .into_iter()
+                .max_by(|a, b| {
+                    let ka = (a.updated_at.as_deref().or(a.created_at.as_deref()), a.id);
+                    let kb = (b.updated_at.as_deref().or(b.created_at.as_deref()), b.id);
+                    ka.cmp(&kb)
+                })
+                .into_iter()
+                .collect();
+            Ok(latest)
+        }
+    }
+}
+
+/// The interval-bearing controls (`from_name`) of the chosen annotations.
+fn interval_controls<'a>(annotations: &[&'a ExportAnnotation]) -> Vec<(&'a str, bool)> {
+    let mut out: Vec<(&str, bool)> = Vec::new();
+    for a in annotations {
+        for r in &a.results {
+            let is_timeline = match r.value {
+                ResultValue::Timeline { .. } => true,
+                ResultValue::Span { .. } => false,
+                _ => continue,
+            };
+            if !out.iter().any(|(n, _)| *n == r.from_name) {
+                out.push((&r.from_name, is_timeline));
+            }
+        }
+    }
+    out
+}
+
+/// Picks the control whose regions are pattern intervals: `requested` if given, else the only
+/// one, else the only `timelinelabels` one. Speaker `labels` next to a timeline are left out.
+fn pick_control<'a>(
+    task: &ExportTask,
+    controls: &[(&'a str, bool)],
+    requested: Option<&str>,
+) -> Result<Option<&'a str>, FieldError> {
+    let names = || {
+        controls
+            .iter()
+            .map(|(n, _)| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(want) = requested {
+        return controls
+            .iter()
+            .find(|(n, _)| *n == want)
+            .map(|(n, _)| Some(*n))
+            .ok_or_else(|| {
+                FieldError::new(
+                    &task.pointer,
+                    format!(
+                        "no regions from control {want:?} (found: {})",
+                        if controls.is_empty() {
+                            "none".into()
+                        } else {
+                            names()
+                        }
+                    ),
+                )
+            });
+    }
+    match controls {
+        [] => Ok(None),
+        [(one, _)] => Ok(Some(*one)),
+        _ => {
+            let timelines: Vec<&str> = controls
+                .iter()
+                .filter(|(_, t)| *t)
+                .map(|(n, _)| *n)
+                .collect();
+            match timelines.as_slice() {
+                [one] => Ok(Some(*one)),
+                _ => Err(FieldError::new(
+                    &task.pointer,
+                    format!(
+                        "several controls hold intervals ({}); choose one with --from-name",
+                        names()
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// The crop box of an annotation at 1-based `frame`: the first box region's keyframe in
+/// effect at that frame (the last enabled keyframe at or before it, else the first one).
+fn crop_at(annotation: &ExportAnnotation, frame: u64) -> Option<CropBox> {
+    annotation.results.iter().find_map(|r| match &r.value {
+        ResultValue::Box { crop, .. } => Some(*crop),
+        ResultValue::VideoBox { keyframes, .. } => keyframes
+            .iter()
+            .filter(|k| k.enabled && k.frame <= frame)
+            .max_by_key(|k| k.frame)
+            .or_else(|| keyframes.first())
+            .map(|k| k.crop),
+        _ => None,
+    })
+}
+
+/// Extracts the labelled intervals of `task`. Ranges in seconds are converted at `fps`.
+pub fn intervals(
+    task: &ExportTask,
+    choice: AnnotationChoice,
+    control: Option<&str>,
+    fps: Fps,
+) -> Result<Vec<LabeledInterval>, FieldError> {
+    let annotations = choose_annotations(task, choice)?;
+    let controls = interval_controls(&annotations);
+    let Some(control) = pick_control(task, &controls, control)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for ann in annotations {
+        for item in ann.results.iter().filter(|r| r.from_name == control) {
+            let (ranges, labels) = match &item.value {
+                ResultValue::Timeline { ranges, labels } => (ranges.clone(), labels),
+                ResultValue::Span { start, end, labels } => {
+                    let r = FrameRange::from_seconds(*start, *end, fps).map_err(|e| {
+                        FieldError::new(format!("{}.value", item.pointer), e.to_string())
+                    })?;
+                    (vec![r], labels)
+                }
+                _ => continue,
+            };
+            if labels.is_empty() {
+                return Err(FieldError::new(
+                    format!("{}.value", item.pointer),
+                    "the region has no label",
+                ));
+            }
+            for range in ranges {
+                for label in labels {
+                    out.push(LabeledInterval {
+                        range,
+                        label: label.clone(),
+                        region_id: item.region_id.clone(),
+                        annotation_id: ann.id,
+                        annotator: ann.annotator.clone(),
+                        crop: crop_at(ann, range.middle_index() + 1),
+                        pointer: item.pointer.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.range, &a.label, a.annotation_id).cmp(&(b.range, &b.label, b.annotation_id))
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::label_studio::export::parse_value;
+    use serde_json::json;
+
+    fn fps25() -> Fps {
+        Fps::new(25.0).unwrap()
+    }
+
+    fn task(v: Value) -> ExportTask {
+        parse_value(&v).unwrap().1.remove(0)
+    }
+
+    fn tl(id: &str, s: i64, e: i64, label: &str) -> Value {
+        json!({"id": id, "from_name": "pattern", "to_name": "video", "type": "timelinelabels",
+               "value": {"ranges": [{"start": s, "end": e}], "timelinelabels": [label]}})
+    }
+
+    #[test]
+    fn timeline_regions_become_intervals_in_order() {
+        let t = task(json!({"id": 1, "data": {"video": "a.mp4"}, "annotations": [
+            {"id": 5, "completed_by": 1, "result": [tl("b", 251, 400, "GroupWork"), tl("a", 1, 250, "Lecture")]}]}));
+        let iv = intervals(&t, AnnotationChoice::Latest, None, fps25()).unwrap();
+        assert_eq!(iv.len(), 2);
+        assert_eq!(
+            (iv[0].range.start(), iv[0].range.end(), iv[0].label.as_str()),
+            (1, 250, "Lecture")
+        );
+        assert_eq!(iv[1].annotator.as_deref(), Some("1"));
+        assert_eq!(iv[1].annotation_id, Some(5));
+    }
+
+    #[test]
+    fn cancelled_annotations_are_skipped_and_latest_wins() {
+        let t = task(json!({"id": 1, "data": {}, "annotations": [
+            {"id": 1, "updated_at": "2026-01-02T00:00:00Z", "result": [tl("a", 1, 10, "A")]},
+            {"id": 2, "updated_at": "2026-01-03T00:00:00Z", "was_cancelled": true, "result": [tl("a", 1, 10, "B")]},
+            {"id": 3, "updated_at": "2026-01-01T00:00:00Z", "result": [tl("a", 1, 10, "C")]}]}));
+        let latest = intervals(&t, AnnotationChoice::Latest, None, fps25()).unwrap();
+        assert_eq!(latest[0].label, "A");
+        let all = intervals(&t, AnnotationChoice::All, None, fps25()).unwrap();
+        assert_eq!(
+            all.iter().map(|i| i.label.as_str()).collect::<Vec<_>>(),
+            vec!["A", "C"]
+        );
+        let by_id = intervals(&t, AnnotationChoice::Id(3), None, fps25()).unwrap();
+        assert_eq!(by_id[0].label, "C");
+        let err = intervals(&t, AnnotationChoice::Id(2), None, fps25()).unwrap_err();
+        assert!(err.detail.contains("cancelled"), "{}", err.detail);
+        assert!(intervals(&t, AnnotationChoice::Id(9), None, fps25()).is_err());
+    }
+
+    #[test]
+    fn seconds_spans_are_converted_and_speaker_labels_ignored_next_to_a_timeline() {
+        let t = task(json!({"data": {}, "annotations": [{"id": 1, "result": [
+            {"id": "s1", "from_name": "speaker", "to_name": "audio", "type": "labels",
+             "value": {"start": 1.0, "end": 2.0, "channel": 0, "labels": ["Teacher"]}},
+            tl("p1", 26, 50, "Lecture")]}]}));
+        let iv = intervals(&t, AnnotationChoice::Latest, None, fps25()).unwrap();
+        assert_eq!(iv.len(), 1);
+        assert_eq!(iv[0].label, "Lecture");
+        let sp = intervals(&t, AnnotationChoice::Latest, Some("speaker"), fps25()).unwrap();
+        assert_eq!((sp[0].range.start(), sp[0].range.end()), (26, 50));
+    }
+
+    #[test]
+    fn crop_comes_from_the_box_in_effect_at_the_middle_frame() {
+        let t = task(json!({"data": {}, "annotations": [{"id": 1, "result": [
+            tl("p1", 1, 100, "Lecture"),
+            {"id": "b", "from_name": "box", "to_name": "video", "type": "videorectangle",
+             "value": {"framesCount": 200, "labels": ["Teacher"], "sequence": [
+                {"frame": 1, "enabled": true, "x": 0, "y": 0, "width": 50, "height": 50},
+                {"frame": 40, "enabled": true, "x": 10, "y": 10, "width": 50, "height": 50},
+                {"frame": 80, "enabled": true, "x": 20, "y": 20, "width": 50, "height": 50}]}}]}]}));
+        let iv = intervals(&t, AnnotationChoice::Latest, None, fps25()).unwrap();
+        assert_eq!(iv[0].crop.unwrap().x, 10.0);
+    }
+
+    #[test]
+    fn bad_values_name_their_path() {
+        let t = json!({"data": {}, "annotations": [{"id": 1, "result": [tl("a", 10, 5, "A")]}]});
+        let err = parse_value(&t).unwrap_err();
+        assert_eq!(err.pointer, "$.annotations[0].result[0].value.ranges[0]");
+        assert!(err.detail.contains("inverted"));
+        let t = json!({"data": {}, "annotations": [{"id": 1, "result": [
+            {"from_name": "pattern", "type": "timelinelabels", "value": {"ranges": [{"start": 1.5, "end": 5}], "timelinelabels": ["A"]}}]}]});
+        assert_eq!(
+            parse_value(&t).unwrap_err().pointer,
+            "$.annotations[0].result[0].value.ranges[0].start"
+        );
+        let t = json!({"data": {}, "annotations": [{"id": 1, "result": [
+            {"from_name": "pattern", "type": "timelinelabels", "value": {"ranges": [{"start": 1, "end": 5}]}}]}]});
+        let task = task(t);
+        let err = intervals(&task, AnnotationChoice::Latest, None, fps25()).unwrap_err();
+        assert!(err.detail.contains("no label"));
+    }
+
+    #[test]
+    fn ambiguous_controls_ask_for_from_name() {
+        let t = task(json!({"data": {}, "annotations": [{"id": 1, "result": [
+            tl("a", 1, 5, "A"),
+            {"from_name": "other", "type": "timelinelabels", "value": {"ranges": [{"start": 1, "end": 5}], "timelinelabels": ["B"]}}]}]}));
+        let err = intervals(&t, AnnotationChoice::Latest, None, fps25()).unwrap_err();
+        assert!(err.detail.contains("--from-name"));
+        assert_eq!(
+            intervals(&t, AnnotationChoice::Latest, Some("other"), fps25()).unwrap()[0].label,
+            "B"
+        );
+    }
+}

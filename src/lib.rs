@@ -1,0 +1,11 @@
+//! PPI — Pedagogical Pattern Infrastructure.
+//!
+//! Turns classroom video recordings into research-grade multimodal datasets: lesson video +
+//! Label Studio intervals + a patterns sheet in, clips, key frames, audio, transcripts and
+//! metadata out.
+
+pub mod atomic;
+pub mod catalog;
+pub mod domain;
+pub mod error;
+pub mod label_studio;
