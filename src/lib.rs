@@ -9,3 +9,4 @@ pub mod catalog;
 pub mod domain;
 pub mod error;
 pub mod label_studio;
+pub mod media;

@@ -1,0 +1,176 @@
+//! Test helpers: tiny generated videos and independent checks through the `ffmpeg` program.
+//! The product never runs `ffmpeg`; tests use it to make inputs and to judge outputs with a
+//! decoder that is not the code under test.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Width of one index bit block in the generated videos.
+pub const BLOCK: u32 = 16;
+/// Index bits per frame: up to 4096 frames.
+pub const BITS: u32 = 12;
+
+pub fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg is installed by scripts/setup.sh");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Options for [`index_video`].
+pub struct VideoSpec {
+    pub seconds: f64,
+    pub fps: u32,
+    pub gop: u32,
+    pub bframes: u32,
+    pub audio: bool,
+}
+
+impl Default for VideoSpec {
+    fn default() -> Self {
+        VideoSpec {
+            seconds: 12.0,
+            fps: 30,
+            gop: 60,
+            bframes: 2,
+            audio: true,
+        }
+    }
+}
+
+/// A video whose frame `n` shows `n` in binary: bit `b` is block `b` (white = 1).
+pub fn index_video(path: &Path, spec: &VideoSpec) {
+    let w = BLOCK * BITS;
+    let lum = format!("if(bitand(floor(N/pow(2\\,floor(X/{BLOCK})))\\,1)\\,235\\,16)");
+    let video = format!(
+        "nullsrc=s={w}x{h}:r={fps}:d={d},geq=lum='{lum}':cb=128:cr=128",
+        h = BLOCK * 2,
+        fps = spec.fps,
+        d = spec.seconds
+    );
+    let gop = spec.gop.to_string();
+    let bf = spec.bframes.to_string();
+    let mut args: Vec<String> = vec!["-f".into(), "lavfi".into(), "-i".into(), video];
+    if spec.audio {
+        args.extend(["-f", "lavfi", "-i"].map(String::from));
+        args.push(format!(
+            "sine=frequency=440:sample_rate=48000:duration={}",
+            spec.seconds
+        ));
+    }
+    args.extend(
+        [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "10",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            &gop,
+            "-keyint_min",
+            &gop,
+            "-sc_threshold",
+            "0",
+            "-bf",
+            &bf,
+        ]
+        .map(String::from),
+    );
+    if spec.audio {
+        args.extend(["-c:a", "aac", "-b:a", "64k", "-shortest"].map(String::from));
+    }
+    args.push(path.to_string_lossy().into_owned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    ffmpeg(&refs);
+}
+
+fn decode_gray(path: &Path) -> (Vec<u8>, usize) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-i"])
+        .arg(path)
+        // Passthrough: every decoded frame once, no CFR duplication hiding gaps.
+        .args([
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success(),
+        "decode {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let w = (BLOCK * BITS) as usize;
+    (out.stdout, w)
+}
+
+fn index_of(frame: &[u8], w: usize) -> u32 {
+    let row = (BLOCK as usize) * w; // middle row of the index band
+    (0..BITS).fold(0, |acc, b| {
+        let x = (b * BLOCK + BLOCK / 2) as usize;
+        if frame[row + x] > 128 {
+            acc | (1 << b)
+        } else {
+            acc
+        }
+    })
+}
+
+/// The frame indices FFmpeg presents when decoding `path` (edit lists honoured).
+pub fn frame_indices(path: &Path) -> Vec<u32> {
+    let (raw, w) = decode_gray(path);
+    let size = w * (BLOCK as usize * 2);
+    raw.chunks_exact(size).map(|f| index_of(f, w)).collect()
+}
+
+/// The index shown in an image (a key frame JPEG), full frame.
+pub fn image_index(path: &Path) -> u32 {
+    let (raw, w) = decode_gray(path);
+    index_of(&raw, w)
+}
+
+/// `ffprobe` a stream field, e.g. `("a:0", "sample_rate")`.
+pub fn ffprobe(path: &Path, stream: &str, field: &str) -> String {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", stream, "-show_entries"])
+        .arg(format!("stream={field}"))
+        .args(["-of", "default=nw=1:nk=1"])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A scratch folder kept when `PPI_KEEP_TEST_DIRS` is set, for looking at outputs.
+pub fn scratch() -> tempfile::TempDir {
+    let keep = std::env::var_os("PPI_KEEP_TEST_DIRS").is_some();
+    let dir = tempfile::Builder::new()
+        .prefix("ppi-test-")
+        .tempdir()
+        .expect("tempdir");
+    if keep {
+        eprintln!("test dir: {}", dir.path().display());
+        let p: PathBuf = dir.keep();
+        return tempfile::Builder::new()
+            .prefix("kept-")
+            .tempdir_in(p)
+            .expect("tempdir");
+    }
+    dir
+}
