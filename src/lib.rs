@@ -6,7 +6,12 @@
 
 pub mod atomic;
 pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod dataset;
 pub mod domain;
 pub mod error;
 pub mod label_studio;
 pub mod media;
+pub mod progress;
+pub mod telemetry;

@@ -174,3 +174,78 @@ pub fn scratch() -> tempfile::TempDir {
     }
     dir
 }
+
+/// The `ppi` binary under test.
+pub fn ppi() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ppi"));
+    // Tests must not pick up a developer's .env or config.
+    c.env_remove("LOCAL_DATASET_PATH")
+        .env_remove("HF_TOKEN")
+        .env_remove("PPI_CONFIG")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// Runs a command, returning (exit code, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("spawn");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The repository's fixtures folder.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The test venv's Python (`scripts/setup.sh` makes it), or `PPI_PYTHON`.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("PPI_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/setup.sh",
+        p.display()
+    );
+    p
+}
+
+/// Runs a Python snippet in the test venv and returns its stdout; fails the test on error.
+pub fn python_run(code: &str, args: &[&str]) -> String {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(code)
+        .args(args)
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_DATASETS_OFFLINE", "1")
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "python failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The lesson used by dataset tests: 20 s at 25 fps with audio, index-coded frames.
+pub fn lesson_video(path: &Path) {
+    index_video(
+        path,
+        &VideoSpec {
+            seconds: 20.0,
+            fps: 25,
+            gop: 50,
+            bframes: 2,
+            audio: true,
+        },
+    );
+}

@@ -1,0 +1,242 @@
+//! `ppi dataset …`
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{prompt_removals, Failure, PromptOptions, Ui};
+use crate::config::Settings;
+use crate::dataset::build::{build, BuildRequest};
+use crate::dataset::manifest::CardSettings;
+use crate::dataset::prepare::{parse_selection, Dataset};
+use crate::domain::{CropBox, Fps};
+use crate::label_studio::result::AnnotationChoice;
+use crate::media::ClipMode;
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Cut clips, key frames and audio for a lesson's annotated intervals (the old main.py).
+    Build(BuildArgs),
+    /// Review key frames, remove bad items, rebuild metadata (the old prepare_dataset.py).
+    Prepare(PrepareArgs),
+}
+
+/// Clip modes on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    /// Stream copy trimmed to the exact frames by an MP4 edit list.
+    Accurate,
+    /// Stream copy from the keyframe before the interval; real bounds recorded.
+    Copy,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The lesson video.
+    #[arg(long)]
+    pub video: PathBuf,
+    /// Label Studio export: full JSON, JSON_MIN, one task, or a bare result list.
+    #[arg(long)]
+    pub annotations: PathBuf,
+    /// Pattern sheet (.xlsx, .ods or .csv) with `pattern type` and `comments` columns.
+    #[arg(long)]
+    pub patterns: PathBuf,
+    /// Dataset folder [default: LOCAL_DATASET_PATH or huggingface_dataset].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// How clips are cut.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Re-encode clips (H.264/AAC) for players that ignore MP4 edit lists.
+    #[arg(long)]
+    pub reencode: bool,
+    /// Crop box x,y,w,h in percent of the frame, for every clip's cropped key frame.
+    #[arg(long, value_name = "X,Y,W,H")]
+    pub crop: Option<CropBox>,
+    /// Parallel workers [default: one per core].
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Frame rate of the frame numbers when the task has no `fps` [default: the video's].
+    #[arg(long)]
+    pub fps: Option<f64>,
+    /// Which annotation of the task: latest, all, or an annotation id.
+    #[arg(long, default_value = "latest")]
+    pub annotation: AnnotationChoice,
+    /// Task id, when the export holds several tasks for this video.
+    #[arg(long)]
+    pub task: Option<i64>,
+    /// Control (`from_name`) holding the pattern intervals, when there are several.
+    #[arg(long)]
+    pub from_name: Option<String>,
+    /// Lesson id [default: the task's `lesson_id`, else the video's file name].
+    #[arg(long)]
+    pub lesson_id: Option<String>,
+    /// Keep intervals whose label is not in the sheet (with an empty description).
+    #[arg(long)]
+    pub allow_unknown_labels: bool,
+    /// Key frame JPEG quality, 1–100.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub jpeg_quality: Option<u8>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    /// Dataset folder [default: LOCAL_DATASET_PATH or huggingface_dataset].
+    pub dir: Option<PathBuf>,
+    /// Skip the interactive removal of bad frames.
+    #[arg(long)]
+    pub skip_deletion: bool,
+    /// Do not ask for confirmation before removing.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Remove these items without asking: numbers as listed (3,7 or 2-5) or item ids.
+    #[arg(long, value_name = "LIST")]
+    pub exclude: Option<String>,
+}
+
+pub fn run(cmd: DatasetCommand, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
+    match cmd {
+        DatasetCommand::Build(args) => run_build(args, settings, ui),
+        DatasetCommand::Prepare(args) => run_prepare(args, settings, ui),
+    }
+}
+
+fn card_settings(settings: &Settings, out: &std::path::Path) -> CardSettings {
+    let d = &settings.dataset;
+    let name = d
+        .pretty_name
+        .clone()
+        .or_else(|| settings.hub.dataset_name.clone())
+        .unwrap_or_else(|| {
+            out.file_name()
+                .map(|n| n.to_string_lossy().replace(['_', '-'], " "))
+                .unwrap_or_else(|| "PPI classroom patterns".into())
+        });
+    CardSettings {
+        pretty_name: name,
+        license: d.license.clone(),
+        languages: d.languages.clone(),
+        repo_id: settings.hub.repo_id(),
+    }
+}
+
+fn invalid(code: &'static str, message: String) -> Failure {
+    Failure {
+        code,
+        kind: crate::error::ErrorKind::Input,
+        message,
+    }
+}
+
+fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| settings.dataset.path.clone());
+    let mode = if a.reencode {
+        ClipMode::Reencode
+    } else {
+        match a.mode {
+            Some(ModeArg::Accurate) => ClipMode::Accurate,
+            Some(ModeArg::Copy) => ClipMode::Copy,
+            None => settings.dataset.mode,
+        }
+    };
+    let fps = a
+        .fps
+        .map(Fps::new)
+        .transpose()
+        .map_err(|e| invalid("invalid-argument", format!("--fps: {e}")))?;
+    if a.jobs == Some(0) {
+        return Err(invalid(
+            "invalid-argument",
+            "--jobs must be at least 1".into(),
+        ));
+    }
+    let req = BuildRequest {
+        video: a.video,
+        annotations: a.annotations,
+        patterns: a.patterns,
+        out: out.clone(),
+        mode,
+        crop: a.crop,
+        jobs: a.jobs.unwrap_or_else(|| settings.jobs()),
+        fps,
+        annotation: a.annotation,
+        task: a.task,
+        from_name: a.from_name,
+        lesson_id: a.lesson_id,
+        allow_unknown_labels: a.allow_unknown_labels,
+        jpeg_quality: a.jpeg_quality.unwrap_or(settings.dataset.jpeg_quality),
+        card: card_settings(settings, &out),
+    };
+    let progress = ui.progress();
+    let started = std::time::Instant::now();
+    let report = build(&req, &progress)?;
+    tracing::info!(
+        lesson = %report.lesson_id,
+        built = report.built,
+        reused = report.reused,
+        seconds = started.elapsed().as_secs_f64(),
+        "dataset built"
+    );
+    if a.json {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    } else if !ui.quiet {
+        println!(
+            "{}: lesson {:?}, {} item(s): {} built, {} reused, {} excluded, {} stale removed ({:.1} s; frames at {} fps from the {})",
+            report.out.display(),
+            report.lesson_id,
+            report.items,
+            report.built,
+            report.reused,
+            report.excluded,
+            report.stale_removed,
+            started.elapsed().as_secs_f64(),
+            report.fps,
+            report.fps_source
+        );
+        if !report.has_audio {
+            println!("note: the video has no audio track, so no clip audio was written");
+        }
+    }
+    Ok(())
+}
+
+fn run_prepare(a: PrepareArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
+    let dir = a
+        .dir
+        .clone()
+        .unwrap_or_else(|| settings.dataset.path.clone());
+    let mut ds = Dataset::open(&dir)?;
+    let rows = ds.rows();
+    let mut remove = match &a.exclude {
+        Some(list) => parse_selection(list, &rows)?,
+        None => Vec::new(),
+    };
+    if !a.skip_deletion && a.exclude.is_none() {
+        let stdin = std::io::stdin();
+        let opts = PromptOptions {
+            yes: a.yes,
+            inline_images: PromptOptions::detect_inline_images(),
+        };
+        let mut input = stdin.lock();
+        let mut out = std::io::stdout().lock();
+        remove = prompt_removals(&mut input, &mut out, &dir, &rows, &opts)
+            .map_err(|e| invalid("io-error", format!("terminal: {e}")))?;
+    }
+    let removed = ds.exclude(&remove);
+    ds.save()?;
+    if !ui.quiet {
+        println!(
+            "{}: {} item(s) removed, {} remain; metadata.csv, metadata.jsonl and README.md rebuilt",
+            dir.display(),
+            removed,
+            ds.manifest.items.len()
+        );
+    }
+    Ok(())
+}

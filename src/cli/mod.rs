@@ -1,0 +1,107 @@
+//! The command line. Each subcommand parses its flags, applies them over the layered
+//! configuration and calls the same use-case function the service uses.
+
+mod dataset;
+mod prepare_prompt;
+mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, Settings};
+use crate::error::{Coded, ErrorKind};
+use crate::telemetry::{self, LogFormat};
+
+pub use prepare_prompt::{prompt_removals, PromptOptions};
+pub use progress::BarProgress;
+
+/// PPI: classroom video → research-grade multimodal datasets through Label Studio.
+#[derive(Debug, Parser)]
+#[command(name = "ppi", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Settings file (TOML); default `./ppi.toml` when present, or `PPI_CONFIG`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// No progress bars; only errors and warnings are logged.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// More logging (-v info, -vv debug).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build, review and publish datasets (the old main.py, prepare_dataset.py, upload_to_hf.py).
+    #[command(subcommand)]
+    Dataset(dataset::DatasetCommand),
+    /// Show what a video file contains (JSON).
+    Probe {
+        /// The video.
+        file: PathBuf,
+    },
+}
+
+/// A failure as the CLI reports it: a stable code, a message, and an exit status.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: &'static str,
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl<E: Coded + std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            code: e.code(),
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (false, 0) if cli.log_format == LogFormat::Json => "info",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        _ => "debug",
+    };
+    telemetry::init(cli.log_format, level);
+    config::load_dotenv()?;
+    let settings = Settings::load(cli.config.as_deref(), &config::ProcessEnv)?;
+    let ui = Ui {
+        quiet: cli.quiet || cli.log_format == LogFormat::Json,
+    };
+    match cli.command {
+        Command::Dataset(cmd) => dataset::run(cmd, &settings, &ui),
+        Command::Probe { file } => {
+            let probe = crate::media::probe(&file)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&probe).unwrap_or_default()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// How the CLI talks to the person at the terminal.
+pub struct Ui {
+    /// Progress bars and chatter off.
+    pub quiet: bool,
+}
+
+impl Ui {
+    pub fn progress(&self) -> BarProgress {
+        BarProgress::new(!self.quiet)
+    }
+}

@@ -1,0 +1,324 @@
+//! Typed, layered configuration: defaults, then a TOML file, then the environment (`PPI_…` and
+//! the ecosystem's own names such as `HF_TOKEN`), then command-line flags (applied by each
+//! command). A `.env` file in the working directory is read into the environment first, so the
+//! old scripts' `.env` keys (`HF_USERNAME`, `HF_TOKEN`, `DATASET_NAME`, `LOCAL_DATASET_PATH`)
+//! work unchanged. Secrets never print: [`Secret`] redacts itself.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Coded, ErrorKind};
+use crate::media::ClipMode;
+
+/// A secret string (tokens, passwords). `Debug` and `Display` print `[redacted]`.
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// All settings.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub dataset: DatasetSettings,
+    pub hub: HubSettings,
+}
+
+/// Dataset building.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatasetSettings {
+    /// Dataset folder (`LOCAL_DATASET_PATH` in the old scripts).
+    pub path: PathBuf,
+    pub mode: ClipMode,
+    /// Parallel workers; `None` means one per core.
+    pub jobs: Option<usize>,
+    pub jpeg_quality: u8,
+    pub license: String,
+    /// Card languages used until transcripts say otherwise.
+    pub languages: Vec<String>,
+    pub pretty_name: Option<String>,
+}
+
+impl Default for DatasetSettings {
+    fn default() -> Self {
+        DatasetSettings {
+            path: PathBuf::from("huggingface_dataset"),
+            mode: ClipMode::Accurate,
+            jobs: None,
+            jpeg_quality: 90,
+            license: "cc-by-4.0".into(),
+            languages: vec!["ru".into(), "en".into()],
+            pretty_name: None,
+        }
+    }
+}
+
+/// The Hugging Face Hub.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HubSettings {
+    /// User or organisation that owns the dataset repository (`HF_USERNAME`).
+    pub username: Option<String>,
+    /// Access token (`HF_TOKEN`).
+    pub token: Option<Secret>,
+    /// Repository name (`DATASET_NAME`).
+    pub dataset_name: Option<String>,
+    /// Hub address (`HF_ENDPOINT`), for mirrors and tests.
+    pub endpoint: String,
+    pub private: bool,
+}
+
+impl Default for HubSettings {
+    fn default() -> Self {
+        HubSettings {
+            username: None,
+            token: None,
+            dataset_name: None,
+            endpoint: "https://huggingface.co".into(),
+            private: false,
+        }
+    }
+}
+
+impl HubSettings {
+    /// `user/name` when both are known.
+    pub fn repo_id(&self) -> Option<String> {
+        match (&self.username, &self.dataset_name) {
+            (Some(u), Some(n)) if !u.is_empty() && !n.is_empty() => Some(format!("{u}/{n}")),
+            (None, Some(n)) if n.contains('/') => Some(n.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Errors loading configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: {source}")]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}: {detail}")]
+    Parse { file: PathBuf, detail: String },
+    #[error("environment variable {name}: {detail}")]
+    Env { name: &'static str, detail: String },
+    #[error(".env: line {line}: {detail}")]
+    DotEnv { line: usize, detail: String },
+}
+
+impl Coded for ConfigError {
+    fn code(&self) -> &'static str {
+        "config-invalid"
+    }
+
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Input
+    }
+}
+
+/// A source of environment values; the process environment in production, a map in tests.
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl Env for std::collections::HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        std::collections::HashMap::get(self, name).cloned()
+    }
+}
+
+/// Reads `.env` from the working directory into the process environment (variables already
+/// set win). A missing file is fine; a malformed one is an error naming the line.
+pub fn load_dotenv() -> Result<(), ConfigError> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(dotenvy::Error::LineParse(line, idx)) => Err(ConfigError::DotEnv {
+            line: idx,
+            detail: format!("cannot parse {line:?}"),
+        }),
+        Err(e) => Err(ConfigError::DotEnv {
+            line: 0,
+            detail: e.to_string(),
+        }),
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` (or `./ppi.toml` when present), then the environment.
+    pub fn load(file: Option<&Path>, env: &dyn Env) -> Result<Self, ConfigError> {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| env.get("PPI_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from("ppi.toml")).filter(|p| p.is_file()));
+        let mut s = match file {
+            Some(f) => {
+                let text = std::fs::read_to_string(&f).map_err(|source| ConfigError::Read {
+                    file: f.clone(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    file: f.clone(),
+                    detail: e.to_string(),
+                })?
+            }
+            None => Settings::default(),
+        };
+        s.apply_env(env)?;
+        Ok(s)
+    }
+
+    fn apply_env(&mut self, env: &dyn Env) -> Result<(), ConfigError> {
+        if let Some(v) = env
+            .get("PPI_DATASET_PATH")
+            .or_else(|| env.get("LOCAL_DATASET_PATH"))
+        {
+            self.dataset.path = PathBuf::from(v);
+        }
+        if let Some(v) = env.get("PPI_CLIP_MODE") {
+            self.dataset.mode = match v.as_str() {
+                "accurate" => ClipMode::Accurate,
+                "copy" => ClipMode::Copy,
+                "reencode" => ClipMode::Reencode,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "PPI_CLIP_MODE",
+                        detail: format!("expected accurate, copy or reencode, found {v:?}"),
+                    })
+                }
+            };
+        }
+        if let Some(v) = env.get("PPI_JOBS") {
+            self.dataset.jobs =
+                Some(v.parse().ok().filter(|n| *n > 0).ok_or(ConfigError::Env {
+                    name: "PPI_JOBS",
+                    detail: format!("expected a positive number, found {v:?}"),
+                })?);
+        }
+        if let Some(v) = env.get("HF_USERNAME") {
+            self.hub.username = Some(v);
+        }
+        if let Some(v) = env.get("HF_TOKEN") {
+            self.hub.token = Some(Secret::new(v));
+        }
+        if let Some(v) = env.get("DATASET_NAME") {
+            self.hub.dataset_name = Some(v);
+        }
+        if let Some(v) = env.get("HF_ENDPOINT") {
+            self.hub.endpoint = v.trim_end_matches('/').to_owned();
+        }
+        if let Some(v) = env.get("PPI_HF_PRIVATE") {
+            self.hub.private = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
+        }
+        Ok(())
+    }
+
+    /// Worker count: configured, else one per core.
+    pub fn jobs(&self) -> usize {
+        self.dataset.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("ppi.toml");
+        std::fs::write(
+            &f,
+            "[dataset]\npath = \"from-file\"\njpeg_quality = 80\n[hub]\nusername = \"file-user\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&f),
+            &env(&[
+                ("LOCAL_DATASET_PATH", "from-env"),
+                ("HF_TOKEN", "hf_secret"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.dataset.path, PathBuf::from("from-env"));
+        assert_eq!(s.dataset.jpeg_quality, 80);
+        assert_eq!(s.hub.username.as_deref(), Some("file-user"));
+        assert_eq!(s.hub.token.as_ref().unwrap().expose(), "hf_secret");
+        assert!(
+            !format!("{s:?}").contains("hf_secret"),
+            "secrets must not print"
+        );
+    }
+
+    #[test]
+    fn legacy_keys_make_a_repo_id() {
+        let s = Settings::load(
+            None,
+            &env(&[("HF_USERNAME", "icomgpu"), ("DATASET_NAME", "ppi")]),
+        )
+        .unwrap();
+        assert_eq!(s.hub.repo_id().as_deref(), Some("icomgpu/ppi"));
+    }
+
+    #[test]
+    fn bad_values_name_their_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("ppi.toml");
+        std::fs::write(&f, "[dataset]\nnope = 1\n").unwrap();
+        let e = Settings::load(Some(&f), &env(&[])).unwrap_err().to_string();
+        assert!(e.contains("ppi.toml") && e.contains("nope"), "{e}");
+        let e = Settings::load(None, &env(&[("PPI_JOBS", "zero")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("PPI_JOBS"), "{e}");
+    }
+}

@@ -1,0 +1,704 @@
+//! `ppi dataset build`: lesson video + Label Studio export + patterns sheet → dataset folder.
+//!
+//! Everything is validated before any media work: the sheet, the export, every label and every
+//! interval against the video. Then intervals run in parallel, each worker seeking within its
+//! own opened copy of the video, while one task decodes the lesson audio once. Items already
+//! built from the same inputs are reused.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+
+use super::layout::{self, Layout};
+use super::manifest::{CardSettings, Item, Lesson, Manifest, ManifestError};
+use super::metadata::Row;
+use crate::catalog::{self, sheet::SheetError, PatternCatalog, UnknownLabels};
+use crate::domain::frames::{index_seconds, round_ms};
+use crate::domain::{ids, CropBox, Fps, ItemId};
+use crate::error::{Coded, ErrorKind};
+use crate::label_studio::export::{self, ExportError};
+use crate::label_studio::result::{self, AnnotationChoice, LabeledInterval};
+use crate::media::{
+    self, audio, wav, ClipMode, ClipOutcome, ClipRequest, MediaError, Probe, Source,
+};
+use crate::progress::Progress;
+
+/// Inputs of a build.
+#[derive(Debug, Clone)]
+pub struct BuildRequest {
+    pub video: PathBuf,
+    pub annotations: PathBuf,
+    pub patterns: PathBuf,
+    pub out: PathBuf,
+    pub mode: ClipMode,
+    /// Crop box for every clip, overriding boxes in the annotation.
+    pub crop: Option<CropBox>,
+    pub jobs: usize,
+    /// Frame rate for frame numbers when the task has no `fps`.
+    pub fps: Option<Fps>,
+    pub annotation: AnnotationChoice,
+    pub task: Option<i64>,
+    pub from_name: Option<String>,
+    pub lesson_id: Option<String>,
+    pub allow_unknown_labels: bool,
+    pub jpeg_quality: u8,
+    pub card: CardSettings,
+}
+
+/// What a build did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BuildReport {
+    pub out: PathBuf,
+    pub lesson_id: String,
+    pub fps: f64,
+    /// Where the frame rate came from: `task`, `flag` or `probe`.
+    pub fps_source: &'static str,
+    pub items: usize,
+    pub built: usize,
+    pub reused: usize,
+    pub excluded: usize,
+    pub stale_removed: usize,
+    pub has_audio: bool,
+}
+
+/// Why a build failed. Inputs are validated first, so input errors leave the folder untouched.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Patterns(#[from] SheetError),
+    #[error(transparent)]
+    Annotations(#[from] ExportError),
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error("{file}: {labels}")]
+    UnknownLabels {
+        file: PathBuf,
+        labels: UnknownLabels,
+    },
+    #[error("{file}: {count} interval(s) do not fit the video {video} ({duration:.3} s at {fps} fps):\n  {list}")]
+    Intervals {
+        file: PathBuf,
+        video: PathBuf,
+        duration: f64,
+        fps: String,
+        count: usize,
+        list: String,
+    },
+    #[error("{file}: {detail}")]
+    NoIntervals { file: PathBuf, detail: String },
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Wav(#[from] wav::WavError),
+}
+
+impl Coded for BuildError {
+    fn code(&self) -> &'static str {
+        match self {
+            BuildError::Patterns(e) => e.code(),
+            BuildError::Annotations(e) => e.code(),
+            BuildError::Media(e) => e.code(),
+            BuildError::UnknownLabels { .. } => "annotations-unknown-labels",
+            BuildError::Intervals { .. } => "interval-outside-video",
+            BuildError::NoIntervals { .. } => "annotations-no-intervals",
+            BuildError::Manifest(e) => e.code(),
+            BuildError::Io { .. } | BuildError::Wav(_) => "io-error",
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            BuildError::Patterns(e) => e.kind(),
+            BuildError::Annotations(e) => e.kind(),
+            BuildError::Media(e) => e.kind(),
+            BuildError::Manifest(e) => e.kind(),
+            BuildError::Io { .. } | BuildError::Wav(_) => ErrorKind::Internal,
+            _ => ErrorKind::Input,
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> BuildError + '_ {
+    move |source| BuildError::Io {
+        path: path.into(),
+        source,
+    }
+}
+
+/// Identity of a video file: size plus the first and last MiB. Cheap on large files and
+/// enough to notice a replaced file.
+pub fn source_fingerprint(path: &Path) -> std::io::Result<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut h = Sha256::new();
+    h.update(len.to_le_bytes());
+    let mut buf = vec![0u8; 1 << 20];
+    let n = f.read(&mut buf)?;
+    h.update(&buf[..n]);
+    if len > (2 << 20) {
+        f.seek(SeekFrom::End(-(1 << 20)))?;
+        f.read_exact(&mut buf)?;
+        h.update(&buf);
+    }
+    Ok(hex::encode(&h.finalize()[..16]))
+}
+
+/// One item to produce.
+struct Planned {
+    id: ItemId,
+    interval: LabeledInterval,
+    description: String,
+    crop: Option<CropBox>,
+    fingerprint: String,
+}
+
+/// What a worker made for one item.
+struct Made {
+    clip: ClipOutcome,
+    keyframe_time: f64,
+}
+
+/// Media versions: bump when output bytes for the same inputs would change.
+const MEDIA_VERSION: u32 = 1;
+
+/// Runs a build.
+pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
+    // 1. Inputs, all validated before anything is written.
+    let catalog = catalog::sheet::load(&req.patterns)?;
+    let export = export::read(&req.annotations)?;
+    let task = export.pick_task(&req.video, req.task)?;
+    let probe = media::probe(&req.video)?;
+    let field_err = |e: export::FieldError| ExportError::Invalid {
+        file: req.annotations.clone(),
+        pointer: e.pointer,
+        detail: e.detail,
+    };
+    let (fps, fps_source) = match (task.fps().map_err(field_err)?, req.fps) {
+        (Some(f), _) => (f, "task"),
+        (None, Some(f)) => (f, "flag"),
+        (None, None) => (
+            Fps::new(probe.video.fps).map_err(|e| MediaError::Corrupt {
+                file: req.video.clone(),
+                detail: e.to_string(),
+            })?,
+            "probe",
+        ),
+    };
+    if (fps.get() - probe.video.fps).abs() / probe.video.fps > 0.005 {
+        let msg = format!(
+            "frame numbers are read at {fps} fps ({fps_source}) but {} plays at {:.3} fps; Label Studio never probes the file, so check the task's fps",
+            req.video.display(),
+            probe.video.fps
+        );
+        tracing::warn!("{msg}");
+        progress.note(&format!("warning: {msg}"));
+    }
+    let intervals = result::intervals(task, req.annotation, req.from_name.as_deref(), fps)
+        .map_err(field_err)?;
+    if intervals.is_empty() {
+        return Err(BuildError::NoIntervals {
+            file: req.annotations.clone(),
+            detail: format!("{} has no labelled intervals", task.describe()),
+        });
+    }
+    if !req.allow_unknown_labels {
+        catalog
+            .check(intervals.iter().map(|i| i.label.as_str()))
+            .map_err(|labels| BuildError::UnknownLabels {
+                file: req.annotations.clone(),
+                labels,
+            })?;
+    }
+    check_fit(req, &probe, fps, &intervals)?;
+
+    // 2. Identity of the lesson and its items.
+    let layout = Layout::new(&req.out);
+    layout.create().map_err(io_err(&req.out))?;
+    layout.clean_stale_parts().map_err(io_err(&req.out))?;
+    let mut manifest = Manifest::load(&layout.manifest())?;
+    let lesson_id = req
+        .lesson_id
+        .clone()
+        .or_else(|| task.lesson_id())
+        .unwrap_or_else(|| {
+            req.video
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "lesson".into())
+        });
+    let lesson_slug = lesson_slug(&manifest, &lesson_id);
+    let source_fp = source_fingerprint(&req.video).map_err(io_err(&req.video))?;
+    let source_video = req
+        .video
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let planned = plan(req, &catalog, &intervals, &lesson_slug, &source_fp, fps);
+
+    // 3. Decide what to reuse, what to build, and what is stale.
+    let wanted: BTreeSet<&ItemId> = planned.iter().map(|p| &p.id).collect();
+    let stale: Vec<ItemId> = manifest
+        .items
+        .iter()
+        .filter(|(id, it)| it.lesson == lesson_slug && !wanted.contains(id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in &stale {
+        if let Some(item) = manifest.items.remove(id) {
+            remove_item_files(&layout, &item.row);
+        }
+    }
+    let excluded = planned
+        .iter()
+        .filter(|p| manifest.excluded.contains_key(&p.id))
+        .count();
+    let has_audio = probe.audio.is_some();
+    let lesson_audio = layout.lesson_audio(&lesson_slug);
+    let lesson_unchanged = manifest
+        .lessons
+        .get(&lesson_slug)
+        .is_some_and(|l| l.source_fingerprint == source_fp);
+    let reusable = |p: &Planned| {
+        manifest.items.get(&p.id).is_some_and(|it| {
+            it.fingerprint == p.fingerprint
+                && [
+                    &it.row.video_file,
+                    &it.row.image_file,
+                    &it.row.image_cropped_file,
+                    &it.row.audio_file,
+                ]
+                .iter()
+                .filter(|f| !f.is_empty())
+                .all(|f| layout.abs(f).is_file())
+        })
+    };
+    let (todo, reuse): (Vec<&Planned>, Vec<&Planned>) = planned
+        .iter()
+        .filter(|p| !manifest.excluded.contains_key(&p.id))
+        .partition(|p| !reusable(p));
+    let need_audio = has_audio && !todo.is_empty() && !(lesson_unchanged && lesson_audio.is_file());
+
+    manifest.patterns = catalog.patterns().to_vec();
+    manifest.card = req.card.clone();
+    manifest.lessons.insert(
+        lesson_slug.clone(),
+        Lesson {
+            lesson_id: lesson_id.clone(),
+            source_video: source_video.clone(),
+            source_fingerprint: source_fp.clone(),
+            fps: fps.get(),
+            duration: probe.video.duration,
+            has_audio,
+        },
+    );
+    let cx = RowContext {
+        lesson_id: &lesson_id,
+        source_video: &source_video,
+        fps,
+        mode: req.mode,
+        has_audio,
+        task_id: task.id.map(|i| i.to_string()).unwrap_or_default(),
+    };
+    // Reused items still take the current descriptions and provenance.
+    for p in &reuse {
+        if let Some(it) = manifest.items.get_mut(&p.id) {
+            let old = it.row.clone();
+            it.row = row_for(
+                p,
+                &cx,
+                old.keyframe_time,
+                (old.clip_start_time, old.clip_end_time),
+            );
+            it.row.transcript_file = old.transcript_file;
+            it.row.language = old.language;
+            it.row.transcript = old.transcript;
+        }
+    }
+
+    // 4. Media work.
+    std::fs::create_dir_all(layout.lesson_dir(&lesson_slug)).map_err(io_err(&req.out))?;
+    let made = run_media(
+        req,
+        &layout,
+        &probe,
+        fps,
+        &todo,
+        need_audio.then_some(lesson_audio.as_path()),
+        progress,
+    );
+    let mut first_error: Option<BuildError> = None;
+    let mut built = 0;
+    for (p, outcome) in todo.iter().zip(made) {
+        match outcome {
+            Some(Ok(m)) => {
+                let row = row_for(p, &cx, m.keyframe_time, (m.clip.start, m.clip.end));
+                manifest.items.insert(
+                    p.id.clone(),
+                    Item {
+                        row,
+                        fingerprint: p.fingerprint.clone(),
+                        lesson: lesson_slug.clone(),
+                    },
+                );
+                built += 1;
+            }
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            None => {}
+        }
+    }
+    // Audio slices: sample-exact copies out of the lesson audio.
+    if has_audio && first_error.is_none() {
+        let rows: Vec<Row> = todo
+            .iter()
+            .filter_map(|p| manifest.items.get(&p.id).map(|i| i.row.clone()))
+            .collect();
+        progress.stage("slicing audio", rows.len() as u64);
+        for row in rows {
+            let start = audio::sample_at(row.start_time);
+            let end = audio::sample_at(row.end_time);
+            if let Err(e) = wav::slice(&lesson_audio, start, end, &layout.abs(&row.audio_file)) {
+                first_error.get_or_insert(e.into());
+                break;
+            }
+            progress.advance(1);
+        }
+        progress.finish_stage();
+    }
+    if first_error.is_some() {
+        // Keep only complete items: an item whose audio is missing is rebuilt next time.
+        manifest.items.retain(|_, it| {
+            it.row.audio_file.is_empty() || layout.abs(&it.row.audio_file).is_file()
+        });
+    }
+
+    // 5. Index files, written even after a failure so the folder stays consistent.
+    super::write_index(&layout, &manifest)?;
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    Ok(BuildReport {
+        out: req.out.clone(),
+        lesson_id,
+        fps: fps.get(),
+        fps_source,
+        items: planned.len() - excluded,
+        built,
+        reused: reuse.len(),
+        excluded,
+        stale_removed: stale.len(),
+        has_audio,
+    })
+}
+
+/// Refuses intervals that end past the video (one frame of slack for rounding), listing all.
+fn check_fit(
+    req: &BuildRequest,
+    probe: &Probe,
+    fps: Fps,
+    intervals: &[LabeledInterval],
+) -> Result<(), BuildError> {
+    let duration = probe.video.duration;
+    let bad: Vec<String> = intervals
+        .iter()
+        .filter(|i| i.range.end_seconds(fps) > duration + fps.frame_duration() * 1.01)
+        .map(|i| {
+            format!(
+                "{}: {} {} ends at {:.3} s",
+                i.pointer,
+                i.label,
+                i.range,
+                i.range.end_seconds(fps)
+            )
+        })
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(BuildError::Intervals {
+        file: req.annotations.clone(),
+        video: req.video.clone(),
+        duration,
+        fps: fps.to_string(),
+        count: bad.len(),
+        list: bad.join("\n  "),
+    })
+}
+
+/// A file slug for the lesson, distinct from other lessons' slugs in this dataset.
+fn lesson_slug(manifest: &Manifest, lesson_id: &str) -> String {
+    let base = ids::slug(lesson_id, "lesson");
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while manifest
+        .lessons
+        .get(&candidate)
+        .is_some_and(|l| l.lesson_id != lesson_id)
+    {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+fn plan(
+    req: &BuildRequest,
+    catalog: &PatternCatalog,
+    intervals: &[LabeledInterval],
+    lesson_slug: &str,
+    source_fp: &str,
+    fps: Fps,
+) -> Vec<Planned> {
+    let mut per_range: BTreeMap<_, usize> = BTreeMap::new();
+    for i in intervals {
+        *per_range.entry(i.range).or_default() += 1;
+    }
+    let mut seen: BTreeSet<ItemId> = BTreeSet::new();
+    intervals
+        .iter()
+        .map(|i| {
+            let shared = per_range.get(&i.range).copied().unwrap_or(1) > 1;
+            let mut id = ItemId::new(lesson_slug, i.range, shared.then_some(i.label.as_str()));
+            if seen.contains(&id) {
+                let ann = i
+                    .annotation_id
+                    .map(|a| format!("{}-a{a}", i.label))
+                    .unwrap_or_else(|| format!("{}-{}", i.label, seen.len()));
+                id = ItemId::new(lesson_slug, i.range, Some(&ann));
+            }
+            seen.insert(id.clone());
+            let crop = req.crop.or(i.crop);
+            let fingerprint = {
+                let mut h = Sha256::new();
+                h.update(format!(
+                    "v{MEDIA_VERSION}|{source_fp}|{}|{}|{}|{}|{:?}|{}",
+                    i.range.start(),
+                    i.range.end(),
+                    fps,
+                    req.mode,
+                    crop.map(|c| c.to_string()),
+                    req.jpeg_quality
+                ));
+                hex::encode(&h.finalize()[..12])
+            };
+            Planned {
+                id,
+                description: catalog
+                    .lookup(&i.label)
+                    .map(|p| p.description.clone())
+                    .unwrap_or_default(),
+                interval: i.clone(),
+                crop,
+                fingerprint,
+            }
+        })
+        .collect()
+}
+
+/// Facts shared by every row of one build.
+struct RowContext<'a> {
+    lesson_id: &'a str,
+    source_video: &'a str,
+    fps: Fps,
+    mode: ClipMode,
+    has_audio: bool,
+    task_id: String,
+}
+
+fn row_for(p: &Planned, cx: &RowContext<'_>, keyframe_time: f64, clip: (f64, f64)) -> Row {
+    let RowContext {
+        lesson_id,
+        source_video,
+        fps,
+        mode,
+        has_audio,
+        ..
+    } = *cx;
+    let r = p.interval.range;
+    let image = layout::image_rel(&p.id);
+    Row {
+        file_name: image.clone(),
+        id: p.id.to_string(),
+        lesson_id: lesson_id.to_owned(),
+        source_video: source_video.to_owned(),
+        start_time: round_ms(r.start_seconds(fps)),
+        end_time: round_ms(r.end_seconds(fps)),
+        start_frame: r.start(),
+        end_frame: r.end(),
+        fps: fps.get(),
+        pattern_type: p.interval.label.clone(),
+        pattern_description: p.description.clone(),
+        video_file: layout::video_rel(&p.id),
+        image_file: image,
+        image_cropped_file: p
+            .crop
+            .map(|_| layout::cropped_rel(&p.id))
+            .unwrap_or_default(),
+        audio_file: if has_audio {
+            layout::audio_rel(&p.id)
+        } else {
+            String::new()
+        },
+        transcript_file: String::new(),
+        language: String::new(),
+        transcript: String::new(),
+        keyframe_time: round_ms(keyframe_time),
+        clip_mode: mode.to_string(),
+        clip_start_time: round_ms(clip.0),
+        clip_end_time: round_ms(clip.1),
+        crop: p.crop.map(|c| c.to_string()).unwrap_or_default(),
+        annotator: p.interval.annotator.clone().unwrap_or_default(),
+        annotation_id: p
+            .interval
+            .annotation_id
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        task_id: cx.task_id.clone(),
+    }
+}
+
+/// Deletes an item's files (missing files are fine).
+pub fn remove_item_files(layout: &Layout, row: &Row) {
+    let mut files = vec![
+        row.video_file.clone(),
+        row.image_file.clone(),
+        row.image_cropped_file.clone(),
+        row.audio_file.clone(),
+    ];
+    if let Some(id) = ItemId::parse(&row.id) {
+        for ext in ["txt", "json", "vtt"] {
+            files.push(layout::transcript_rel(&id, ext));
+        }
+    }
+    for f in files.iter().filter(|f| !f.is_empty()) {
+        let _ = std::fs::remove_file(layout.abs(f));
+    }
+}
+
+enum Job<'a> {
+    Audio(&'a Path),
+    Item(usize),
+}
+
+/// Runs clip, key-frame and lesson-audio work on `req.jobs` threads. Returns one outcome per
+/// item in `todo` (`None` when skipped after another item failed).
+fn run_media(
+    req: &BuildRequest,
+    layout: &Layout,
+    probe: &Probe,
+    fps: Fps,
+    todo: &[&Planned],
+    lesson_audio: Option<&Path>,
+    progress: &dyn Progress,
+) -> Vec<Option<Result<Made, BuildError>>> {
+    let mut jobs: Vec<Job> = Vec::with_capacity(todo.len() + 1);
+    // The audio decode is the longest single job, so it starts first.
+    if let Some(p) = lesson_audio {
+        jobs.push(Job::Audio(p));
+    }
+    jobs.extend((0..todo.len()).map(Job::Item));
+    let results: Mutex<Vec<Option<Result<Made, BuildError>>>> =
+        Mutex::new((0..todo.len()).map(|_| None).collect());
+    let audio_error: Mutex<Option<BuildError>> = Mutex::new(None);
+    if jobs.is_empty() {
+        return Vec::new();
+    }
+    progress.stage("cutting clips", jobs.len() as u64);
+    let next = AtomicUsize::new(0);
+    let cancel = AtomicBool::new(false);
+    let workers = req.jobs.clamp(1, jobs.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let mut source: Option<Source> = None;
+                loop {
+                    if cancel.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(k) else { break };
+                    match job {
+                        Job::Audio(path) => {
+                            let _span =
+                                tracing::info_span!("lesson_audio", video = %req.video.display())
+                                    .entered();
+                            if let Err(e) = audio::extract_lesson_audio(&req.video, probe, path) {
+                                cancel.store(true, Ordering::Relaxed);
+                                if let Ok(mut slot) = audio_error.lock() {
+                                    *slot = Some(e.into());
+                                }
+                            }
+                        }
+                        Job::Item(i) => {
+                            let p = todo[*i];
+                            let _span = tracing::info_span!("item", id = %p.id).entered();
+                            let out = make_item(req, layout, probe, fps, p, &mut source);
+                            if out.is_err() {
+                                cancel.store(true, Ordering::Relaxed);
+                            }
+                            if let Ok(mut r) = results.lock() {
+                                r[*i] = Some(out);
+                            }
+                        }
+                    }
+                    progress.advance(1);
+                }
+            });
+        }
+    });
+    progress.finish_stage();
+    let mut results = results.into_inner().unwrap_or_default();
+    if let Some(e) = audio_error.into_inner().ok().flatten() {
+        // Report the audio failure through the first item.
+        if let Some(first) = results.first_mut() {
+            *first = Some(Err(e));
+        }
+    }
+    results
+}
+
+fn make_item(
+    req: &BuildRequest,
+    layout: &Layout,
+    probe: &Probe,
+    fps: Fps,
+    p: &Planned,
+    source: &mut Option<Source>,
+) -> Result<Made, BuildError> {
+    let src = match source {
+        Some(s) => s,
+        None => source.insert(Source::open(&req.video, probe)?),
+    };
+    let r = p.interval.range;
+    let clip = src.cut_clip(
+        &ClipRequest {
+            start: r.start_seconds(fps),
+            end: r.end_seconds(fps),
+            frame_duration: fps.frame_duration(),
+            mode: req.mode,
+        },
+        &layout.abs(&layout::video_rel(&p.id)),
+    )?;
+    let key = src.frame_at(index_seconds(r.middle_index(), fps), fps.frame_duration())?;
+    key.image
+        .save_jpeg(&layout.abs(&layout::image_rel(&p.id)), req.jpeg_quality)?;
+    if let Some(c) = p.crop {
+        key.image
+            .crop(c)
+            .save_jpeg(&layout.abs(&layout::cropped_rel(&p.id)), req.jpeg_quality)?;
+    }
+    Ok(Made {
+        clip,
+        keyframe_time: key.time,
+    })
+}

@@ -1,0 +1,231 @@
+//! The metadata schema (one row per clip) and its CSV and JSON Lines writers.
+
+use std::path::Path;
+
+use crate::atomic;
+
+/// One dataset row. Field order is the CSV column order.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Row {
+    /// The key frame, relative to the dataset root: the column `datasets`' image folder
+    /// loader decodes.
+    pub file_name: String,
+    pub id: String,
+    pub lesson_id: String,
+    pub source_video: String,
+    /// Interval start, seconds (Label Studio frame start, `(start_frame-1)/fps`).
+    pub start_time: f64,
+    /// Interval end, seconds (end of the last frame, `end_frame/fps`).
+    pub end_time: f64,
+    /// First frame, 1-based as in Label Studio.
+    pub start_frame: u64,
+    /// Last frame, 1-based and inclusive.
+    pub end_frame: u64,
+    pub fps: f64,
+    pub pattern_type: String,
+    pub pattern_description: String,
+    pub video_file: String,
+    pub image_file: String,
+    /// Empty when no crop box applies.
+    pub image_cropped_file: String,
+    /// Empty when the video has no audio track.
+    pub audio_file: String,
+    /// Empty until the clip is transcribed.
+    pub transcript_file: String,
+    /// Detected language of the transcript (`en`, `ru`…), empty before transcription.
+    #[serde(default)]
+    pub language: String,
+    /// The transcript text, inline; empty before transcription.
+    #[serde(default)]
+    pub transcript: String,
+    /// Time of the key frame, seconds.
+    pub keyframe_time: f64,
+    /// `accurate`, `copy` or `reencode`.
+    pub clip_mode: String,
+    /// Presented start of the clip file, seconds; differs from `start_time` in copy mode.
+    pub clip_start_time: f64,
+    pub clip_end_time: f64,
+    /// Crop box `x,y,w,h` in percent of the frame, empty when none.
+    pub crop: String,
+    pub annotator: String,
+    pub annotation_id: String,
+    pub task_id: String,
+}
+
+/// The CSV header, for tests and documentation.
+pub fn columns() -> Vec<&'static str> {
+    vec![
+        "file_name",
+        "id",
+        "lesson_id",
+        "source_video",
+        "start_time",
+        "end_time",
+        "start_frame",
+        "end_frame",
+        "fps",
+        "pattern_type",
+        "pattern_description",
+        "video_file",
+        "image_file",
+        "image_cropped_file",
+        "audio_file",
+        "transcript_file",
+        "language",
+        "transcript",
+        "keyframe_time",
+        "clip_mode",
+        "clip_start_time",
+        "clip_end_time",
+        "crop",
+        "annotator",
+        "annotation_id",
+        "task_id",
+    ]
+}
+
+/// What each column means, for the dataset card.
+pub fn column_meanings() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "file_name",
+            "key frame image (what `datasets` decodes as `image`)",
+        ),
+        ("id", "clip id: `<lesson>_<start frame>-<end frame>`"),
+        ("lesson_id", "lesson the clip comes from"),
+        ("source_video", "file name of the lesson video"),
+        (
+            "start_time / end_time",
+            "interval in seconds from the start of the lesson video",
+        ),
+        (
+            "start_frame / end_frame",
+            "interval in Label Studio frames (1-based, end inclusive)",
+        ),
+        ("fps", "frame rate the frame numbers refer to"),
+        ("pattern_type", "pedagogical pattern label"),
+        (
+            "pattern_description",
+            "the pattern's description from the patterns sheet",
+        ),
+        ("video_file", "the clip (MP4)"),
+        (
+            "image_file",
+            "key frame at the middle of the interval (JPEG, full frame)",
+        ),
+        (
+            "image_cropped_file",
+            "the key frame cropped to the annotated box, if any",
+        ),
+        ("audio_file", "clip audio, 16 kHz mono 16-bit WAV"),
+        (
+            "transcript_file",
+            "clip transcript (plain text; `.json` and `.vtt` beside it)",
+        ),
+        ("language", "detected language of the transcript"),
+        ("transcript", "the transcript text"),
+        ("keyframe_time", "time of the key frame in seconds"),
+        (
+            "clip_mode",
+            "how the clip was cut: accurate (edit list), copy (keyframe-aligned) or reencode",
+        ),
+        (
+            "clip_start_time / clip_end_time",
+            "what the clip file actually presents, in seconds",
+        ),
+        ("crop", "crop box `x,y,w,h` in percent of the frame"),
+        (
+            "annotator / annotation_id / task_id",
+            "Label Studio provenance",
+        ),
+    ]
+}
+
+/// Writes `metadata.csv` atomically.
+pub fn write_csv(path: &Path, rows: &[Row]) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if rows.is_empty() {
+        w.write_record(columns())?;
+    }
+    for r in rows {
+        w.serialize(r)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    atomic::write(path, &bytes)
+}
+
+/// Writes `metadata.jsonl` atomically.
+pub fn write_jsonl(path: &Path, rows: &[Row]) -> std::io::Result<()> {
+    let mut out = Vec::new();
+    for r in rows {
+        serde_json::to_writer(&mut out, r)?;
+        out.push(b'\n');
+    }
+    atomic::write(path, &out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> Row {
+        Row {
+            file_name: "images/a_000001-000010.jpg".into(),
+            id: "a_000001-000010".into(),
+            lesson_id: "Урок 1".into(),
+            source_video: "урок 1.mp4".into(),
+            start_time: 0.0,
+            end_time: 0.4,
+            start_frame: 1,
+            end_frame: 10,
+            fps: 25.0,
+            pattern_type: "Lecture".into(),
+            pattern_description: "Teacher, \"explains\"".into(),
+            video_file: "videos/a_000001-000010.mp4".into(),
+            image_file: "images/a_000001-000010.jpg".into(),
+            image_cropped_file: String::new(),
+            audio_file: "audio/a_000001-000010.wav".into(),
+            transcript_file: String::new(),
+            language: String::new(),
+            transcript: String::new(),
+            keyframe_time: 0.2,
+            clip_mode: "accurate".into(),
+            clip_start_time: 0.0,
+            clip_end_time: 0.4,
+            crop: String::new(),
+            annotator: "1".into(),
+            annotation_id: "5".into(),
+            task_id: "1".into(),
+        }
+    }
+
+    #[test]
+    fn csv_header_matches_schema_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("metadata.csv");
+        write_csv(&p, &[row()]).unwrap();
+        let mut r = csv::Reader::from_path(&p).unwrap();
+        let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+        assert_eq!(header, columns());
+        let back: Row = r.deserialize().next().unwrap().unwrap();
+        assert_eq!(back, row());
+    }
+
+    #[test]
+    fn empty_csv_still_has_a_header_and_jsonl_lines_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("metadata.csv");
+        write_csv(&p, &[]).unwrap();
+        assert!(std::fs::read_to_string(&p)
+            .unwrap()
+            .starts_with("file_name,id,"));
+        let j = dir.path().join("metadata.jsonl");
+        write_jsonl(&j, &[row(), row()]).unwrap();
+        let text = std::fs::read_to_string(&j).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        let back: Row = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(back.lesson_id, "Урок 1");
+    }
+}

@@ -1,0 +1,34 @@
+//! Dataset folders: layout, metadata schema, manifest, card, and the build and prepare use
+//! cases shared by the CLI and the service.
+
+pub mod build;
+pub mod card;
+pub mod layout;
+pub mod manifest;
+pub mod metadata;
+pub mod prepare;
+
+use layout::Layout;
+use manifest::{Manifest, ManifestError};
+
+/// The default config's data files: the image folder view of `metadata.csv`.
+pub const IMAGE_FOLDER_FILES: [&str; 2] = ["metadata.csv", "images/*.jpg"];
+
+/// Writes `metadata.csv`, `metadata.jsonl`, the card and the manifest from the manifest.
+pub fn write_index(layout: &Layout, manifest: &Manifest) -> Result<(), ManifestError> {
+    let rows = manifest.rows();
+    let io = |file: &str| {
+        let file = layout.abs(file);
+        move |source| ManifestError::Io { file, source }
+    };
+    metadata::write_csv(&layout.abs(layout::METADATA_CSV), &rows)
+        .map_err(io(layout::METADATA_CSV))?;
+    metadata::write_jsonl(&layout.abs(layout::METADATA_JSONL), &rows)
+        .map_err(io(layout::METADATA_JSONL))?;
+    let info = card::TranscriptInfo {
+        models: manifest.transcript_models(),
+    };
+    let text = card::render(manifest, &rows, &IMAGE_FOLDER_FILES, &info);
+    crate::atomic::write(&layout.abs(layout::CARD), text.as_bytes()).map_err(io(layout::CARD))?;
+    manifest.save(&layout.manifest())
+}
