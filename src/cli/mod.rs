@@ -40,7 +40,7 @@ pub struct Cli {
 pub enum Command {
     /// Build, review and publish datasets (the old main.py, prepare_dataset.py, upload_to_hf.py).
     #[command(subcommand)]
-    Dataset(dataset::DatasetCommand),
+    Dataset(Box<dataset::DatasetCommand>),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -82,7 +82,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         quiet: cli.quiet || cli.log_format == LogFormat::Json,
     };
     match cli.command {
-        Command::Dataset(cmd) => dataset::run(cmd, &settings, &ui),
+        Command::Dataset(cmd) => dataset::run(*cmd, &settings, &ui),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;
             println!(

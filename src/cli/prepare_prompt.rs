@@ -48,12 +48,7 @@ fn list(out: &mut dyn Write, root: &Path, rows: &[Row]) -> std::io::Result<()> {
 fn show_inline(out: &mut dyn Write, path: &Path) -> std::io::Result<()> {
     let bytes = std::fs::read(path)?;
     let b64 = base64_encode(&bytes);
-    write!(
-        out,
-        "\x1b]1337;File=inline=1;size={};preserveAspectRatio=1:{}\x07\n",
-        bytes.len(),
-        b64
-    )
+    writeln!(out, "\x1b]1337;File=inline=1;size={};preserveAspectRatio=1:{}\x07", bytes.len(), b64)
 }
 
 fn base64_encode(bytes: &[u8]) -> String {

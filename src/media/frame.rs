@@ -160,11 +160,11 @@ impl Source {
             detail: format!("no video frame at {time:.3} s"),
         })?;
         let t = v.secs(frame.timestamp().or(frame.pts()).unwrap_or(target));
-        let image = self.to_rgb(&frame)?;
+        let image = self.rgb_of(&frame)?;
         Ok(KeyFrame { image, time: t })
     }
 
-    fn to_rgb(&mut self, frame: &ff::frame::Video) -> Result<RgbImage, MediaError> {
+    fn rgb_of(&mut self, frame: &ff::frame::Video) -> Result<RgbImage, MediaError> {
         let (fmt, w, h) = (frame.format(), frame.width(), frame.height());
         let path = self.path.clone();
         let state = self.frame_state()?;
@@ -234,7 +234,7 @@ fn set_colorspace(ctx: &mut ff::software::scaling::Context, frame: &ff::frame::V
     let full_range = i32::from(matches!(frame.color_range(), Range::JPEG));
     // SAFETY: the context is valid; the coefficient tables are static in libswscale.
     unsafe {
-        let table = ff::ffi::sws_getCoefficients(space as i32);
+        let table = ff::ffi::sws_getCoefficients(space);
         ff::ffi::sws_setColorspaceDetails(
             ctx.as_mut_ptr(),
             table,
