@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   pkg-config clang libclang-dev cmake g++ make
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev
-  ffmpeg espeak-ng sox wrk python3-venv
+  ffmpeg espeak-ng sox wrk time python3-venv
 )
 
 missing=()

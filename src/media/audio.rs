@@ -6,7 +6,7 @@ use std::path::Path;
 use ffmpeg_next as ff;
 
 use super::wav::{WavWriter, SAMPLE_RATE};
-use super::{init, ts_to_secs, utf8_path, MediaError, Probe};
+use super::{init, ts_to_secs, MediaError, Probe};
 
 /// What [`extract_lesson_audio`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,10 +47,7 @@ pub fn extract_lesson_audio(
         file: out.into(),
         detail: e.to_string(),
     };
-    let mut input = ff::format::input(utf8_path(video)?).map_err(|e| MediaError::Unreadable {
-        file: video.into(),
-        detail: e.to_string(),
-    })?;
+    let mut input = super::open_input(video)?;
     let stream = input
         .stream(info.index)
         .ok_or_else(|| corrupt("audio stream vanished".into()))?;
@@ -68,16 +65,15 @@ pub fn extract_lesson_audio(
     // Samples to drop (negative) or pad (positive) before the first decoded sample, so that
     // sample 0 is the video's first frame.
     let mut align: Option<i64> = None;
-    let mut packet = ff::Packet::empty();
     let mut eof = false;
     while !eof {
-        match packet.read(&mut input) {
-            Ok(()) if packet.stream() == info.index => {
+        match super::read_packet(&mut input) {
+            Ok(super::Demuxed::Packet(packet)) if packet.stream() == info.index => {
                 // A corrupt packet is dropped by the decoder; decoding goes on.
                 let _ = decoder.send_packet(&packet);
             }
-            Ok(()) | Err(ff::Error::InvalidData) => continue,
-            Err(ff::Error::Eof) => {
+            Ok(super::Demuxed::Packet(_)) => continue,
+            Ok(super::Demuxed::Eof) => {
                 let _ = decoder.send_eof();
                 eof = true;
             }

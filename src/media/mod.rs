@@ -88,6 +88,63 @@ pub(crate) fn utf8_path(path: &Path) -> Result<&str, MediaError> {
         .ok_or_else(|| MediaError::NonUtf8Path { file: path.into() })
 }
 
+/// Opens a media file for reading, like `ffmpeg_next::format::input`, but probes streams with
+/// single-threaded decoders. The default probe decodes with one frame thread per core, and with
+/// several inputs open at once (one per worker) that alone held ~80 MB each for 720p H.264.
+pub(crate) fn open_input(path: &Path) -> Result<ffmpeg_next::format::context::Input, MediaError> {
+    use ffmpeg_next::ffi;
+    use std::ffi::CString;
+    use std::ptr;
+    let unreadable = |detail: String| MediaError::Unreadable {
+        file: path.into(),
+        detail,
+    };
+    let c_path = CString::new(utf8_path(path)?).map_err(|_| unreadable("the path contains a NUL byte".into()))?;
+    // SAFETY: plain libavformat calls on a context we own; every error path closes it.
+    unsafe {
+        let mut ctx = ptr::null_mut();
+        let r = ffi::avformat_open_input(&mut ctx, c_path.as_ptr(), ptr::null_mut(), ptr::null_mut());
+        if r < 0 {
+            return Err(unreadable(ffmpeg_next::Error::from(r).to_string()));
+        }
+        let n = (*ctx).nb_streams as usize;
+        let mut options: Vec<*mut ffi::AVDictionary> = vec![ptr::null_mut(); n];
+        for d in options.iter_mut() {
+            ffi::av_dict_set(d, c"threads".as_ptr(), c"1".as_ptr(), 0);
+        }
+        let r = ffi::avformat_find_stream_info(ctx, if n > 0 { options.as_mut_ptr() } else { ptr::null_mut() });
+        for d in options.iter_mut() {
+            ffi::av_dict_free(d);
+        }
+        if r < 0 {
+            ffi::avformat_close_input(&mut ctx);
+            return Err(unreadable(ffmpeg_next::Error::from(r).to_string()));
+        }
+        Ok(ffmpeg_next::format::context::Input::wrap(ctx))
+    }
+}
+
+/// One read from a demuxer.
+pub(crate) enum Demuxed {
+    Packet(ffmpeg_next::Packet),
+    Eof,
+}
+
+/// Reads the next packet into a fresh `Packet`. `av_read_frame` expects a blank packet and
+/// overwrites a used one without releasing it, so reusing one packet leaks every read.
+/// Invalid data is skipped: the demuxer resynchronises and only that packet is lost.
+pub(crate) fn read_packet(input: &mut ffmpeg_next::format::context::Input) -> Result<Demuxed, ffmpeg_next::Error> {
+    loop {
+        let mut packet = ffmpeg_next::Packet::empty();
+        match packet.read(input) {
+            Ok(()) => return Ok(Demuxed::Packet(packet)),
+            Err(ffmpeg_next::Error::Eof) => return Ok(Demuxed::Eof),
+            Err(ffmpeg_next::Error::InvalidData) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Seconds to a timestamp in `tb` units, rounded to the nearest tick.
 pub(crate) fn secs_to_ts(seconds: f64, tb: ffmpeg_next::Rational) -> i64 {
     (seconds * f64::from(tb.denominator()) / f64::from(tb.numerator())).round() as i64

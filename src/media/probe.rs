@@ -5,7 +5,7 @@ use std::path::Path;
 use ff::media::Type;
 use ffmpeg_next as ff;
 
-use super::{init, ts_to_secs, utf8_path, MediaError};
+use super::{init, ts_to_secs, MediaError};
 
 /// What a video file holds. Serialised as the lesson's `probe.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -78,10 +78,7 @@ pub fn probe(path: &Path) -> Result<Probe, MediaError> {
     if meta.len() == 0 {
         return Err(MediaError::Empty { file: path.into() });
     }
-    let mut input = ff::format::input(utf8_path(path)?).map_err(|e| MediaError::Unreadable {
-        file: path.into(),
-        detail: e.to_string(),
-    })?;
+    let mut input = super::open_input(path)?;
     let format = input.format().name().to_owned();
     let duration = if input.duration() > 0 {
         input.duration() as f64 / f64::from(ff::ffi::AV_TIME_BASE)
@@ -194,11 +191,10 @@ fn first_frame(
     vindex: usize,
 ) -> Result<ff::frame::Video, String> {
     let mut frame = ff::frame::Video::empty();
-    let mut packet = ff::Packet::empty();
     let mut fed = 0usize;
     loop {
-        match packet.read(input) {
-            Ok(()) => {
+        match super::read_packet(input) {
+            Ok(super::Demuxed::Packet(packet)) => {
                 if packet.stream() != vindex {
                     continue;
                 }
@@ -206,7 +202,7 @@ fn first_frame(
                 // Corrupt packets are skipped by the decoder; keep feeding.
                 let _ = decoder.send_packet(&packet);
             }
-            Err(ff::Error::Eof) => {
+            Ok(super::Demuxed::Eof) => {
                 let _ = decoder.send_eof();
                 return match decoder.receive_frame(&mut frame) {
                     Ok(()) => Ok(frame),
@@ -214,7 +210,6 @@ fn first_frame(
                     Err(e) => Err(format!("no frame could be decoded: {e}")),
                 };
             }
-            Err(ff::Error::InvalidData) => continue,
             Err(e) => return Err(e.to_string()),
         }
         if decoder.receive_frame(&mut frame).is_ok() {

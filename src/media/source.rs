@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use ffmpeg_next as ff;
 
-use super::{init, secs_to_ts, utf8_path, MediaError, Probe};
+use super::{init, secs_to_ts, MediaError, Probe};
 
 /// A stream's index, time base and the video's time origin expressed in this stream's units.
 #[derive(Debug, Clone, Copy)]
@@ -49,10 +49,7 @@ impl Source {
     /// Opens `path`, whose probe is already known.
     pub fn open(path: &Path, probe: &Probe) -> Result<Self, MediaError> {
         init();
-        let input = ff::format::input(utf8_path(path)?).map_err(|e| MediaError::Unreadable {
-            file: path.into(),
-            detail: e.to_string(),
-        })?;
+        let input = super::open_input(path)?;
         let vstream = input
             .stream(probe.video.index)
             .ok_or_else(|| MediaError::NoVideoStream { file: path.into() })?;
@@ -100,18 +97,15 @@ impl Source {
 
     /// Reads the next packet of the video or audio stream, skipping other streams.
     pub(crate) fn read(&mut self) -> Result<Read, MediaError> {
-        let mut packet = ff::Packet::empty();
         loop {
-            match packet.read(&mut self.input) {
-                Ok(()) => {
+            match super::read_packet(&mut self.input) {
+                Ok(super::Demuxed::Packet(packet)) => {
                     let s = packet.stream();
                     if s == self.video.index || self.audio.is_some_and(|a| a.index == s) {
                         return Ok(Read::Packet(packet));
                     }
                 }
-                Err(ff::Error::Eof) => return Ok(Read::Eof),
-                // A demuxer resynchronises after invalid data; the packet is simply lost.
-                Err(ff::Error::InvalidData) => continue,
+                Ok(super::Demuxed::Eof) => return Ok(Read::Eof),
                 Err(e) => return Err(self.corrupt(format!("read failed: {e}"))),
             }
         }
