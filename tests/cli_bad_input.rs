@@ -33,7 +33,11 @@ fn assert_nothing_written(out: &Path) {
     }
     for entry in walk(out) {
         let name = entry.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(entry.starts_with(out.join(".ppi")) && !name.contains("ppi-part"), "left behind: {}", entry.display());
+        assert!(
+            entry.starts_with(out.join(".ppi")) && !name.contains("ppi-part"),
+            "left behind: {}",
+            entry.display()
+        );
     }
 }
 
@@ -65,7 +69,10 @@ fn good(dir: &Path) -> Case {
 fn expect_refusal(c: &Case, out: &Path, code: &str, mentions: &[&str]) {
     let (status, stdout, stderr) = build(c, out);
     assert_eq!(status, 2, "exit status for {code}: {stdout}\n{stderr}");
-    assert!(stderr.contains(&format!("error[{code}]")), "code {code} in: {stderr}");
+    assert!(
+        stderr.contains(&format!("error[{code}]")),
+        "code {code} in: {stderr}"
+    );
     for m in mentions {
         assert!(stderr.contains(m), "{m:?} in: {stderr}");
     }
@@ -80,28 +87,69 @@ fn broken_videos_are_refused_with_the_file_named() {
 
     let empty = dir.path().join("empty.mp4");
     std::fs::write(&empty, b"").unwrap();
-    expect_refusal(&Case { video: empty, ..good(dir.path()) }, &dir.path().join("o1"), "media-empty", &["empty.mp4"]);
+    expect_refusal(
+        &Case {
+            video: empty,
+            ..good(dir.path())
+        },
+        &dir.path().join("o1"),
+        "media-empty",
+        &["empty.mp4"],
+    );
 
     let junk = dir.path().join("junk.mp4");
     std::fs::write(&junk, vec![0x42u8; 50_000]).unwrap();
-    expect_refusal(&Case { video: junk, ..good(dir.path()) }, &dir.path().join("o2"), "media-unreadable", &["junk.mp4"]);
+    expect_refusal(
+        &Case {
+            video: junk,
+            ..good(dir.path())
+        },
+        &dir.path().join("o2"),
+        "media-unreadable",
+        &["junk.mp4"],
+    );
 
     // Truncated: the index (moov at the end) is cut off.
     let bytes = std::fs::read(&good_case.video).unwrap();
     let cut = dir.path().join("truncated.mp4");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    expect_refusal(&Case { video: cut, ..good(dir.path()) }, &dir.path().join("o3"), "media-unreadable", &["truncated.mp4"]);
+    expect_refusal(
+        &Case {
+            video: cut,
+            ..good(dir.path())
+        },
+        &dir.path().join("o3"),
+        "media-unreadable",
+        &["truncated.mp4"],
+    );
 
     // Truncated with the index first (faststart): the index promises data that is missing.
     let fast = dir.path().join("faststart.mp4");
-    ffmpeg(&["-i", good_case.video.to_str().unwrap(), "-c", "copy", "-movflags", "+faststart", fast.to_str().unwrap()]);
+    ffmpeg(&[
+        "-i",
+        good_case.video.to_str().unwrap(),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        fast.to_str().unwrap(),
+    ]);
     let bytes = std::fs::read(&fast).unwrap();
     let cut = dir.path().join("truncated-fast.mp4");
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 5]).unwrap();
     let out = dir.path().join("o4");
-    let (status, _, stderr) = build(&Case { video: cut, ..good(dir.path()) }, &out);
+    let (status, _, stderr) = build(
+        &Case {
+            video: cut,
+            ..good(dir.path())
+        },
+        &out,
+    );
     assert_eq!(status, 2, "{stderr}");
-    assert!(stderr.contains("error[media-corrupt]") && stderr.contains("truncated-fast.mp4"), "{stderr}");
+    assert!(
+        stderr.contains("error[media-corrupt]") && stderr.contains("truncated-fast.mp4"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"));
     // Items finished before the failure are complete and listed; nothing is half-written.
     for f in walk(&out) {
@@ -111,21 +159,56 @@ fn broken_videos_are_refused_with_the_file_named() {
         let mut r = csv::Reader::from_path(out.join("metadata.csv")).unwrap();
         for row in r.deserialize::<std::collections::HashMap<String, String>>() {
             let row = row.unwrap();
-            assert!(out.join(&row["video_file"]).is_file() && out.join(&row["audio_file"]).is_file());
+            assert!(
+                out.join(&row["video_file"]).is_file() && out.join(&row["audio_file"]).is_file()
+            );
         }
     }
 
     let audio_only = dir.path().join("speech.m4a");
-    ffmpeg(&["-f", "lavfi", "-i", "sine=d=3", "-c:a", "aac", audio_only.to_str().unwrap()]);
-    expect_refusal(&Case { video: audio_only, ..good(dir.path()) }, &dir.path().join("o5"), "media-no-video-stream", &["speech.m4a"]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=3",
+        "-c:a",
+        "aac",
+        audio_only.to_str().unwrap(),
+    ]);
+    expect_refusal(
+        &Case {
+            video: audio_only,
+            ..good(dir.path())
+        },
+        &dir.path().join("o5"),
+        "media-no-video-stream",
+        &["speech.m4a"],
+    );
 
     let still = dir.path().join("frame.jpg");
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=s=64x48:d=1", "-frames:v", "1", still.to_str().unwrap()]);
-    expect_refusal(&Case { video: still, ..good(dir.path()) }, &dir.path().join("o6"), "media-not-a-video", &["frame.jpg"]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=64x48:d=1",
+        "-frames:v",
+        "1",
+        still.to_str().unwrap(),
+    ]);
+    expect_refusal(
+        &Case {
+            video: still,
+            ..good(dir.path())
+        },
+        &dir.path().join("o6"),
+        "media-not-a-video",
+        &["frame.jpg"],
+    );
 }
 
 fn export_with(dir: &Path, name: &str, edit: impl Fn(&mut serde_json::Value)) -> PathBuf {
-    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(fixture("export_lesson-001.json")).unwrap()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("export_lesson-001.json")).unwrap()).unwrap();
     edit(&mut v);
     let p = dir.join(name);
     std::fs::write(&p, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
@@ -144,20 +227,36 @@ fn bad_annotations_name_the_field() {
         v[0]["annotations"][1]["result"][2]["value"]["ranges"][0]["end"] = 800.into();
     });
     expect_refusal(
-        &Case { annotations: outside, ..good(dir.path()) },
+        &Case {
+            annotations: outside,
+            ..good(dir.path())
+        },
         &dir.path().join("o1"),
         "interval-outside-video",
-        &["outside.json", "2 interval(s)", "[0].annotations[1].result[1]", "[0].annotations[1].result[2]", "20.000 s"],
+        &[
+            "outside.json",
+            "2 interval(s)",
+            "[0].annotations[1].result[1]",
+            "[0].annotations[1].result[2]",
+            "20.000 s",
+        ],
     );
 
     let inverted = export_with(dir.path(), "inverted.json", |v| {
         v[0]["annotations"][1]["result"][0]["value"]["ranges"][0]["start"] = 200.into();
     });
     expect_refusal(
-        &Case { annotations: inverted, ..good(dir.path()) },
+        &Case {
+            annotations: inverted,
+            ..good(dir.path())
+        },
         &dir.path().join("o2"),
         "annotations-invalid",
-        &["inverted.json", "[0].annotations[1].result[0].value.ranges[0]", "inverted"],
+        &[
+            "inverted.json",
+            "[0].annotations[1].result[0].value.ranges[0]",
+            "inverted",
+        ],
     );
 
     let unknown = export_with(dir.path(), "unknown.json", |v| {
@@ -166,16 +265,31 @@ fn bad_annotations_name_the_field() {
         v[0]["annotations"][1]["result"][2]["value"]["timelinelabels"][0] = "Nonsense".into();
     });
     expect_refusal(
-        &Case { annotations: unknown, ..good(dir.path()) },
+        &Case {
+            annotations: unknown,
+            ..good(dir.path())
+        },
         &dir.path().join("o3"),
         "annotations-unknown-labels",
-        &["3 label(s)", "\"Lectur\" (closest: \"Lecture\"", "\"Group work!\" (closest: \"GroupWork\"", "\"Nonsense\""],
+        &[
+            "3 label(s)",
+            "\"Lectur\" (closest: \"Lecture\"",
+            "\"Group work!\" (closest: \"GroupWork\"",
+            "\"Nonsense\"",
+        ],
     );
 
     let malformed = dir.path().join("malformed.json");
-    std::fs::write(&malformed, "[\n  {\"id\": 1,\n   \"data\": {\"video\": \"x.mp4\",}\n  }\n]").unwrap();
+    std::fs::write(
+        &malformed,
+        "[\n  {\"id\": 1,\n   \"data\": {\"video\": \"x.mp4\",}\n  }\n]",
+    )
+    .unwrap();
     expect_refusal(
-        &Case { annotations: malformed, ..good(dir.path()) },
+        &Case {
+            annotations: malformed,
+            ..good(dir.path())
+        },
         &dir.path().join("o4"),
         "annotations-malformed-json",
         &["malformed.json: line 3"],
@@ -185,13 +299,23 @@ fn bad_annotations_name_the_field() {
         patterns: fixture("patterns_missing_column.xlsx"),
         ..good(dir.path())
     };
-    expect_refusal(&sheet, &dir.path().join("o5"), "patterns-missing-column", &["patterns_missing_column.xlsx", "\"notes\"", "description"]);
+    expect_refusal(
+        &sheet,
+        &dir.path().join("o5"),
+        "patterns-missing-column",
+        &["patterns_missing_column.xlsx", "\"notes\"", "description"],
+    );
 
     let missing = Case {
         annotations: dir.path().join("nope.json"),
         ..good(dir.path())
     };
-    expect_refusal(&missing, &dir.path().join("o6"), "annotations-unreadable", &["nope.json"]);
+    expect_refusal(
+        &missing,
+        &dir.path().join("o6"),
+        "annotations-unreadable",
+        &["nope.json"],
+    );
     drop(base);
 }
 

@@ -71,6 +71,7 @@ def main():
     ap.add_argument("--minutes", type=int, default=10)
     ap.add_argument("--work", default=os.path.expanduser("~/.cache/ppi/bench"))
     ap.add_argument("--skip-moviepy", action="store_true")
+    ap.add_argument("--long-minutes", type=int, default=0, help="also run ppi on a lesson this long, to show peak RSS does not grow with length")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
@@ -113,6 +114,16 @@ def main():
         mp = work / "moviepy"
         shutil.rmtree(mp, ignore_errors=True); mp.mkdir()
         runs["moviepy"] = timed("(d) moviepy (old main.py approach)", [args.python, str(HERE / "moviepy_anchor.py"), str(lesson), str(export), str(mp)])
+
+    if args.long_minutes:
+        long_lesson = work / f"lesson-{args.long_minutes}min.mp4"
+        make_lesson(long_lesson, args.long_minutes)
+        long_export = work / "bench-export-long.json"
+        write_export(long_export, long_lesson.name, intervals, fps)
+        shutil.rmtree(out, ignore_errors=True)
+        runs["ppi_accurate_long"] = timed(f"(a) ppi accurate, {args.long_minutes}-min lesson", [args.ppi, "--quiet", "dataset", "build",
+                                          "--video", str(long_lesson), "--annotations", str(long_export), "--patterns", str(patterns),
+                                          "--out", str(out), "--mode", "accurate", "--jobs", "2"])
 
     a, b = runs["ppi_accurate"]["wall_s"], runs["ppi_copy"]["wall_s"]
     ratios = {

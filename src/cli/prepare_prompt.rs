@@ -48,7 +48,12 @@ fn list(out: &mut dyn Write, root: &Path, rows: &[Row]) -> std::io::Result<()> {
 fn show_inline(out: &mut dyn Write, path: &Path) -> std::io::Result<()> {
     let bytes = std::fs::read(path)?;
     let b64 = base64_encode(&bytes);
-    writeln!(out, "\x1b]1337;File=inline=1;size={};preserveAspectRatio=1:{}\x07", bytes.len(), b64)
+    writeln!(
+        out,
+        "\x1b]1337;File=inline=1;size={};preserveAspectRatio=1:{}\x07",
+        bytes.len(),
+        b64
+    )
 }
 
 fn base64_encode(bytes: &[u8]) -> String {
@@ -161,15 +166,5 @@ pub fn prompt_removals(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_matches_known_vectors() {
-        assert_eq!(base64_encode(b""), "");
-        assert_eq!(base64_encode(b"f"), "Zg==");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert_eq!(base64_encode(b"foo"), "Zm9v");
-        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
-    }
-}
+#[path = "prepare_prompt_tests.rs"]
+mod tests;

@@ -5,25 +5,22 @@
 //! own opened copy of the video, while one task decodes the lesson audio once. Items already
 //! built from the same inputs are reused.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 
-use sha2::{Digest, Sha256};
-
-use super::layout::{self, Layout};
+use super::layout::Layout;
 use super::manifest::{CardSettings, Item, Lesson, Manifest, ManifestError};
 use super::metadata::Row;
-use crate::catalog::{self, sheet::SheetError, PatternCatalog, UnknownLabels};
-use crate::domain::frames::{index_seconds, round_ms};
-use crate::domain::{ids, CropBox, Fps, ItemId};
+use super::plan::{
+    lesson_slug, plan, remove_item_files, row_for, source_fingerprint, Planned, RowContext,
+};
+use super::work::run_media;
+use crate::catalog::{self, sheet::SheetError, UnknownLabels};
+use crate::domain::{CropBox, Fps, ItemId};
 use crate::error::{Coded, ErrorKind};
 use crate::label_studio::export::{self, ExportError};
 use crate::label_studio::result::{self, AnnotationChoice, LabeledInterval};
-use crate::media::{
-    self, audio, wav, ClipMode, ClipOutcome, ClipRequest, MediaError, Probe, Source,
-};
+use crate::media::{self, audio, wav, ClipMode, MediaError, Probe};
 use crate::progress::Progress;
 
 /// Inputs of a build.
@@ -132,43 +129,6 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> BuildError + '_ {
         source,
     }
 }
-
-/// Identity of a video file: size plus the first and last MiB. Cheap on large files and
-/// enough to notice a replaced file.
-pub fn source_fingerprint(path: &Path) -> std::io::Result<String> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
-    let mut h = Sha256::new();
-    h.update(len.to_le_bytes());
-    let mut buf = vec![0u8; 1 << 20];
-    let n = f.read(&mut buf)?;
-    h.update(&buf[..n]);
-    if len > (2 << 20) {
-        f.seek(SeekFrom::End(-(1 << 20)))?;
-        f.read_exact(&mut buf)?;
-        h.update(&buf);
-    }
-    Ok(hex::encode(&h.finalize()[..16]))
-}
-
-/// One item to produce.
-struct Planned {
-    id: ItemId,
-    interval: LabeledInterval,
-    description: String,
-    crop: Option<CropBox>,
-    fingerprint: String,
-}
-
-/// What a worker made for one item.
-struct Made {
-    clip: ClipOutcome,
-    keyframe_time: f64,
-}
-
-/// Media versions: bump when output bytes for the same inputs would change.
-const MEDIA_VERSION: u32 = 1;
 
 /// Runs a build.
 pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
@@ -432,273 +392,5 @@ fn check_fit(
         fps: fps.to_string(),
         count: bad.len(),
         list: bad.join("\n  "),
-    })
-}
-
-/// A file slug for the lesson, distinct from other lessons' slugs in this dataset.
-fn lesson_slug(manifest: &Manifest, lesson_id: &str) -> String {
-    let base = ids::slug(lesson_id, "lesson");
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while manifest
-        .lessons
-        .get(&candidate)
-        .is_some_and(|l| l.lesson_id != lesson_id)
-    {
-        candidate = format!("{base}-{n}");
-        n += 1;
-    }
-    candidate
-}
-
-fn plan(
-    req: &BuildRequest,
-    catalog: &PatternCatalog,
-    intervals: &[LabeledInterval],
-    lesson_slug: &str,
-    source_fp: &str,
-    fps: Fps,
-) -> Vec<Planned> {
-    let mut per_range: BTreeMap<_, usize> = BTreeMap::new();
-    for i in intervals {
-        *per_range.entry(i.range).or_default() += 1;
-    }
-    let mut seen: BTreeSet<ItemId> = BTreeSet::new();
-    intervals
-        .iter()
-        .map(|i| {
-            let shared = per_range.get(&i.range).copied().unwrap_or(1) > 1;
-            let mut id = ItemId::new(lesson_slug, i.range, shared.then_some(i.label.as_str()));
-            if seen.contains(&id) {
-                let ann = i
-                    .annotation_id
-                    .map(|a| format!("{}-a{a}", i.label))
-                    .unwrap_or_else(|| format!("{}-{}", i.label, seen.len()));
-                id = ItemId::new(lesson_slug, i.range, Some(&ann));
-            }
-            seen.insert(id.clone());
-            let crop = req.crop.or(i.crop);
-            let fingerprint = {
-                let mut h = Sha256::new();
-                h.update(format!(
-                    "v{MEDIA_VERSION}|{source_fp}|{}|{}|{}|{}|{:?}|{}",
-                    i.range.start(),
-                    i.range.end(),
-                    fps,
-                    req.mode,
-                    crop.map(|c| c.to_string()),
-                    req.jpeg_quality
-                ));
-                hex::encode(&h.finalize()[..12])
-            };
-            Planned {
-                id,
-                description: catalog
-                    .lookup(&i.label)
-                    .map(|p| p.description.clone())
-                    .unwrap_or_default(),
-                interval: i.clone(),
-                crop,
-                fingerprint,
-            }
-        })
-        .collect()
-}
-
-/// Facts shared by every row of one build.
-struct RowContext<'a> {
-    lesson_id: &'a str,
-    source_video: &'a str,
-    fps: Fps,
-    mode: ClipMode,
-    has_audio: bool,
-    task_id: String,
-}
-
-fn row_for(p: &Planned, cx: &RowContext<'_>, keyframe_time: f64, clip: (f64, f64)) -> Row {
-    let RowContext {
-        lesson_id,
-        source_video,
-        fps,
-        mode,
-        has_audio,
-        ..
-    } = *cx;
-    let r = p.interval.range;
-    let image = layout::image_rel(&p.id);
-    Row {
-        file_name: image.clone(),
-        id: p.id.to_string(),
-        lesson_id: lesson_id.to_owned(),
-        source_video: source_video.to_owned(),
-        start_time: round_ms(r.start_seconds(fps)),
-        end_time: round_ms(r.end_seconds(fps)),
-        start_frame: r.start(),
-        end_frame: r.end(),
-        fps: fps.get(),
-        pattern_type: p.interval.label.clone(),
-        pattern_description: p.description.clone(),
-        video_file: layout::video_rel(&p.id),
-        image_file: image,
-        image_cropped_file: p
-            .crop
-            .map(|_| layout::cropped_rel(&p.id))
-            .unwrap_or_default(),
-        audio_file: if has_audio {
-            layout::audio_rel(&p.id)
-        } else {
-            String::new()
-        },
-        transcript_file: String::new(),
-        language: String::new(),
-        transcript: String::new(),
-        keyframe_time: round_ms(keyframe_time),
-        clip_mode: mode.to_string(),
-        clip_start_time: round_ms(clip.0),
-        clip_end_time: round_ms(clip.1),
-        crop: p.crop.map(|c| c.to_string()).unwrap_or_default(),
-        annotator: p.interval.annotator.clone().unwrap_or_default(),
-        annotation_id: p
-            .interval
-            .annotation_id
-            .map(|a| a.to_string())
-            .unwrap_or_default(),
-        task_id: cx.task_id.clone(),
-    }
-}
-
-/// Deletes an item's files (missing files are fine).
-pub fn remove_item_files(layout: &Layout, row: &Row) {
-    let mut files = vec![
-        row.video_file.clone(),
-        row.image_file.clone(),
-        row.image_cropped_file.clone(),
-        row.audio_file.clone(),
-    ];
-    if let Some(id) = ItemId::parse(&row.id) {
-        for ext in ["txt", "json", "vtt"] {
-            files.push(layout::transcript_rel(&id, ext));
-        }
-    }
-    for f in files.iter().filter(|f| !f.is_empty()) {
-        let _ = std::fs::remove_file(layout.abs(f));
-    }
-}
-
-enum Job<'a> {
-    Audio(&'a Path),
-    Item(usize),
-}
-
-/// Runs clip, key-frame and lesson-audio work on `req.jobs` threads. Returns one outcome per
-/// item in `todo` (`None` when skipped after another item failed).
-fn run_media(
-    req: &BuildRequest,
-    layout: &Layout,
-    probe: &Probe,
-    fps: Fps,
-    todo: &[&Planned],
-    lesson_audio: Option<&Path>,
-    progress: &dyn Progress,
-) -> Vec<Option<Result<Made, BuildError>>> {
-    let mut jobs: Vec<Job> = Vec::with_capacity(todo.len() + 1);
-    // The audio decode is the longest single job, so it starts first.
-    if let Some(p) = lesson_audio {
-        jobs.push(Job::Audio(p));
-    }
-    jobs.extend((0..todo.len()).map(Job::Item));
-    let results: Mutex<Vec<Option<Result<Made, BuildError>>>> =
-        Mutex::new((0..todo.len()).map(|_| None).collect());
-    let audio_error: Mutex<Option<BuildError>> = Mutex::new(None);
-    if jobs.is_empty() {
-        return Vec::new();
-    }
-    progress.stage("cutting clips", jobs.len() as u64);
-    let next = AtomicUsize::new(0);
-    let cancel = AtomicBool::new(false);
-    let workers = req.jobs.clamp(1, jobs.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                let mut source: Option<Source> = None;
-                loop {
-                    if cancel.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(k) else { break };
-                    match job {
-                        Job::Audio(path) => {
-                            let _span =
-                                tracing::info_span!("lesson_audio", video = %req.video.display())
-                                    .entered();
-                            if let Err(e) = audio::extract_lesson_audio(&req.video, probe, path) {
-                                cancel.store(true, Ordering::Relaxed);
-                                if let Ok(mut slot) = audio_error.lock() {
-                                    *slot = Some(e.into());
-                                }
-                            }
-                        }
-                        Job::Item(i) => {
-                            let p = todo[*i];
-                            let _span = tracing::info_span!("item", id = %p.id).entered();
-                            let out = make_item(req, layout, probe, fps, p, &mut source);
-                            if out.is_err() {
-                                cancel.store(true, Ordering::Relaxed);
-                            }
-                            if let Ok(mut r) = results.lock() {
-                                r[*i] = Some(out);
-                            }
-                        }
-                    }
-                    progress.advance(1);
-                }
-            });
-        }
-    });
-    progress.finish_stage();
-    let mut results = results.into_inner().unwrap_or_default();
-    if let Some(e) = audio_error.into_inner().ok().flatten() {
-        // Report the audio failure through the first item.
-        if let Some(first) = results.first_mut() {
-            *first = Some(Err(e));
-        }
-    }
-    results
-}
-
-fn make_item(
-    req: &BuildRequest,
-    layout: &Layout,
-    probe: &Probe,
-    fps: Fps,
-    p: &Planned,
-    source: &mut Option<Source>,
-) -> Result<Made, BuildError> {
-    let src = match source {
-        Some(s) => s,
-        None => source.insert(Source::open(&req.video, probe)?),
-    };
-    let r = p.interval.range;
-    let clip = src.cut_clip(
-        &ClipRequest {
-            start: r.start_seconds(fps),
-            end: r.end_seconds(fps),
-            frame_duration: fps.frame_duration(),
-            mode: req.mode,
-        },
-        &layout.abs(&layout::video_rel(&p.id)),
-    )?;
-    let key = src.frame_at(index_seconds(r.middle_index(), fps), fps.frame_duration())?;
-    key.image
-        .save_jpeg(&layout.abs(&layout::image_rel(&p.id)), req.jpeg_quality)?;
-    if let Some(c) = p.crop {
-        key.image
-            .crop(c)
-            .save_jpeg(&layout.abs(&layout::cropped_rel(&p.id)), req.jpeg_quality)?;
-    }
-    Ok(Made {
-        clip,
-        keyframe_time: key.time,
     })
 }

@@ -6,7 +6,9 @@ pub mod card;
 pub mod layout;
 pub mod manifest;
 pub mod metadata;
+pub mod plan;
 pub mod prepare;
+pub mod work;
 
 use layout::Layout;
 use manifest::{Manifest, ManifestError};

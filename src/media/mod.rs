@@ -99,11 +99,13 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg_next::format::context::In
         file: path.into(),
         detail,
     };
-    let c_path = CString::new(utf8_path(path)?).map_err(|_| unreadable("the path contains a NUL byte".into()))?;
+    let c_path = CString::new(utf8_path(path)?)
+        .map_err(|_| unreadable("the path contains a NUL byte".into()))?;
     // SAFETY: plain libavformat calls on a context we own; every error path closes it.
     unsafe {
         let mut ctx = ptr::null_mut();
-        let r = ffi::avformat_open_input(&mut ctx, c_path.as_ptr(), ptr::null_mut(), ptr::null_mut());
+        let r =
+            ffi::avformat_open_input(&mut ctx, c_path.as_ptr(), ptr::null_mut(), ptr::null_mut());
         if r < 0 {
             return Err(unreadable(ffmpeg_next::Error::from(r).to_string()));
         }
@@ -112,7 +114,14 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg_next::format::context::In
         for d in options.iter_mut() {
             ffi::av_dict_set(d, c"threads".as_ptr(), c"1".as_ptr(), 0);
         }
-        let r = ffi::avformat_find_stream_info(ctx, if n > 0 { options.as_mut_ptr() } else { ptr::null_mut() });
+        let r = ffi::avformat_find_stream_info(
+            ctx,
+            if n > 0 {
+                options.as_mut_ptr()
+            } else {
+                ptr::null_mut()
+            },
+        );
         for d in options.iter_mut() {
             ffi::av_dict_free(d);
         }
@@ -133,7 +142,9 @@ pub(crate) enum Demuxed {
 /// Reads the next packet into a fresh `Packet`. `av_read_frame` expects a blank packet and
 /// overwrites a used one without releasing it, so reusing one packet leaks every read.
 /// Invalid data is skipped: the demuxer resynchronises and only that packet is lost.
-pub(crate) fn read_packet(input: &mut ffmpeg_next::format::context::Input) -> Result<Demuxed, ffmpeg_next::Error> {
+pub(crate) fn read_packet(
+    input: &mut ffmpeg_next::format::context::Input,
+) -> Result<Demuxed, ffmpeg_next::Error> {
     loop {
         let mut packet = ffmpeg_next::Packet::empty();
         match packet.read(input) {

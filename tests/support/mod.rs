@@ -219,12 +219,16 @@ pub fn python() -> PathBuf {
 
 /// Runs a Python snippet in the test venv and returns its stdout; fails the test on error.
 pub fn python_run(code: &str, args: &[&str]) -> String {
+    // A private HF cache: `datasets` keys local folders by name and content, so a shared cache
+    // would hand one test the Arrow tables (with absolute paths) of an earlier test's folder.
+    let cache = tempfile::tempdir().expect("tempdir");
     let out = Command::new(python())
         .arg("-c")
         .arg(code)
         .args(args)
         .env("HF_HUB_OFFLINE", "1")
         .env("HF_DATASETS_OFFLINE", "1")
+        .env("HF_HOME", cache.path())
         .output()
         .expect("python");
     assert!(
