@@ -48,6 +48,37 @@ impl fmt::Display for Secret {
 pub struct Settings {
     pub dataset: DatasetSettings,
     pub hub: HubSettings,
+    pub whisper: WhisperSettings,
+}
+
+/// Speech recognition.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WhisperSettings {
+    /// Model name (`base`, `base-q8_0`, `small`, `large-v3`…) or path (`PPI_WHISPER_MODEL`).
+    pub model: String,
+    /// ggml threads per transcription; `None` = cores / jobs.
+    pub threads: Option<usize>,
+    /// Transcriptions at once (each holds a ~230 MB state for `base`).
+    pub jobs: usize,
+    pub device: crate::asr::Device,
+    /// `auto`, a code (`ru`), or candidates for detection (`en,ru`).
+    pub language: String,
+    /// 1 = greedy; more = beam search.
+    pub beam_size: usize,
+}
+
+impl Default for WhisperSettings {
+    fn default() -> Self {
+        WhisperSettings {
+            model: crate::asr::model::DEFAULT_MODEL.into(),
+            threads: None,
+            jobs: 1,
+            device: crate::asr::Device::Cpu,
+            language: "auto".into(),
+            beam_size: 1,
+        }
+    }
 }
 
 /// Dataset building.
@@ -243,6 +274,26 @@ impl Settings {
         }
         if let Some(v) = env.get("HF_ENDPOINT") {
             self.hub.endpoint = v.trim_end_matches('/').to_owned();
+        }
+        if let Some(v) = env.get("PPI_WHISPER_MODEL") {
+            self.whisper.model = v;
+        }
+        if let Some(v) = env.get("PPI_WHISPER_LANGUAGE") {
+            self.whisper.language = v;
+        }
+        for (name, slot) in [("PPI_WHISPER_THREADS", &mut self.whisper.threads)] {
+            if let Some(v) = env.get(name) {
+                *slot = Some(v.parse().ok().filter(|n| *n > 0).ok_or(ConfigError::Env {
+                    name: "PPI_WHISPER_THREADS",
+                    detail: format!("expected a positive number, found {v:?}"),
+                })?);
+            }
+        }
+        if let Some(v) = env.get("PPI_WHISPER_JOBS") {
+            self.whisper.jobs = v.parse().ok().filter(|n| *n > 0).ok_or(ConfigError::Env {
+                name: "PPI_WHISPER_JOBS",
+                detail: format!("expected a positive number, found {v:?}"),
+            })?;
         }
         if let Some(v) = env.get("PPI_HF_PRIVATE") {
             self.hub.private = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");

@@ -158,7 +158,7 @@ fn build_prepare_and_load_with_datasets() {
 
     // prepare: view a frame, remove item 2 through stdin, confirm.
     let mut child = ppi()
-        .args(["dataset", "prepare"])
+        .args(["dataset", "prepare", "--no-transcribe"])
         .arg(&out)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -211,7 +211,14 @@ fn build_prepare_and_load_with_datasets() {
 
     // Non-interactive removal, as scripts use it.
     let (code, stdout, stderr) = run(ppi()
-        .args(["dataset", "prepare", "--exclude", "1", "--yes"])
+        .args([
+            "dataset",
+            "prepare",
+            "--no-transcribe",
+            "--exclude",
+            "1",
+            "--yes",
+        ])
         .arg(&out));
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(csv_rows(&out.join("metadata.csv")).len(), 1);

@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::dataset::build::{build, BuildRequest};
 use crate::dataset::manifest::CardSettings;
 use crate::dataset::prepare::{parse_selection, Dataset};
+use crate::dataset::transcribe::transcribe;
 use crate::domain::{CropBox, Fps};
 use crate::label_studio::result::AnnotationChoice;
 use crate::media::ClipMode;
@@ -95,6 +96,11 @@ pub struct PrepareArgs {
     /// Remove these items without asking: numbers as listed (3,7 or 2-5) or item ids.
     #[arg(long, value_name = "LIST")]
     pub exclude: Option<String>,
+    /// Do not transcribe the clips.
+    #[arg(long)]
+    pub no_transcribe: bool,
+    #[command(flatten)]
+    pub asr: super::asr::AsrArgs,
 }
 
 pub fn run(cmd: DatasetCommand, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
@@ -230,6 +236,16 @@ fn run_prepare(a: PrepareArgs, settings: &Settings, ui: &Ui) -> Result<(), Failu
     }
     let removed = ds.exclude(&remove);
     ds.save()?;
+    let mut transcribed = None;
+    if !a.no_transcribe {
+        let language = a.asr.language(settings)?;
+        let asr = a.asr.load(settings)?;
+        let progress = ui.progress();
+        let result = transcribe(&mut ds, &asr, &language, &progress);
+        // Whatever was transcribed before a failure is kept.
+        ds.save()?;
+        transcribed = Some(result?);
+    }
     if !ui.quiet {
         println!(
             "{}: {} item(s) removed, {} remain; metadata.csv, metadata.jsonl and README.md rebuilt",
@@ -237,6 +253,19 @@ fn run_prepare(a: PrepareArgs, settings: &Settings, ui: &Ui) -> Result<(), Failu
             removed,
             ds.manifest.items.len()
         );
+        if let Some(t) = transcribed {
+            println!(
+                "transcripts: {} clip(s), {} lesson(s) transcribed, {} reused; languages: {}",
+                t.clips,
+                t.lessons_transcribed,
+                t.lessons_reused,
+                if t.languages.is_empty() {
+                    "none (no speech)".to_owned()
+                } else {
+                    t.languages.join(", ")
+                }
+            );
+        }
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The command line. Each subcommand parses its flags, applies them over the layered
 //! configuration and calls the same use-case function the service uses.
 
+mod asr;
 mod dataset;
 mod prepare_prompt;
 mod progress;
@@ -41,6 +42,11 @@ pub enum Command {
     /// Build, review and publish datasets (the old main.py, prepare_dataset.py, upload_to_hf.py).
     #[command(subcommand)]
     Dataset(Box<dataset::DatasetCommand>),
+    /// Transcribe a lesson (video or audio) with Whisper: text, JSON or WebVTT.
+    Transcribe(asr::TranscribeArgs),
+    /// Whisper models: fetch from the Hub, show which file is used.
+    #[command(subcommand)]
+    Models(asr::ModelsCommand),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -83,6 +89,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     };
     match cli.command {
         Command::Dataset(cmd) => dataset::run(*cmd, &settings, &ui),
+        Command::Transcribe(args) => asr::run_transcribe(args, &settings, &ui),
+        Command::Models(cmd) => asr::run_models(cmd, &settings, &ui),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;
             println!(
@@ -92,6 +100,18 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// A Tokio runtime for commands that do network work.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            code: "internal",
+            kind: ErrorKind::Internal,
+            message: format!("cannot start the async runtime: {e}"),
+        })
 }
 
 /// How the CLI talks to the person at the terminal.

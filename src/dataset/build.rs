@@ -258,6 +258,11 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
             fps: fps.get(),
             duration: probe.video.duration,
             has_audio,
+            transcript_key: manifest
+                .lessons
+                .get(&lesson_slug)
+                .filter(|l| l.source_fingerprint == source_fp)
+                .and_then(|l| l.transcript_key.clone()),
         },
     );
     let cx = RowContext {

@@ -99,3 +99,8 @@ pub fn audio_rel(id: &ItemId) -> String {
 pub fn transcript_rel(id: &ItemId, ext: &str) -> String {
     format!("{TRANSCRIPTS}/{id}.{ext}")
 }
+
+/// A lesson's transcript: `transcripts/lessons/<lesson>.{json,vtt}`.
+pub fn lesson_transcript_rel(lesson_slug: &str, ext: &str) -> String {
+    format!("{TRANSCRIPTS}/lessons/{lesson_slug}.{ext}")
+}

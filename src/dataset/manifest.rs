@@ -62,6 +62,10 @@ pub struct Lesson {
     pub fps: f64,
     pub duration: f64,
     pub has_audio: bool,
+    /// What the cached lesson transcript was made from (model, language, spans); a change
+    /// means transcribe again.
+    #[serde(default)]
+    pub transcript_key: Option<String>,
 }
 
 /// Settings for the dataset card.

@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod metadata;
 pub mod plan;
 pub mod prepare;
+pub mod transcribe;
 pub mod work;
 
 use layout::Layout;

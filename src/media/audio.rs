@@ -39,36 +39,78 @@ pub fn extract_lesson_audio(
     let Some(info) = &probe.audio else {
         return Ok(None);
     };
+    let mut input = super::open_input(video)?;
+    decode_stream(&mut input, video, info.index, probe.video.start_time, out).map(Some)
+}
+
+/// Decodes the best audio stream of any media file (audio-only files included) to a 16 kHz mono
+/// WAV. Sample 0 is the first video frame when there is video, else the audio's own start.
+pub fn decode_to_wav(path: &Path, out: &Path) -> Result<LessonAudio, MediaError> {
+    init();
+    let meta = std::fs::metadata(path).map_err(|source| MediaError::Io {
+        file: path.into(),
+        source,
+    })?;
+    if meta.len() == 0 {
+        return Err(MediaError::Empty { file: path.into() });
+    }
+    let mut input = super::open_input(path)?;
+    let start_of = |s: &ff::format::stream::Stream| {
+        if s.start_time() == ff::ffi::AV_NOPTS_VALUE {
+            0.0
+        } else {
+            ts_to_secs(s.start_time(), s.time_base())
+        }
+    };
+    let (index, audio_start) = input
+        .streams()
+        .best(ff::media::Type::Audio)
+        .map(|s| (s.index(), start_of(&s)))
+        .ok_or_else(|| MediaError::NoAudioStream { file: path.into() })?;
+    let origin = input
+        .streams()
+        .best(ff::media::Type::Video)
+        .map(|s| start_of(&s))
+        .unwrap_or(audio_start);
+    decode_stream(&mut input, path, index, origin, out)
+}
+
+fn decode_stream(
+    input: &mut ff::format::context::Input,
+    file: &Path,
+    index: usize,
+    origin: f64,
+    out: &Path,
+) -> Result<LessonAudio, MediaError> {
     let corrupt = |detail: String| MediaError::Corrupt {
-        file: video.into(),
+        file: file.into(),
         detail,
     };
     let write_err = |e: std::io::Error| MediaError::Write {
         file: out.into(),
         detail: e.to_string(),
     };
-    let mut input = super::open_input(video)?;
     let stream = input
-        .stream(info.index)
+        .stream(index)
         .ok_or_else(|| corrupt("audio stream vanished".into()))?;
     let tb = stream.time_base();
-    let ctx = ff::codec::Context::from_parameters(stream.parameters())
+    let mut ctx = ff::codec::Context::from_parameters(stream.parameters())
         .map_err(|e| corrupt(e.to_string()))?;
+    ctx.set_threading(ff::codec::threading::Config::count(1));
     let mut decoder = ctx
         .decoder()
         .audio()
         .map_err(|e| corrupt(format!("no decoder for the audio codec: {e}")))?;
-    // Decode only the audio stream; the demuxer skips video packets cheaply.
     let mut writer = WavWriter::create(out, SAMPLE_RATE).map_err(write_err)?;
     let mut resampler: Option<ff::software::resampling::Context> = None;
     let mut decoded = ff::frame::Audio::empty();
     // Samples to drop (negative) or pad (positive) before the first decoded sample, so that
-    // sample 0 is the video's first frame.
+    // sample 0 is at `origin`.
     let mut align: Option<i64> = None;
     let mut eof = false;
     while !eof {
-        match super::read_packet(&mut input) {
-            Ok(super::Demuxed::Packet(packet)) if packet.stream() == info.index => {
+        match super::read_packet(input) {
+            Ok(super::Demuxed::Packet(packet)) if packet.stream() == index => {
                 // A corrupt packet is dropped by the decoder; decoding goes on.
                 let _ = decoder.send_packet(&packet);
             }
@@ -88,7 +130,7 @@ pub fn extract_lesson_audio(
                 let t = decoded
                     .timestamp()
                     .or(decoded.pts())
-                    .map(|ts| ts_to_secs(ts, tb) - probe.video.start_time)
+                    .map(|ts| ts_to_secs(ts, tb) - origin)
                     .unwrap_or(0.0);
                 align = Some((t * f64::from(SAMPLE_RATE)).round() as i64);
             }
@@ -124,7 +166,7 @@ pub fn extract_lesson_audio(
         }
     }
     let samples = writer.finish().map_err(write_err)?;
-    Ok(Some(LessonAudio { samples }))
+    Ok(LessonAudio { samples })
 }
 
 fn push(

@@ -31,6 +31,8 @@ pub enum MediaError {
     Unreadable { file: PathBuf, detail: String },
     #[error("{file}: has no video stream (an audio-only file?); a lesson video is needed")]
     NoVideoStream { file: PathBuf },
+    #[error("{file}: has no audio stream")]
+    NoAudioStream { file: PathBuf },
     #[error("{file}: is a still image ({format}), not a video")]
     StillImage { file: PathBuf, format: String },
     #[error("{file}: the video is corrupt or truncated: {detail}")]
@@ -54,6 +56,7 @@ impl Coded for MediaError {
             MediaError::Empty { .. } => "media-empty",
             MediaError::Unreadable { .. } => "media-unreadable",
             MediaError::NoVideoStream { .. } => "media-no-video-stream",
+            MediaError::NoAudioStream { .. } => "media-no-audio-stream",
             MediaError::StillImage { .. } => "media-not-a-video",
             MediaError::Corrupt { .. } => "media-corrupt",
             MediaError::OutOfRange { .. } => "interval-outside-video",

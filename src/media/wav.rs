@@ -8,7 +8,6 @@ use crate::atomic::PartFile;
 
 /// Sample rate of all PPI audio: what Whisper expects.
 pub const SAMPLE_RATE: u32 = 16_000;
-const HEADER_LEN: u64 = 44;
 
 /// The canonical 44-byte header for mono 16-bit PCM.
 pub fn header(samples: u64, rate: u32) -> [u8; 44] {
@@ -104,48 +103,91 @@ impl WavWriter {
 pub enum WavError {
     #[error("{file}: {source}")]
     Io { file: PathBuf, source: io::Error },
-    #[error("{file}: not a 16 kHz mono 16-bit PCM WAV written by PPI")]
+    #[error("{file}: not a 16 kHz mono 16-bit PCM WAV")]
     Format { file: PathBuf },
 }
 
-/// Reads the sample count of a PPI WAV, checking its format.
-pub fn sample_count(path: &Path) -> Result<u64, WavError> {
-    let io_err = |source| WavError::Io {
-        file: path.into(),
-        source,
-    };
-    let mut f = File::open(path).map_err(io_err)?;
-    let mut h = [0u8; 44];
-    f.read_exact(&mut h).map_err(io_err)?;
-    let expect = header(0, SAMPLE_RATE);
-    if h[0..4] != expect[0..4] || h[8..40] != expect[8..40] {
-        return Err(WavError::Format { file: path.into() });
-    }
-    let len = f.metadata().map_err(io_err)?.len();
-    Ok(len.saturating_sub(HEADER_LEN) / 2)
+/// Where the samples of a 16 kHz mono 16-bit PCM WAV are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WavInfo {
+    /// Byte offset of the first sample.
+    pub data_offset: u64,
+    pub samples: u64,
 }
 
-/// Reads all samples of a PPI WAV.
-pub fn read_samples(path: &Path) -> Result<Vec<i16>, WavError> {
-    let n = sample_count(path)?;
-    let mut bytes = Vec::with_capacity(n as usize * 2);
+/// Parses the RIFF chunks of a WAV (other chunks such as `LIST` are skipped) and checks that it
+/// holds 16 kHz mono 16-bit PCM.
+pub fn info(path: &Path) -> Result<WavInfo, WavError> {
     let io_err = |source| WavError::Io {
         file: path.into(),
         source,
     };
+    let format = || WavError::Format { file: path.into() };
     let mut f = File::open(path).map_err(io_err)?;
-    f.seek(SeekFrom::Start(HEADER_LEN)).map_err(io_err)?;
-    f.read_to_end(&mut bytes).map_err(io_err)?;
-    Ok(bytes
-        .chunks_exact(2)
-        .map(|c| i16::from_le_bytes([c[0], c[1]]))
-        .collect())
+    let len = f.metadata().map_err(io_err)?.len();
+    let mut riff = [0u8; 12];
+    f.read_exact(&mut riff).map_err(|_| format())?;
+    if &riff[0..4] != b"RIFF" || &riff[8..12] != b"WAVE" {
+        return Err(format());
+    }
+    let mut at = 12u64;
+    let mut fmt_ok = false;
+    while at + 8 <= len {
+        let mut head = [0u8; 8];
+        f.seek(SeekFrom::Start(at)).map_err(io_err)?;
+        f.read_exact(&mut head).map_err(io_err)?;
+        let size = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+        match &head[0..4] {
+            b"fmt " => {
+                let mut fmt = [0u8; 16];
+                f.read_exact(&mut fmt).map_err(|_| format())?;
+                let tag = u16::from_le_bytes([fmt[0], fmt[1]]);
+                let channels = u16::from_le_bytes([fmt[2], fmt[3]]);
+                let rate = u32::from_le_bytes([fmt[4], fmt[5], fmt[6], fmt[7]]);
+                let bits = u16::from_le_bytes([fmt[14], fmt[15]]);
+                // 1 = PCM; 0xFFFE = extensible (ffmpeg uses it for some layouts).
+                fmt_ok =
+                    matches!(tag, 1 | 0xfffe) && channels == 1 && rate == SAMPLE_RATE && bits == 16;
+            }
+            b"data" => {
+                if !fmt_ok {
+                    return Err(format());
+                }
+                // A streamed WAV may leave the size at 0 or too large: trust the file length.
+                let data = if size == 0 || at + 8 + size > len {
+                    len - at - 8
+                } else {
+                    size
+                };
+                return Ok(WavInfo {
+                    data_offset: at + 8,
+                    samples: data / 2,
+                });
+            }
+            _ => {}
+        }
+        at += 8 + size + (size & 1);
+    }
+    Err(format())
+}
+
+/// The number of samples of a 16 kHz mono 16-bit WAV.
+pub fn sample_count(path: &Path) -> Result<u64, WavError> {
+    info(path).map(|i| i.samples)
+}
+
+/// Reads all samples of a 16 kHz mono WAV.
+pub fn read_samples(path: &Path) -> Result<Vec<i16>, WavError> {
+    read_range(path, 0, u64::MAX)
 }
 
 /// Copies samples `[start, end)` of `source` into a new WAV at `target` (atomically), padding
 /// with silence past the source's end.
 pub fn slice(source: &Path, start: u64, end: u64, target: &Path) -> Result<u64, WavError> {
-    let total = sample_count(source)?;
+    let WavInfo {
+        data_offset,
+        samples: total,
+    } = info(source)?;
     let io_src = |e| WavError::Io {
         file: source.into(),
         source: e,
@@ -159,7 +201,7 @@ pub fn slice(source: &Path, start: u64, end: u64, target: &Path) -> Result<u64, 
     let available = total.saturating_sub(start).min(want);
     let mut w = WavWriter::create(target, SAMPLE_RATE).map_err(io_dst)?;
     if available > 0 {
-        src.seek(SeekFrom::Start(HEADER_LEN + start * 2))
+        src.seek(SeekFrom::Start(data_offset + start * 2))
             .map_err(io_src)?;
         let mut left = available * 2;
         let mut buf = vec![0u8; 1 << 16];
@@ -178,3 +220,69 @@ pub fn slice(source: &Path, start: u64, end: u64, target: &Path) -> Result<u64, 
 #[cfg(test)]
 #[path = "wav_tests.rs"]
 mod tests;
+
+/// Reads samples `[start, end)` of a PPI WAV.
+pub fn read_range(path: &Path, start: u64, end: u64) -> Result<Vec<i16>, WavError> {
+    let io_err = |source| WavError::Io {
+        file: path.into(),
+        source,
+    };
+    let WavInfo {
+        data_offset,
+        samples: total,
+    } = info(path)?;
+    let end = end.min(total);
+    if end <= start {
+        return Ok(Vec::new());
+    }
+    let mut f = File::open(path).map_err(io_err)?;
+    f.seek(SeekFrom::Start(data_offset + start * 2))
+        .map_err(io_err)?;
+    let mut bytes = vec![0u8; ((end - start) * 2) as usize];
+    f.read_exact(&mut bytes).map_err(io_err)?;
+    Ok(bytes
+        .chunks_exact(2)
+        .map(|c| i16::from_le_bytes([c[0], c[1]]))
+        .collect())
+}
+
+/// Calls `f` on consecutive blocks of at most `block` samples, streaming the whole file.
+pub fn for_each_block(
+    path: &Path,
+    block: usize,
+    mut f: impl FnMut(&[i16]),
+) -> Result<(), WavError> {
+    let io_err = |source| WavError::Io {
+        file: path.into(),
+        source,
+    };
+    let WavInfo {
+        data_offset,
+        samples,
+    } = info(path)?;
+    let mut file = File::open(path).map_err(io_err)?;
+    file.seek(SeekFrom::Start(data_offset)).map_err(io_err)?;
+    let mut reader = io::BufReader::with_capacity(1 << 16, Read::take(file, samples * 2));
+    let mut bytes = vec![0u8; block * 2];
+    loop {
+        let mut filled = 0;
+        while filled < bytes.len() {
+            let n = reader.read(&mut bytes[filled..]).map_err(io_err)?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        if filled < 2 {
+            return Ok(());
+        }
+        let samples: Vec<i16> = bytes[..filled - filled % 2]
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        f(&samples);
+        if filled < bytes.len() {
+            return Ok(());
+        }
+    }
+}

@@ -31,3 +31,17 @@ fn foreign_files_are_refused() {
     std::fs::write(&p, vec![7u8; 100]).unwrap();
     assert!(matches!(sample_count(&p), Err(WavError::Format { .. })));
 }
+
+#[test]
+fn extra_chunks_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ffmpeg.wav");
+    let mut bytes = header(3, SAMPLE_RATE).to_vec();
+    // Insert a LIST chunk between fmt and data, as ffmpeg writes.
+    let list = [b"LIST".as_slice(), &6u32.to_le_bytes(), b"INFOab"].concat();
+    bytes.splice(36..36, list);
+    bytes.extend_from_slice(&[1, 0, 2, 0, 3, 0]);
+    std::fs::write(&p, &bytes).unwrap();
+    assert_eq!(read_samples(&p).unwrap(), vec![1, 2, 3]);
+    assert_eq!(read_range(&p, 1, 3).unwrap(), vec![2, 3]);
+}

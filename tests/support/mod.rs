@@ -157,20 +157,16 @@ pub fn ffprobe(path: &Path, stream: &str, field: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-/// A scratch folder kept when `PPI_KEEP_TEST_DIRS` is set, for looking at outputs.
+/// A scratch folder, kept (and printed) when `PPI_KEEP_TEST_DIRS` is set, for looking at outputs.
 pub fn scratch() -> tempfile::TempDir {
     let keep = std::env::var_os("PPI_KEEP_TEST_DIRS").is_some();
     let dir = tempfile::Builder::new()
         .prefix("ppi-test-")
+        .disable_cleanup(keep)
         .tempdir()
         .expect("tempdir");
     if keep {
         eprintln!("test dir: {}", dir.path().display());
-        let p: PathBuf = dir.keep();
-        return tempfile::Builder::new()
-            .prefix("kept-")
-            .tempdir_in(p)
-            .expect("tempdir");
     }
     dir
 }
@@ -252,4 +248,115 @@ pub fn lesson_video(path: &Path) {
             audio: true,
         },
     );
+}
+
+/// The Whisper model for real-model tests: `PPI_WHISPER_MODEL`, else the shared
+/// `ggml-base-q8_0.bin`. Never a fake: without a model the test fails and says how to get one.
+pub fn whisper_model() -> PathBuf {
+    if let Some(p) = std::env::var_os("PPI_WHISPER_MODEL") {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "PPI_WHISPER_MODEL={} does not exist",
+            p.display()
+        );
+        return p;
+    }
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/ggml-base-q8_0.bin");
+    assert!(
+        shared.is_file(),
+        "no Whisper model: expected {} (multilingual base, q8_0). Get one with \
+         `ppi models fetch base-q8_0` (Hub repository ggerganov/whisper.cpp) and set \
+         PPI_WHISPER_MODEL=/path/to/ggml-base-q8_0.bin",
+        shared.display()
+    );
+    shared
+}
+
+/// A phrase spoken by espeak-ng at `at` seconds.
+pub struct Phrase {
+    pub at: f64,
+    pub voice: &'static str,
+    pub text: &'static str,
+}
+
+/// Speech in English and Russian at known times, with silence between, as a 16 kHz mono WAV
+/// (and optionally muxed under a video). Returns each phrase's (start, end) in seconds.
+pub fn speech_wav(path: &Path, phrases: &[Phrase], total: f64) -> Vec<(f64, f64)> {
+    let dir = path.parent().unwrap();
+    let mut inputs: Vec<String> = Vec::new();
+    let mut filters = Vec::new();
+    let mut spans = Vec::new();
+    for (i, p) in phrases.iter().enumerate() {
+        let w = dir.join(format!(".phrase{i}.wav"));
+        let out = Command::new("espeak-ng")
+            .args(["-v", p.voice, "-s", "150", "-w"])
+            .arg(&w)
+            .arg(p.text)
+            .output()
+            .expect("espeak-ng is installed by scripts/setup.sh");
+        assert!(
+            out.status.success(),
+            "espeak-ng: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dur: f64 = ffprobe(&w, "a:0", "duration").parse().unwrap();
+        spans.push((p.at, p.at + dur));
+        inputs.push("-i".into());
+        inputs.push(w.to_string_lossy().into_owned());
+        let ms = (p.at * 1000.0) as u64;
+        filters.push(format!("[{i}:a]aresample=16000,adelay={ms}:all=1[a{i}]"));
+    }
+    let labels: String = (0..phrases.len()).map(|i| format!("[a{i}]")).collect();
+    let graph = format!(
+        "{};{labels}amix=inputs={}:normalize=0,apad,atrim=0:{total}[out]",
+        filters.join(";"),
+        phrases.len()
+    );
+    let mut args: Vec<String> = inputs;
+    args.extend([
+        "-filter_complex".into(),
+        graph,
+        "-map".into(),
+        "[out]".into(),
+    ]);
+    args.extend(["-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"].map(String::from));
+    args.push(path.to_string_lossy().into_owned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    ffmpeg(&refs);
+    spans
+}
+
+/// Word error rate of `hyp` against `reference`, ignoring case and punctuation.
+pub fn wer(reference: &str, hyp: &str) -> f64 {
+    let norm = |s: &str| -> Vec<String> {
+        s.to_lowercase()
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c.is_whitespace() {
+                    c
+                } else {
+                    ' '
+                }
+            })
+            .collect::<String>()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let (r, h) = (norm(reference), norm(hyp));
+    let mut d: Vec<Vec<usize>> = vec![vec![0; h.len() + 1]; r.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=r.len() {
+        for j in 1..=h.len() {
+            let sub = d[i - 1][j - 1] + usize::from(r[i - 1] != h[j - 1]);
+            d[i][j] = sub.min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+        }
+    }
+    d[r.len()][h.len()] as f64 / r.len().max(1) as f64
 }

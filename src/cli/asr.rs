@@ -1,0 +1,201 @@
+//! `ppi transcribe` and `ppi models`, plus the Whisper flags shared with `dataset prepare`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{Failure, Ui};
+use crate::asr::fetch::{self, FetchOptions};
+use crate::asr::{AsrConfig, Device, LanguageChoice, ModelSpec, PcmFile, Transcriber, Transcript};
+use crate::config::Settings;
+use crate::progress::Progress;
+
+/// Whisper flags, applied over `[whisper]` settings.
+#[derive(Debug, Clone, Args, Default)]
+pub struct AsrArgs {
+    /// Model name (tiny, base, base-q8_0, small, medium, large-v3…) or path to a ggml .bin.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub whisper_model: Option<String>,
+    /// Where Whisper runs.
+    #[arg(long, value_enum)]
+    pub device: Option<Device>,
+    /// auto (detect per speech chunk), a code such as ru, or candidates such as en,ru.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Threads per transcription.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Beam width (1 = greedy decoding).
+    #[arg(long)]
+    pub beam_size: Option<usize>,
+}
+
+impl AsrArgs {
+    /// The language choice, validated.
+    pub fn language(&self, settings: &Settings) -> Result<LanguageChoice, Failure> {
+        let text = self
+            .language
+            .as_deref()
+            .unwrap_or(&settings.whisper.language);
+        Ok(text
+            .parse::<LanguageChoice>()
+            .map_err(crate::asr::AsrError::from)?)
+    }
+
+    /// Loads the model with flags over settings.
+    pub fn load(&self, settings: &Settings) -> Result<Transcriber, Failure> {
+        let w = &settings.whisper;
+        let model: ModelSpec = self.whisper_model.as_deref().unwrap_or(&w.model).parse()?;
+        let jobs = w.jobs.max(1);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let threads = self.threads.or(w.threads).unwrap_or((cores / jobs).max(1));
+        if threads == 0 {
+            return Err(Failure {
+                code: "invalid-argument",
+                kind: crate::error::ErrorKind::Input,
+                message: "--threads must be at least 1".into(),
+            });
+        }
+        Ok(Transcriber::load(AsrConfig {
+            model,
+            threads,
+            jobs,
+            device: self.device.unwrap_or(w.device),
+            beam_size: self.beam_size.unwrap_or(w.beam_size).max(1),
+            ..AsrConfig::default()
+        })?)
+    }
+}
+
+/// Output formats of `ppi transcribe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One line per segment with times and language.
+    Text,
+    Json,
+    Vtt,
+}
+
+#[derive(Debug, Args)]
+pub struct TranscribeArgs {
+    /// A lesson video or audio file (any format FFmpeg reads).
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub asr: AsrArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Download ggml-NAME.bin from the Hub repository ggerganov/whisper.cpp (honours HF_ENDPOINT).
+    Fetch {
+        /// Model name, e.g. base, base-q8_0, small, large-v3.
+        name: String,
+        /// Branch, tag or commit.
+        #[arg(long, default_value = "main")]
+        revision: String,
+    },
+    /// Print the path of the model that would be used.
+    Path {
+        /// Model name or path [default: the configured model].
+        name: Option<String>,
+    },
+}
+
+pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
+    let language = a.asr.language(settings)?;
+    let asr = a.asr.load(settings)?;
+    let tmp = tempfile::Builder::new()
+        .prefix("ppi-transcribe-")
+        .tempdir()
+        .map_err(|e| Failure {
+            code: "io-error",
+            kind: crate::error::ErrorKind::Internal,
+            message: format!("temporary folder: {e}"),
+        })?;
+    // Decode once to 16 kHz mono; the transcriber streams from that file.
+    let wav = tmp.path().join("audio.wav");
+    let audio = crate::media::audio::decode_to_wav(&a.file, &wav)?;
+    if audio.samples == 0 {
+        return Err(crate::asr::AsrError::EmptyAudio {
+            file: a.file.clone(),
+        }
+        .into());
+    }
+    let progress = ui.progress();
+    let started = std::time::Instant::now();
+    let transcript = asr.transcribe_wav(PcmFile { path: &wav }, None, &language, &progress)?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        audio_seconds = transcript.duration,
+        rtf = started.elapsed().as_secs_f64() / transcript.duration.max(1e-9),
+        "transcribed"
+    );
+    if transcript.segments.is_empty() {
+        return Err(crate::asr::AsrError::NoSpeech {
+            file: a.file.clone(),
+            seconds: transcript.duration,
+        }
+        .into());
+    }
+    let text = render(&transcript, a.format);
+    match &a.out {
+        Some(path) => crate::atomic::write(path, text.as_bytes()).map_err(|e| Failure {
+            code: "io-error",
+            kind: crate::error::ErrorKind::Internal,
+            message: format!("{}: {e}", path.display()),
+        })?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn render(t: &Transcript, format: Format) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(t).unwrap_or_default() + "\n",
+        Format::Vtt => t.to_vtt(),
+        Format::Text => t
+            .segments
+            .iter()
+            .map(|s| {
+                format!(
+                    "[{} --> {}] [{}] {}\n",
+                    crate::asr::transcript::vtt_time(s.start),
+                    crate::asr::transcript::vtt_time(s.end),
+                    s.language,
+                    s.text
+                )
+            })
+            .collect(),
+    }
+}
+
+pub fn run_models(cmd: ModelsCommand, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
+    match cmd {
+        ModelsCommand::Fetch { name, revision } => {
+            let spec: ModelSpec = name.parse()?;
+            let opts = FetchOptions {
+                endpoint: settings.hub.endpoint.clone(),
+                token: settings.hub.token.clone(),
+                revision,
+            };
+            let progress: Arc<dyn Progress + Send + Sync> = Arc::new(ui.progress());
+            let rt = super::runtime()?;
+            let path = rt.block_on(fetch::fetch(&spec, &opts, progress))?;
+            println!("{}", path.display());
+            Ok(())
+        }
+        ModelsCommand::Path { name } => {
+            let spec: ModelSpec = name.as_deref().unwrap_or(&settings.whisper.model).parse()?;
+            println!("{}", crate::asr::model::resolve(&spec)?.display());
+            Ok(())
+        }
+    }
+}
