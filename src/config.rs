@@ -66,6 +66,10 @@ pub struct WhisperSettings {
     pub language: String,
     /// 1 = greedy; more = beam search.
     pub beam_size: usize,
+    /// Encoder context beyond each speech chunk, seconds; negative = always the full 30 s.
+    pub context_margin: f64,
+    /// whisper.cpp flash attention.
+    pub flash_attn: bool,
 }
 
 impl Default for WhisperSettings {
@@ -77,6 +81,8 @@ impl Default for WhisperSettings {
             device: crate::asr::Device::Cpu,
             language: "auto".into(),
             beam_size: 1,
+            context_margin: 2.0,
+            flash_attn: false,
         }
     }
 }
@@ -277,6 +283,15 @@ impl Settings {
         }
         if let Some(v) = env.get("PPI_WHISPER_MODEL") {
             self.whisper.model = v;
+        }
+        if let Some(v) = env.get("PPI_WHISPER_CONTEXT_MARGIN") {
+            self.whisper.context_margin = v.parse().map_err(|_| ConfigError::Env {
+                name: "PPI_WHISPER_CONTEXT_MARGIN",
+                detail: format!("expected seconds, found {v:?}"),
+            })?;
+        }
+        if let Some(v) = env.get("PPI_WHISPER_FLASH_ATTN") {
+            self.whisper.flash_attn = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
         }
         if let Some(v) = env.get("PPI_WHISPER_LANGUAGE") {
             self.whisper.language = v;

@@ -44,6 +44,12 @@ pub struct AsrConfig {
     /// 1 = greedy decoding; more = beam search of that width.
     pub beam_size: usize,
     pub vad: VadParams,
+    /// Encoder context beyond each chunk's length, in seconds; `None` runs the encoder over the
+    /// full 30 s window for every chunk. The encoder's cost grows with its context, so fitting
+    /// it to the chunk makes short speech chunks cheap.
+    pub context_margin: Option<f64>,
+    /// Flash attention in whisper.cpp.
+    pub flash_attn: bool,
 }
 
 impl Default for AsrConfig {
@@ -58,14 +64,28 @@ impl Default for AsrConfig {
             device: Device::Cpu,
             beam_size: 1,
             vad: VadParams::default(),
+            context_margin: Some(2.0),
+            flash_attn: false,
         }
     }
 }
 
 /// Longest chunk handed to the model (its window is 30 s).
 const MAX_CHUNK: f64 = 28.0;
+/// Encoder frames per second of audio (the encoder's 1500 frames span 30 s).
+const CTX_PER_SECOND: f64 = 50.0;
+/// The encoder's full context.
+const FULL_CTX: f64 = 1500.0;
+/// Smallest encoder context used (8 s). Language detection runs on the context the state was
+/// last left with, so this is also the least audio it sees.
+const MIN_CTX: f64 = 400.0;
+/// Encoder context for language detection: the first 4 s of each chunk.
+const DETECT_CTX: f64 = 200.0;
 /// A pause this long starts a new chunk, with its own language detection.
 const CHUNK_GAP: f64 = 1.0;
+
+/// Reads up to the given number of seconds of a chunk's samples.
+type ReadChunk<'a> = dyn Fn(&Span, f64) -> Result<Vec<f32>, AsrError> + 'a;
 
 /// A loaded model that transcribes 16 kHz mono audio.
 pub struct Transcriber {
@@ -102,6 +122,9 @@ impl Transcriber {
         if cfg.device == Device::Cuda && !cfg!(feature = "cuda") {
             return Err(AsrError::NoCuda);
         }
+        // whisper.cpp and ggml log through `tracing` (debug level) instead of raw stderr.
+        static HOOKS: std::sync::Once = std::sync::Once::new();
+        HOOKS.call_once(whisper_rs::install_logging_hooks);
         let path = model::resolve(&cfg.model)?;
         let path_str = path.to_str().ok_or_else(|| AsrError::ModelInvalid {
             path: path.clone(),
@@ -109,6 +132,7 @@ impl Transcriber {
         })?;
         let mut params = WhisperContextParameters::default();
         params.use_gpu(cfg.device == Device::Cuda);
+        params.flash_attn(cfg.flash_attn);
         let ctx = WhisperContext::new_with_params(path_str, params).map_err(|e| {
             AsrError::ModelInvalid {
                 path: path.clone(),
@@ -214,16 +238,36 @@ impl Transcriber {
             coverage: speech.iter().map(|s| (s.start, s.end)).collect(),
             ..Transcript::default()
         };
-        // Pass 2: the model, chunk by chunk. Progress counts milliseconds of speech.
+        // Pass 2: the model. Progress counts milliseconds of speech.
         let speech_ms: u64 = chunks.iter().map(|c| (c.duration() * 1000.0) as u64).sum();
         progress.stage("transcribing", speech_ms);
         let mut state = self.acquire()?;
         let result = (|| {
-            for chunk in &chunks {
+            let read = |chunk: &Span, limit: f64| -> Result<Vec<f32>, AsrError> {
                 let start = (chunk.start * f64::from(SAMPLE_RATE)) as u64;
-                let end = ((chunk.end * f64::from(SAMPLE_RATE)) as u64).min(total);
-                let samples = to_f32(&wav::read_range(pcm.path, start, end)?);
-                let segs = self.decode_chunk(&mut state, &samples, *chunk, language)?;
+                let end =
+                    ((chunk.start + chunk.duration().min(limit)) * f64::from(SAMPLE_RATE)) as u64;
+                Ok(to_f32(&wav::read_range(pcm.path, start, end.min(total))?))
+            };
+            let t = std::time::Instant::now();
+            let languages = self.detect_languages(&mut state, &chunks, language, &read)?;
+            tracing::debug!(
+                chunks = chunks.len(),
+                seconds = t.elapsed().as_secs_f64(),
+                "languages detected"
+            );
+            for (chunk, lang) in chunks.iter().zip(&languages) {
+                let samples = read(chunk, f64::INFINITY)?;
+                let t = std::time::Instant::now();
+                let segs = self.decode_chunk(&mut state, &samples, *chunk, lang)?;
+                tracing::debug!(
+                    start = chunk.start,
+                    seconds = chunk.duration(),
+                    language = %lang,
+                    decode_seconds = t.elapsed().as_secs_f64(),
+                    segments = segs.len(),
+                    "chunk decoded"
+                );
                 transcript.segments.extend(segs);
                 progress.advance((chunk.duration() * 1000.0) as u64);
             }
@@ -236,39 +280,81 @@ impl Transcriber {
         Ok(transcript)
     }
 
-    /// Detects the chunk's language (unless forced) and decodes it.
+    /// The language of each chunk: forced, or detected from the chunk's first seconds.
+    ///
+    /// whisper.cpp's detector runs the encoder with the context the state was last decoded
+    /// with. So all detections happen first, after one short decode that sets the state's
+    /// context to `DETECT_CTX`: each detection then costs an 8-second encoder pass instead of a
+    /// 30-second one, and the decodes that follow set their own context.
+    fn detect_languages(
+        &self,
+        state: &mut WhisperState,
+        chunks: &[Span],
+        choice: &LanguageChoice,
+        read: &ReadChunk<'_>,
+    ) -> Result<Vec<String>, AsrError> {
+        let codes = match choice {
+            LanguageChoice::Forced(code) => return Ok(vec![code.clone(); chunks.len()]),
+            LanguageChoice::Auto => None,
+            LanguageChoice::AutoAmong(codes) => Some(codes),
+        };
+        if chunks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let threads = self.cfg.threads.max(1);
+        let fail =
+            |what: &str, e: whisper_rs::WhisperError| AsrError::Failed(format!("{what}: {e}"));
+        let seconds = DETECT_CTX / CTX_PER_SECOND;
+        // Leave the state at the detection context: a one-token decode of a second of silence.
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(threads as i32);
+        params.set_audio_ctx(DETECT_CTX as i32);
+        params.set_language(Some("en"));
+        params.set_max_tokens(1);
+        params.set_single_segment(true);
+        params.set_no_timestamps(true);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        state
+            .full(params, &vec![0.0f32; SAMPLE_RATE as usize])
+            .map_err(|e| fail("setting the detection context", e))?;
+        let mut out = Vec::with_capacity(chunks.len());
+        for chunk in chunks {
+            let pcm = read(chunk, seconds)?;
+            state
+                .pcm_to_mel(&pcm, threads)
+                .map_err(|e| fail("mel", e))?;
+            let (id, probs) = state
+                .lang_detect(0, threads)
+                .map_err(|e| fail("language detection", e))?;
+            let best = match codes {
+                Some(codes) => codes
+                    .iter()
+                    .filter_map(|c| {
+                        whisper_rs::get_lang_id(c)
+                            .map(|i| (c.as_str(), probs.get(i as usize).copied().unwrap_or(0.0)))
+                    })
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(c, _)| c.to_owned()),
+                None => whisper_rs::get_lang_str(id).map(str::to_owned),
+            };
+            out.push(best.unwrap_or_else(|| "en".to_owned()));
+        }
+        Ok(out)
+    }
+
+    /// Decodes one chunk in `language`.
     fn decode_chunk(
         &self,
         state: &mut WhisperState,
         pcm: &[f32],
         chunk: Span,
-        choice: &LanguageChoice,
+        language: &str,
     ) -> Result<Vec<Segment>, AsrError> {
         let threads = self.cfg.threads.max(1);
         let fail =
             |what: &str, e: whisper_rs::WhisperError| AsrError::Failed(format!("{what}: {e}"));
-        let language: String = match choice {
-            LanguageChoice::Forced(code) => code.clone(),
-            LanguageChoice::Auto | LanguageChoice::AutoAmong(_) => {
-                state.pcm_to_mel(pcm, threads).map_err(|e| fail("mel", e))?;
-                let (id, probs) = state
-                    .lang_detect(0, threads)
-                    .map_err(|e| fail("language detection", e))?;
-                let best = match choice {
-                    LanguageChoice::AutoAmong(codes) => codes
-                        .iter()
-                        .filter_map(|c| {
-                            whisper_rs::get_lang_id(c).map(|i| {
-                                (c.as_str(), probs.get(i as usize).copied().unwrap_or(0.0))
-                            })
-                        })
-                        .max_by(|a, b| a.1.total_cmp(&b.1))
-                        .map(|(c, _)| c.to_owned()),
-                    _ => whisper_rs::get_lang_str(id).map(str::to_owned),
-                };
-                best.unwrap_or_else(|| "en".to_owned())
-            }
-        };
+        let language = language.to_owned();
         let strategy = if self.cfg.beam_size > 1 {
             SamplingStrategy::BeamSearch {
                 beam_size: self.cfg.beam_size as i32,
@@ -279,6 +365,12 @@ impl Transcriber {
         };
         let mut params = FullParams::new(strategy);
         params.set_n_threads(threads as i32);
+        if let Some(margin) = self.cfg.context_margin {
+            let ctx = ((chunk.duration() + margin) * CTX_PER_SECOND)
+                .ceil()
+                .clamp(MIN_CTX, FULL_CTX);
+            params.set_audio_ctx(ctx as i32);
+        }
         params.set_language(Some(&language));
         params.set_translate(false);
         // Chunks are independent: no carried context, which is what turns a missed pause into

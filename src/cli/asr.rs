@@ -65,6 +65,8 @@ impl AsrArgs {
             jobs,
             device: self.device.unwrap_or(w.device),
             beam_size: self.beam_size.unwrap_or(w.beam_size).max(1),
+            context_margin: (w.context_margin >= 0.0).then_some(w.context_margin),
+            flash_attn: w.flash_attn,
             ..AsrConfig::default()
         })?)
     }
