@@ -49,6 +49,108 @@ pub struct Settings {
     pub dataset: DatasetSettings,
     pub hub: HubSettings,
     pub whisper: WhisperSettings,
+    pub server: ServerSettings,
+    pub storage: StorageSettings,
+}
+
+/// `ppi serve` and `ppi worker`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on (`PPI_BIND`).
+    pub bind: String,
+    /// How browsers and Label Studio reach this server, for signed URLs (`PPI_PUBLIC_URL`).
+    pub public_url: Option<String>,
+    /// Database, uploads and local storage live here (`PPI_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` (embedded default, in the data dir) or `postgres://…` for many workers
+    /// (`PPI_DATABASE_URL`, or `DATABASE_URL`).
+    pub database_url: Option<Secret>,
+    /// Secret for signing access tokens (`PPI_JWT_SECRET`); generated and kept in the data dir
+    /// when unset.
+    pub jwt_secret: Option<Secret>,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    /// Lifetime of signed and presigned media URLs.
+    pub signed_url_ttl_secs: u64,
+    /// Largest upload accepted (`PPI_MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: u64,
+    /// Jobs a worker runs at once.
+    pub worker_concurrency: usize,
+    /// A job attempt running longer than this is stopped and retried.
+    pub job_timeout_secs: u64,
+    /// Attempts per job before it fails for good.
+    pub job_attempts: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            data_dir: PathBuf::from("ppi-data"),
+            database_url: None,
+            jwt_secret: None,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            signed_url_ttl_secs: 6 * 3600,
+            max_upload_bytes: 16 << 30,
+            worker_concurrency: 2,
+            job_timeout_secs: 2 * 3600,
+            job_attempts: 3,
+        }
+    }
+}
+
+/// Where media is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    /// A folder (the embedded default), served through signed URLs.
+    #[default]
+    Local,
+    /// S3, MinIO or SeaweedFS.
+    S3,
+}
+
+/// Object storage.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// `local` or `s3` (`PPI_STORAGE`).
+    pub backend: StorageBackend,
+    /// Local backend root; default `<data_dir>/storage`.
+    pub root: Option<PathBuf>,
+    /// S3 endpoint PPI talks to, e.g. `http://minio:9000` (`PPI_S3_ENDPOINT`).
+    pub endpoint: Option<String>,
+    /// Endpoint put into presigned URLs for browsers and Label Studio, e.g.
+    /// `http://localhost:9000` when PPI reaches MinIO by its docker name
+    /// (`PPI_S3_PUBLIC_ENDPOINT`).
+    pub public_endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    /// `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: Option<Secret>,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<Secret>,
+    /// Path-style addressing (`http://host/bucket/key`), which MinIO and SeaweedFS need.
+    pub path_style: bool,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        StorageSettings {
+            backend: StorageBackend::Local,
+            root: None,
+            endpoint: None,
+            public_endpoint: None,
+            bucket: "ppi".into(),
+            region: "us-east-1".into(),
+            access_key_id: None,
+            secret_access_key: None,
+            path_style: true,
+        }
+    }
 }
 
 /// Speech recognition.
@@ -310,10 +412,82 @@ impl Settings {
                 detail: format!("expected a positive number, found {v:?}"),
             })?;
         }
+        self.apply_server_env(env)?;
         if let Some(v) = env.get("PPI_HF_PRIVATE") {
             self.hub.private = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
         }
         Ok(())
+    }
+
+    fn apply_server_env(&mut self, env: &dyn Env) -> Result<(), ConfigError> {
+        let sv = &mut self.server;
+        if let Some(v) = env.get("PPI_BIND") {
+            sv.bind = v;
+        }
+        if let Some(v) = env.get("PPI_PUBLIC_URL") {
+            sv.public_url = Some(v.trim_end_matches('/').to_owned());
+        }
+        if let Some(v) = env.get("PPI_DATA_DIR") {
+            sv.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env
+            .get("PPI_DATABASE_URL")
+            .or_else(|| env.get("DATABASE_URL"))
+        {
+            sv.database_url = Some(Secret::new(v));
+        }
+        if let Some(v) = env.get("PPI_JWT_SECRET") {
+            sv.jwt_secret = Some(Secret::new(v));
+        }
+        if let Some(v) = env.get("PPI_MAX_UPLOAD_BYTES") {
+            sv.max_upload_bytes = v.parse().map_err(|_| ConfigError::Env {
+                name: "PPI_MAX_UPLOAD_BYTES",
+                detail: format!("expected a number of bytes, found {v:?}"),
+            })?;
+        }
+        let st = &mut self.storage;
+        if let Some(v) = env.get("PPI_STORAGE") {
+            st.backend = match v.as_str() {
+                "local" => StorageBackend::Local,
+                "s3" => StorageBackend::S3,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "PPI_STORAGE",
+                        detail: format!("expected local or s3, found {v:?}"),
+                    })
+                }
+            };
+        }
+        if let Some(v) = env.get("PPI_S3_ENDPOINT") {
+            st.endpoint = Some(v);
+        }
+        if let Some(v) = env.get("PPI_S3_PUBLIC_ENDPOINT") {
+            st.public_endpoint = Some(v);
+        }
+        if let Some(v) = env.get("PPI_S3_BUCKET") {
+            st.bucket = v;
+        }
+        if let Some(v) = env.get("PPI_S3_REGION").or_else(|| env.get("AWS_REGION")) {
+            st.region = v;
+        }
+        if let Some(v) = env.get("AWS_ACCESS_KEY_ID") {
+            st.access_key_id = Some(Secret::new(v));
+        }
+        if let Some(v) = env.get("AWS_SECRET_ACCESS_KEY") {
+            st.secret_access_key = Some(Secret::new(v));
+        }
+        Ok(())
+    }
+
+    /// The database URL: configured, else SQLite in the data dir.
+    pub fn database_url(&self) -> String {
+        match &self.server.database_url {
+            Some(u) => u.expose().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.server.data_dir.join("ppi.db").display()
+            ),
+        }
     }
 
     /// Worker count: configured, else one per core.

@@ -11,6 +11,10 @@ pub trait Progress: Sync {
     fn note(&self, message: &str);
     /// The current stage is over.
     fn finish_stage(&self);
+    /// True when the work should stop (a job was canceled or timed out). Long loops check it.
+    fn canceled(&self) -> bool {
+        false
+    }
 }
 
 /// Progress that goes nowhere.

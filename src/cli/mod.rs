@@ -5,6 +5,7 @@ mod asr;
 mod dataset;
 mod prepare_prompt;
 mod progress;
+mod service;
 
 use std::path::PathBuf;
 
@@ -47,6 +48,13 @@ pub enum Command {
     /// Whisper models: fetch from the Hub, show which file is used.
     #[command(subcommand)]
     Models(asr::ModelsCommand),
+    /// Run the HTTP API, web UI and an embedded job worker (embedded defaults: SQLite, local folder).
+    Serve(service::ServeArgs),
+    /// Run job workers only (many of them share a Postgres queue and S3 storage).
+    Worker,
+    /// Manage users (roles admin and DL-user).
+    #[command(subcommand)]
+    Users(service::UsersCommand),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -74,9 +82,10 @@ impl<E: Coded + std::fmt::Display> From<E> for Failure {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    let long_running = matches!(cli.command, Command::Serve(_) | Command::Worker);
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
-        (false, 0) if cli.log_format == LogFormat::Json => "info",
+        (false, 0) if cli.log_format == LogFormat::Json || long_running => "info",
         (false, 0) => "warn",
         (false, 1) => "info",
         _ => "debug",
@@ -90,6 +99,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Dataset(cmd) => dataset::run(*cmd, &settings, &ui),
         Command::Transcribe(args) => asr::run_transcribe(args, &settings, &ui),
+        Command::Serve(args) => service::run_serve(args, settings, &ui),
+        Command::Worker => service::run_worker(settings, &ui),
+        Command::Users(cmd) => service::run_users(cmd, settings, &ui),
         Command::Models(cmd) => asr::run_models(cmd, &settings, &ui),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;

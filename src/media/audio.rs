@@ -7,6 +7,7 @@ use ffmpeg_next as ff;
 
 use super::wav::{WavWriter, SAMPLE_RATE};
 use super::{init, ts_to_secs, MediaError, Probe};
+use crate::progress::Progress;
 
 /// What [`extract_lesson_audio`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,12 +36,37 @@ pub fn extract_lesson_audio(
     probe: &Probe,
     out: &Path,
 ) -> Result<Option<LessonAudio>, MediaError> {
+    extract_lesson_audio_with(video, probe, out, &crate::progress::Silent)
+}
+
+/// [`extract_lesson_audio`] reporting progress (milliseconds of audio) and stopping when
+/// `progress` says the work was canceled.
+pub fn extract_lesson_audio_with(
+    video: &Path,
+    probe: &Probe,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<Option<LessonAudio>, MediaError> {
     init();
     let Some(info) = &probe.audio else {
         return Ok(None);
     };
     let mut input = super::open_input(video)?;
-    decode_stream(&mut input, video, info.index, probe.video.start_time, out).map(Some)
+    progress.stage(
+        "extracting audio",
+        (info.duration.max(probe.duration) * 1000.0) as u64,
+    );
+    let r = decode_stream(
+        &mut input,
+        video,
+        info.index,
+        probe.video.start_time,
+        out,
+        progress,
+    )
+    .map(Some);
+    progress.finish_stage();
+    r
 }
 
 /// Decodes the best audio stream of any media file (audio-only files included) to a 16 kHz mono
@@ -72,7 +98,14 @@ pub fn decode_to_wav(path: &Path, out: &Path) -> Result<LessonAudio, MediaError>
         .best(ff::media::Type::Video)
         .map(|s| start_of(&s))
         .unwrap_or(audio_start);
-    decode_stream(&mut input, path, index, origin, out)
+    decode_stream(
+        &mut input,
+        path,
+        index,
+        origin,
+        out,
+        &crate::progress::Silent,
+    )
 }
 
 fn decode_stream(
@@ -81,6 +114,7 @@ fn decode_stream(
     index: usize,
     origin: f64,
     out: &Path,
+    progress: &dyn Progress,
 ) -> Result<LessonAudio, MediaError> {
     let corrupt = |detail: String| MediaError::Corrupt {
         file: file.into(),
@@ -107,6 +141,7 @@ fn decode_stream(
     // Samples to drop (negative) or pad (positive) before the first decoded sample, so that
     // sample 0 is at `origin`.
     let mut align: Option<i64> = None;
+    let mut reported_ms = 0u64;
     let mut eof = false;
     while !eof {
         match super::read_packet(input) {
@@ -152,6 +187,14 @@ fn decode_stream(
             rs.run(&decoded, &mut mono)
                 .map_err(|e| corrupt(format!("resampling failed: {e}")))?;
             push(&mut writer, &mono, &mut align).map_err(write_err)?;
+            let written_ms = writer.samples() / u64::from(SAMPLE_RATE / 1000);
+            if written_ms >= reported_ms + 1000 {
+                progress.advance(written_ms - reported_ms);
+                reported_ms = written_ms;
+                if progress.canceled() {
+                    return Err(MediaError::Canceled);
+                }
+            }
         }
     }
     if let Some(rs) = resampler.as_mut() {

@@ -43,6 +43,8 @@ pub enum MediaError {
     NonUtf8Path { file: PathBuf },
     #[error("{file}: cannot write: {detail}")]
     Write { file: PathBuf, detail: String },
+    #[error("canceled")]
+    Canceled,
     #[error("{file}: {source}")]
     Io {
         file: PathBuf,
@@ -63,12 +65,14 @@ impl Coded for MediaError {
             MediaError::NonUtf8Path { .. } => "path-not-utf8",
             MediaError::Write { .. } => "media-write-failed",
             MediaError::Io { .. } => "io-error",
+            MediaError::Canceled => "canceled",
         }
     }
 
     fn kind(&self) -> ErrorKind {
         match self {
             MediaError::Write { .. } | MediaError::Io { .. } => ErrorKind::Internal,
+            MediaError::Canceled => ErrorKind::External,
             _ => ErrorKind::Input,
         }
     }

@@ -1,0 +1,150 @@
+//! Wiring the service: data dir, secrets, database, queue, storage, tokens, metrics. Shared by
+//! `ppi serve`, `ppi worker` and `ppi users`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::auth::Tokens;
+use crate::config::{Settings, StorageBackend};
+use crate::db::{Db, DbError};
+use crate::error::{Coded, ErrorKind};
+use crate::jobs::{JobContext, Queue};
+use crate::metrics::Metrics;
+use crate::storage::local::LocalStore;
+use crate::storage::s3::S3Store;
+use crate::storage::{ObjectStore, StorageError};
+
+/// Errors starting the service.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("{path}: {detail}")]
+    Io { path: String, detail: String },
+    #[error("{0}")]
+    Config(String),
+}
+
+impl Coded for AppError {
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::Db(e) => e.code(),
+            AppError::Storage(e) => e.code(),
+            AppError::Io { .. } => "io-error",
+            AppError::Config(_) => "config-invalid",
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            AppError::Db(e) => e.kind(),
+            AppError::Storage(e) => e.kind(),
+            AppError::Io { .. } => ErrorKind::Internal,
+            AppError::Config(_) => ErrorKind::Input,
+        }
+    }
+}
+
+/// Everything the HTTP handlers and workers share.
+pub struct App {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub store: Arc<dyn ObjectStore>,
+    /// The local backend again, for serving its signed URLs (`None` with S3).
+    pub local: Option<Arc<LocalStore>>,
+    pub tokens: Tokens,
+    pub metrics: Arc<Metrics>,
+    pub jobs: Arc<JobContext>,
+}
+
+/// Reads a secret kept in the data dir, creating it (mode 0600) on first use.
+fn data_secret(dir: &Path, name: &str) -> Result<Vec<u8>, AppError> {
+    let path = dir.join("secrets").join(name);
+    let io = |e: std::io::Error| AppError::Io {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        if s.trim().len() >= 32 {
+            return Ok(s.trim().as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(path.parent().unwrap_or(dir)).map_err(io)?;
+    let secret = crate::auth::random_hex(32);
+    crate::atomic::write(&path, secret.as_bytes()).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(secret.into_bytes())
+}
+
+impl App {
+    /// The database only (user management from the CLI needs nothing else).
+    pub async fn database(settings: &Settings) -> Result<Db, AppError> {
+        std::fs::create_dir_all(&settings.server.data_dir).map_err(|e| AppError::Io {
+            path: settings.server.data_dir.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        Ok(Db::connect(&settings.database_url()).await?)
+    }
+
+    /// Opens everything.
+    pub async fn open(settings: Settings) -> Result<Self, AppError> {
+        let settings = Arc::new(settings);
+        let db = Self::database(&settings).await?;
+        let data = settings.server.data_dir.clone();
+        let jwt = match &settings.server.jwt_secret {
+            Some(s) if s.expose().len() >= 32 => s.expose().as_bytes().to_vec(),
+            Some(_) => {
+                return Err(AppError::Config(
+                    "PPI_JWT_SECRET must have at least 32 characters".into(),
+                ))
+            }
+            None => data_secret(&data, "jwt.key")?,
+        };
+        let public_url = settings
+            .server
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", settings.server.bind));
+        let (store, local): (Arc<dyn ObjectStore>, Option<Arc<LocalStore>>) =
+            match settings.storage.backend {
+                StorageBackend::Local => {
+                    let root = settings
+                        .storage
+                        .root
+                        .clone()
+                        .unwrap_or_else(|| data.join("storage"));
+                    let local = Arc::new(LocalStore::new(
+                        root,
+                        public_url,
+                        data_secret(&data, "url-signing.key")?,
+                    )?);
+                    (local.clone(), Some(local))
+                }
+                StorageBackend::S3 => (Arc::new(S3Store::connect(&settings.storage).await?), None),
+            };
+        let queue = Queue::connect(&settings.database_url()).await?;
+        let metrics = Arc::new(Metrics::default());
+        let jobs = Arc::new(JobContext {
+            db: db.clone(),
+            store: store.clone(),
+            settings: settings.clone(),
+            metrics: metrics.clone(),
+            queue,
+        });
+        Ok(App {
+            tokens: Tokens::new(&jwt, settings.server.access_token_ttl_secs),
+            settings,
+            db,
+            store,
+            local,
+            metrics,
+            jobs,
+        })
+    }
+}

@@ -1,0 +1,180 @@
+//! `ppi serve`, `ppi worker` and `ppi users`.
+
+use std::io::{BufRead, IsTerminal};
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+
+use super::{Failure, Ui};
+use crate::app::App;
+use crate::config::Settings;
+use crate::error::ErrorKind;
+use crate::jobs::runner::run_workers;
+use crate::server::{shutdown_signal, Server};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: server.bind, 127.0.0.1:8080].
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// Do not run an embedded worker (use separate `ppi worker` processes).
+    #[arg(long)]
+    pub no_worker: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user; the password is read from standard input (or prompted for).
+    Add {
+        name: String,
+        /// admin or DL-user.
+        #[arg(long, default_value = "DL-user")]
+        role: String,
+    },
+    /// List users.
+    List,
+    /// Remove a user.
+    Remove { name: String },
+    /// Set a user's password (read from standard input or prompted for).
+    Passwd { name: String },
+}
+
+fn io_failure(e: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: "io-error",
+        kind: ErrorKind::Internal,
+        message: e.to_string(),
+    }
+}
+
+/// Reads a password: one line from standard input, or a prompt without echo on a terminal.
+fn read_password(prompt: &str) -> Result<String, Failure> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("{prompt}: ");
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+        let mut line = String::new();
+        let r = stdin.lock().read_line(&mut line);
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+        r.map_err(io_failure)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).map_err(io_failure)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), Failure> {
+    if let Some(b) = a.bind {
+        settings.server.bind = b;
+    }
+    let rt = super::runtime()?;
+    rt.block_on(async move {
+        let app = Arc::new(App::open(settings.clone()).await?);
+        bootstrap_admin(&app).await?;
+        let server = Server::bind(app.clone(), &settings.server.bind)
+            .await
+            .map_err(io_failure)?;
+        // The actual address, for scripts that bind port 0.
+        println!("listening on http://{}", server.addr);
+        tracing::info!(addr = %server.addr, storage = app.store.backend(), "serving");
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let worker = (!a.no_worker).then(|| {
+            let ctx = app.jobs.clone();
+            let mut rx = rx.clone();
+            tokio::spawn(async move {
+                let stop = async move {
+                    let _ = rx.wait_for(|v| *v).await;
+                    Ok(())
+                };
+                if let Err(e) = run_workers(ctx, 1, stop).await {
+                    tracing::error!("worker stopped: {e}");
+                }
+            })
+        });
+        let mut rx_server = rx.clone();
+        let serving = tokio::spawn(server.run(async move {
+            let _ = rx_server.wait_for(|v| *v).await;
+        }));
+        shutdown_signal().await;
+        let _ = tx.send(true);
+        let _ = serving.await;
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        Ok(())
+    })
+}
+
+pub fn run_worker(settings: Settings, _ui: &Ui) -> Result<(), Failure> {
+    let rt = super::runtime()?;
+    rt.block_on(async move {
+        let app = Arc::new(App::open(settings).await?);
+        tracing::info!(storage = app.store.backend(), "worker started");
+        run_workers(app.jobs.clone(), 1, async {
+            shutdown_signal().await;
+            Ok(())
+        })
+        .await
+        .map_err(|e| Failure {
+            code: "worker-failed",
+            kind: ErrorKind::External,
+            message: e.to_string(),
+        })
+    })
+}
+
+/// On a fresh database, creates the admin named by `PPI_ADMIN_USER` / `PPI_ADMIN_PASSWORD`.
+async fn bootstrap_admin(app: &App) -> Result<(), Failure> {
+    if app.db.count_users().await? > 0 {
+        return Ok(());
+    }
+    match (
+        std::env::var("PPI_ADMIN_USER"),
+        std::env::var("PPI_ADMIN_PASSWORD"),
+    ) {
+        (Ok(name), Ok(pass)) if !name.is_empty() => {
+            crate::accounts::add_user(&app.db, &name, "admin", &pass).await?;
+            tracing::info!(user = %name, "created the first admin from PPI_ADMIN_USER");
+        }
+        _ => tracing::warn!("no users yet: add one with `ppi users add NAME --role admin`"),
+    }
+    Ok(())
+}
+
+pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
+    let rt = super::runtime()?;
+    rt.block_on(async move {
+        let db = App::database(&settings).await?;
+        match cmd {
+            UsersCommand::Add { name, role } => {
+                let pass = read_password("password")?;
+                let u = crate::accounts::add_user(&db, &name, &role, &pass).await?;
+                if !ui.quiet {
+                    println!("added {} ({})", u.username, u.role);
+                }
+            }
+            UsersCommand::List => {
+                for u in db.list_users().await? {
+                    println!("{}\t{}", u.username, u.role);
+                }
+            }
+            UsersCommand::Remove { name } => {
+                crate::accounts::remove_user(&db, &name).await?;
+                if !ui.quiet {
+                    println!("removed {name}");
+                }
+            }
+            UsersCommand::Passwd { name } => {
+                let pass = read_password("new password")?;
+                crate::accounts::set_password(&db, &name, &pass).await?;
+                if !ui.quiet {
+                    println!("password changed for {name}");
+                }
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,204 @@
+//! Job records: what the API shows about a job (status, stage, percent, ETA, error) beside the
+//! queue entry apalis keeps. The idempotency key is unique, so one logical job has one record.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{now_ms, Db, DbError};
+use crate::domain::EntityId;
+
+pub const QUEUED: &str = "queued";
+pub const RUNNING: &str = "running";
+pub const SUCCEEDED: &str = "succeeded";
+pub const FAILED: &str = "failed";
+pub const CANCELED: &str = "canceled";
+
+/// A job as the API shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JobRecord {
+    pub id: String,
+    pub kind: String,
+    pub idempotency_key: String,
+    pub lesson_id: Option<String>,
+    #[serde(skip)]
+    pub owner_id: Option<String>,
+    pub status: String,
+    pub stage: Option<String>,
+    pub percent: Option<f64>,
+    pub eta_seconds: Option<f64>,
+    pub attempts: i64,
+    pub cancel_requested: bool,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    #[serde(skip)]
+    pub payload: String,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+fn job(r: &AnyRow) -> Result<JobRecord, DbError> {
+    let cancel: i64 = r.try_get("cancel_requested")?;
+    Ok(JobRecord {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        idempotency_key: r.try_get("idem_key")?,
+        lesson_id: r.try_get("lesson_id")?,
+        owner_id: r.try_get("owner_id")?,
+        status: r.try_get("status")?,
+        stage: r.try_get("stage")?,
+        percent: r.try_get("percent")?,
+        eta_seconds: r.try_get("eta_seconds")?,
+        attempts: r.try_get("attempts")?,
+        cancel_requested: cancel != 0,
+        error_code: r.try_get("error_code")?,
+        error_message: r.try_get("error_message")?,
+        payload: r.try_get("payload")?,
+        created_at: r.try_get("created_at")?,
+        started_at: r.try_get("started_at")?,
+        finished_at: r.try_get("finished_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+impl Db {
+    /// Creates the record for `key`, or returns the existing one; `true` when newly created.
+    pub async fn upsert_job(
+        &self,
+        kind: &str,
+        key: &str,
+        lesson_id: Option<&str>,
+        owner_id: Option<&str>,
+        payload: &str,
+    ) -> Result<(JobRecord, bool), DbError> {
+        let id = EntityId::new();
+        let now = now_ms();
+        let done = sqlx::query(
+            "INSERT INTO ppi_jobs (id, kind, idem_key, lesson_id, owner_id, status, attempts, cancel_requested, payload, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'queued', 0, 0, $6, $7, $7) ON CONFLICT (idem_key) DO NOTHING",
+        )
+        .bind(id.as_str())
+        .bind(kind)
+        .bind(key)
+        .bind(lesson_id)
+        .bind(owner_id)
+        .bind(payload)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        let record = self
+            .job_by_key(key)
+            .await?
+            .ok_or_else(|| DbError::Conflict("job vanished during insert".into()))?;
+        Ok((record, done.rows_affected() == 1))
+    }
+
+    pub async fn job(&self, id: &str) -> Result<Option<JobRecord>, DbError> {
+        let row = sqlx::query("SELECT * FROM ppi_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(job).transpose()
+    }
+
+    pub async fn job_by_key(&self, key: &str) -> Result<Option<JobRecord>, DbError> {
+        let row = sqlx::query("SELECT * FROM ppi_jobs WHERE idem_key = $1")
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(job).transpose()
+    }
+
+    /// Marks an attempt started; returns false when the job was canceled or already finished.
+    pub async fn start_job(&self, id: &str) -> Result<bool, DbError> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE ppi_jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, $1), \
+             updated_at = $1, error_code = NULL, error_message = NULL \
+             WHERE id = $2 AND cancel_requested = 0 AND status IN ('queued', 'running', 'failed')",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Reports progress; returns whether cancellation was requested meanwhile.
+    pub async fn job_progress(
+        &self,
+        id: &str,
+        stage: &str,
+        percent: f64,
+        eta: Option<f64>,
+    ) -> Result<bool, DbError> {
+        let row = sqlx::query(
+            "UPDATE ppi_jobs SET stage = $1, percent = $2, eta_seconds = $3, updated_at = $4 WHERE id = $5 RETURNING cancel_requested",
+        )
+        .bind(stage)
+        .bind(percent)
+        .bind(eta)
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        let cancel: i64 = row
+            .map(|r| r.try_get("cancel_requested"))
+            .transpose()?
+            .unwrap_or(1);
+        Ok(cancel != 0)
+    }
+
+    /// Records the end of an attempt: succeeded, failed (for good or to be retried), canceled.
+    pub async fn finish_job(
+        &self,
+        id: &str,
+        status: &str,
+        error: Option<(&str, &str)>,
+    ) -> Result<(), DbError> {
+        let now = now_ms();
+        let finished = (status != QUEUED).then_some(now);
+        sqlx::query(
+            "UPDATE ppi_jobs SET status = $1, error_code = $2, error_message = $3, finished_at = $4, updated_at = $5, \
+             percent = CASE WHEN $1 = 'succeeded' THEN 100.0 ELSE percent END, eta_seconds = NULL WHERE id = $6",
+        )
+        .bind(status)
+        .bind(error.map(|e| e.0))
+        .bind(error.map(|e| e.1))
+        .bind(finished)
+        .bind(now)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Requests cancellation. A queued job is canceled at once; a running one stops at its next
+    /// progress report. Returns the updated record, or `None` when there is no such job.
+    pub async fn cancel_job(&self, id: &str) -> Result<Option<JobRecord>, DbError> {
+        let now = now_ms();
+        sqlx::query("UPDATE ppi_jobs SET cancel_requested = 1, updated_at = $1 WHERE id = $2 AND status IN ('queued', 'running')")
+            .bind(now)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        sqlx::query("UPDATE ppi_jobs SET status = 'canceled', finished_at = $1 WHERE id = $2 AND status = 'queued'")
+            .bind(now)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        self.job(id).await
+    }
+
+    /// Job counts by kind and status, for metrics.
+    pub async fn job_counts(&self) -> Result<Vec<(String, String, i64)>, DbError> {
+        let rows =
+            sqlx::query("SELECT kind, status, COUNT(*) AS n FROM ppi_jobs GROUP BY kind, status")
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("kind")?, r.try_get("status")?, r.try_get("n")?)))
+            .collect()
+    }
+}

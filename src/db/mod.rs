@@ -1,0 +1,133 @@
+//! The service database: users, refresh tokens, lessons and job records. One schema and one set
+//! of queries serve SQLite (embedded default) and Postgres (many workers) through sqlx's `Any`
+//! driver: queries use `$N` placeholders, which both accept, and only portable types
+//! (BIGINT, TEXT, DOUBLE PRECISION).
+
+pub mod jobs;
+pub mod lessons;
+pub mod users;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+use crate::error::{Coded, ErrorKind};
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DbKind {
+    pub fn of(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(DbKind::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(DbKind::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Database errors. Messages never include the URL (it may hold a password).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database URL must start with sqlite:// or postgres://")]
+    BadUrl,
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl Coded for DbError {
+    fn code(&self) -> &'static str {
+        match self {
+            DbError::BadUrl => "config-invalid",
+            DbError::Sql(_) => "database-error",
+            DbError::Conflict(_) => "conflict",
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            DbError::BadUrl => ErrorKind::Input,
+            DbError::Sql(_) => ErrorKind::External,
+            DbError::Conflict(_) => ErrorKind::Input,
+        }
+    }
+}
+
+/// A connection pool and the database's kind.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    kind: DbKind,
+}
+
+const SCHEMA: &str = include_str!("schema.sql");
+
+impl Db {
+    /// Connects (creating the SQLite file if needed) and creates the tables.
+    pub async fn connect(url: &str) -> Result<Self, DbError> {
+        static DRIVERS: std::sync::Once = std::sync::Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let kind = DbKind::of(url).ok_or(DbError::BadUrl)?;
+        let mut opts =
+            AnyPoolOptions::new().max_connections(if kind == DbKind::Sqlite { 4 } else { 10 });
+        if kind == DbKind::Sqlite {
+            opts = opts.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the writer; the busy timeout absorbs short locks.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = opts
+            .acquire_timeout(Duration::from_secs(15))
+            .connect(url)
+            .await?;
+        let db = Db { pool, kind };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        for stmt in SCHEMA.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            self.pool.execute(stmt).await?;
+        }
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        let row: AnyRow = sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        let _: i32 = row
+            .try_get(0)
+            .or_else(|_| row.try_get::<i64, _>(0).map(|v| v as i32))?;
+        Ok(())
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

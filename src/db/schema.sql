@@ -1,0 +1,66 @@
+CREATE TABLE IF NOT EXISTS ppi_users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ppi_refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    revoked BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ppi_lessons (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    title TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    ext TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    audio_key TEXT,
+    probe_key TEXT,
+    probe TEXT,
+    error TEXT,
+    job_id TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (owner_id, sha256)
+);
+CREATE INDEX IF NOT EXISTS ppi_lessons_owner ON ppi_lessons (owner_id, created_at);
+CREATE TABLE IF NOT EXISTS ppi_jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    idem_key TEXT NOT NULL UNIQUE,
+    lesson_id TEXT,
+    owner_id TEXT,
+    status TEXT NOT NULL,
+    stage TEXT,
+    percent DOUBLE PRECISION,
+    eta_seconds DOUBLE PRECISION,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    cancel_requested BIGINT NOT NULL DEFAULT 0,
+    error_code TEXT,
+    error_message TEXT,
+    payload TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    started_at BIGINT,
+    finished_at BIGINT,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ppi_jobs_lesson ON ppi_jobs (lesson_id);
+CREATE INDEX IF NOT EXISTS ppi_jobs_status ON ppi_jobs (status)
+;
+CREATE TABLE IF NOT EXISTS ppi_uploads (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    title TEXT,
+    created_at BIGINT NOT NULL
+)

@@ -1,0 +1,79 @@
+//! Durable jobs. apalis queues and delivers them (SQLite embedded, Postgres for many workers;
+//! the same job code runs on both); PPI's own job records carry what the API shows: status,
+//! typed progress stages with percent and ETA, attempts, errors, and a cancel flag.
+//!
+//! A job is keyed (idempotency key), so one logical job runs once however often it is asked
+//! for. Long FFmpeg and Whisper work runs on blocking threads, so the async runtime (and
+//! apalis's heartbeats) keep flowing.
+
+pub mod extract_audio;
+pub mod progress;
+pub mod queue;
+pub mod runner;
+
+use crate::error::{Coded, ErrorKind};
+
+pub use queue::Queue;
+pub use runner::JobContext;
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Probe an uploaded lesson and extract its 16 kHz mono audio.
+    ExtractAudio,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::ExtractAudio => "extract-audio",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "extract-audio" => Some(JobKind::ExtractAudio),
+            _ => None,
+        }
+    }
+}
+
+/// The queue message: the job record's id. Everything else lives in the record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JobMsg {
+    pub job_id: String,
+}
+
+/// How a job attempt ended badly.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Retrying cannot help (bad input); the job fails at once.
+    #[error("{message}")]
+    Permanent { code: &'static str, message: String },
+    /// Worth another attempt (storage or network trouble).
+    #[error("{message}")]
+    Transient { code: &'static str, message: String },
+    #[error("canceled")]
+    Canceled,
+}
+
+impl JobError {
+    /// Classifies any coded error: input problems are permanent, the rest transient.
+    pub fn from_coded<E: Coded + std::fmt::Display>(e: E) -> Self {
+        let (code, message) = (e.code(), e.to_string());
+        if code == "canceled" {
+            return JobError::Canceled;
+        }
+        match e.kind() {
+            ErrorKind::Input | ErrorKind::NotFound => JobError::Permanent { code, message },
+            ErrorKind::External | ErrorKind::Internal => JobError::Transient { code, message },
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            JobError::Permanent { code, .. } | JobError::Transient { code, .. } => code,
+            JobError::Canceled => "canceled",
+        }
+    }
+}

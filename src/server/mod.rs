@@ -1,0 +1,100 @@
+//! `ppi serve`: the HTTP API, the web UI, signed media URLs, health, readiness, metrics and the
+//! OpenAPI document. Handlers are thin: they parse, authorise, call a use case and answer.
+
+pub mod auth;
+pub mod error;
+mod openapi;
+mod routes;
+mod upload;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+
+use crate::app::App;
+
+/// Builds the router.
+pub fn router(app: Arc<App>) -> Router {
+    routes::router()
+        .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
+        .with_state(app)
+}
+
+/// Counts and times every request by its route pattern (not its concrete path, which would
+/// make one series per lesson id).
+async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(req).await;
+    let status = response.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    app.metrics.request(&method, &route, status, seconds);
+    tracing::debug!(%method, %route, status, ms = seconds * 1000.0, "request");
+    response
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+}
+
+impl Server {
+    /// Binds the listening socket (port 0 picks a free port).
+    pub async fn bind(app: Arc<App>, bind: &str) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        Ok(Server {
+            addr: listener.local_addr()?,
+            listener,
+            app,
+        })
+    }
+
+    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    pub async fn run<F>(self, shutdown: F) -> std::io::Result<()>
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let app = router(self.app);
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,108 @@
+//! The OpenAPI 3.1 document served at `/openapi.json`.
+
+use axum::Json;
+use serde_json::{json, Value};
+
+fn error_responses(codes: &[(&str, &str)]) -> Value {
+    let mut m = serde_json::Map::new();
+    for (status, desc) in codes {
+        m.insert((*status).into(), json!({"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
+    }
+    Value::Object(m)
+}
+
+fn op(
+    summary: &str,
+    secured: bool,
+    ok: (&str, &str),
+    errors: &[(&str, &str)],
+    body: Option<Value>,
+    params: &[&str],
+) -> Value {
+    let mut responses = error_responses(errors);
+    if let Value::Object(m) = &mut responses {
+        m.insert(
+            ok.0.into(),
+            json!({"description": ok.1, "content": {"application/json": {}}}),
+        );
+        if secured {
+            m.insert("401".into(), json!({"description": "missing, invalid or expired access token (auth-missing, auth-invalid, auth-expired)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
+        }
+    }
+    let mut o = json!({"summary": summary, "responses": responses});
+    if secured {
+        o["security"] = json!([{"bearer": []}]);
+    }
+    if let Some(b) = body {
+        o["requestBody"] = b;
+    }
+    if !params.is_empty() {
+        o["parameters"] = Value::Array(
+            params
+                .iter()
+                .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "string"}}))
+                .collect(),
+        );
+    }
+    o
+}
+
+fn json_body(schema: Value) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": schema}}})
+}
+
+/// Builds the document.
+pub fn spec() -> Value {
+    let login = json_body(
+        json!({"type": "object", "required": ["username", "password"], "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}),
+    );
+    let refresh = json_body(
+        json!({"type": "object", "required": ["refresh_token"], "properties": {"refresh_token": {"type": "string"}}}),
+    );
+    let user = json_body(
+        json!({"type": "object", "required": ["username", "password", "role"], "properties": {"username": {"type": "string"}, "password": {"type": "string", "minLength": 8}, "role": {"type": "string", "enum": ["admin", "DL-user"]}}}),
+    );
+    let password = json_body(
+        json!({"type": "object", "required": ["password"], "properties": {"password": {"type": "string", "minLength": 8}}}),
+    );
+    let upload = json!({"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}, "title": {"type": "string"}}}}}});
+    let start_upload = json_body(
+        json!({"type": "object", "properties": {"file_name": {"type": "string"}, "title": {"type": "string"}}}),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "PPI", "version": env!("CARGO_PKG_VERSION"), "description": "Pedagogical Pattern Infrastructure: lessons, jobs, media URLs. Errors are JSON {code, message} with stable codes."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": {"Error": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}
+        },
+        "paths": {
+            "/health": {"get": op("Liveness", false, ("200", "up"), &[], None, &[])},
+            "/ready": {"get": op("Readiness: database and storage", false, ("200", "ready"), &[("503", "not ready")], None, &[])},
+            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format", "content": {"text/plain": {}}}}}},
+            "/api/auth/login": {"post": op("Log in: access JWT and refresh token", false, ("200", "session"), &[("401", "wrong user name or password (auth-failed)"), ("422", "invalid input")], Some(login), &[])},
+            "/api/auth/refresh": {"post": op("Trade a refresh token (single use) for a new session", false, ("200", "session"), &[("401", "invalid, expired or used refresh token")], Some(refresh), &[])},
+            "/api/me": {"get": op("The caller", true, ("200", "user"), &[], None, &[])},
+            "/api/users": {
+                "get": op("List users (admin)", true, ("200", "users"), &[("403", "not an admin")], None, &[]),
+                "post": op("Add a user (admin)", true, ("201", "user"), &[("403", "not an admin"), ("409", "name taken"), ("422", "invalid name, role or password")], Some(user), &[])
+            },
+            "/api/users/{name}": {"delete": op("Remove a user (admin)", true, ("204", "removed"), &[("403", "not an admin"), ("404", "no such user")], None, &["name"])},
+            "/api/users/{name}/password": {"put": op("Set a password (admin, or oneself)", true, ("204", "changed"), &[("403", "not allowed"), ("404", "no such user")], Some(password), &["name"])},
+            "/api/lessons": {
+                "get": op("Lessons with job progress (own; all for admins)", true, ("200", "lessons"), &[], None, &[]),
+                "post": op("Upload a lesson video (streamed; deduplicated by SHA-256)", true, ("201", "lesson and its extract-audio job (200 when a duplicate)"), &[("400", "malformed body"), ("413", "larger than the limit (upload-too-large)"), ("415", "not a video (upload-not-a-video)")], Some(upload), &[])
+            },
+            "/api/lessons/{id}": {"get": op("A lesson with job, probe and signed or presigned media URLs", true, ("200", "lesson"), &[("404", "no such lesson, or not yours")], None, &["id"])},
+            "/api/uploads": {"post": op("Start a direct upload: a presigned PUT URL", true, ("201", "upload id and URL"), &[], Some(start_upload), &[])},
+            "/api/uploads/{id}/complete": {"post": op("Finish a direct upload", true, ("201", "lesson and job"), &[("404", "no such upload"), ("409", "nothing uploaded yet"), ("413", "too large"), ("415", "not a video")], None, &["id"])},
+            "/api/jobs/{id}": {"get": op("Job status, stage, percent, ETA", true, ("200", "job"), &[("404", "no such job, or not yours")], None, &["id"])},
+            "/api/jobs/{id}/cancel": {"post": op("Cancel a queued or running job", true, ("200", "job"), &[("404", "no such job, or not yours")], None, &["id"])},
+            "/files/{key}": {"get": {"summary": "An object of local storage by signed URL (Range supported)", "parameters": [{"name": "key", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "exp", "in": "query", "required": true, "schema": {"type": "integer"}}, {"name": "sig", "in": "query", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "the object"}, "206": {"description": "a byte range"}, "403": {"description": "invalid or expired signature"}, "404": {"description": "no such object"}, "416": {"description": "range not satisfiable"}}}}
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

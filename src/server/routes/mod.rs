@@ -1,0 +1,50 @@
+//! Route table.
+
+mod accounts;
+mod files;
+mod health;
+mod jobs;
+mod lessons;
+mod ui;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::Router;
+
+use crate::app::App;
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/metrics", get(health::metrics))
+        .route("/openapi.json", get(super::openapi::document))
+        .route("/api/auth/login", post(accounts::login))
+        .route("/api/auth/refresh", post(accounts::refresh))
+        .route("/api/me", get(accounts::me))
+        .route("/api/users", get(accounts::list).post(accounts::create))
+        .route("/api/users/{name}", axum::routing::delete(accounts::remove))
+        .route("/api/users/{name}/password", put(accounts::password))
+        .route(
+            "/api/lessons",
+            get(lessons::list)
+                .post(lessons::upload)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/api/lessons/{id}", get(lessons::get))
+        .route("/api/uploads", post(lessons::start_upload))
+        .route("/api/uploads/{id}/complete", post(lessons::complete_upload))
+        .route("/api/jobs/{id}", get(jobs::get))
+        .route("/api/jobs/{id}/cancel", post(jobs::cancel))
+        .route(
+            "/files/{*key}",
+            get(files::get)
+                .head(files::get)
+                .put(files::put)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/", get(ui::index))
+        .route("/ui/{file}", get(ui::asset))
+}

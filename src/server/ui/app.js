@@ -1,0 +1,165 @@
+// PPI web UI: login, upload with progress, lessons with job progress, lesson page.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const views = ["login-view", "lessons-view", "lesson-view"];
+let session = JSON.parse(sessionStorage.getItem("ppi.session") || "null");
+let timer = null;
+
+function show(view) {
+  views.forEach((v) => ($(v).hidden = v !== view));
+  $("nav").hidden = view === "login-view";
+  if (session) $("whoami").textContent = `${session.user.username} (${session.user.role})`;
+}
+
+function save(s) {
+  session = s;
+  if (s) sessionStorage.setItem("ppi.session", JSON.stringify(s));
+  else sessionStorage.removeItem("ppi.session");
+}
+
+async function refreshSession() {
+  if (!session) return false;
+  const r = await fetch("/api/auth/refresh", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ refresh_token: session.refresh_token }),
+  });
+  if (!r.ok) { save(null); return false; }
+  save(await r.json());
+  return true;
+}
+
+// Calls the API with the access token, refreshing it once when it has expired.
+async function api(path, opts = {}, retry = true) {
+  const headers = Object.assign({}, opts.headers || {});
+  if (session) headers.Authorization = `Bearer ${session.access_token}`;
+  const r = await fetch(path, Object.assign({}, opts, { headers }));
+  if (r.status === 401 && retry && (await refreshSession())) return api(path, opts, false);
+  if (r.status === 401) { save(null); route(); throw new Error("please log in again"); }
+  const body = r.headers.get("content-type")?.includes("json") ? await r.json() : null;
+  if (!r.ok) throw new Error(body?.message || r.statusText);
+  return body;
+}
+
+function progressText(job) {
+  if (!job) return "";
+  if (job.status === "running") {
+    const eta = job.eta_seconds != null ? `, ${Math.ceil(job.eta_seconds)} s left` : "";
+    return `${job.stage || "running"} ${Math.round(job.percent || 0)} %${eta}`;
+  }
+  if (job.status === "failed") return `failed: ${job.error_message || job.error_code}`;
+  return job.status;
+}
+
+async function loadLessons() {
+  const data = await api("/api/lessons");
+  const body = $("lessons-body");
+  body.textContent = "";
+  let busy = false;
+  for (const l of data.lessons) {
+    const tr = document.createElement("tr");
+    tr.dataset.testid = "lesson-row";
+    tr.dataset.lessonId = l.id;
+    const a = document.createElement("a");
+    a.href = `#/lesson/${l.id}`;
+    a.textContent = l.title;
+    const cells = [a, l.owner, l.status, progressText(l.job), new Date(l.created_at).toLocaleString()];
+    cells.forEach((c, i) => {
+      const td = document.createElement("td");
+      if (c instanceof Node) td.appendChild(c); else td.textContent = c;
+      if (i === 2) { td.className = `status-${l.status}`; td.dataset.testid = "lesson-row-status"; }
+      tr.appendChild(td);
+    });
+    body.appendChild(tr);
+    busy = busy || l.status === "processing" || l.status === "uploaded";
+  }
+  $("lessons-empty").hidden = data.lessons.length > 0;
+  clearTimeout(timer);
+  if (busy) timer = setTimeout(() => loadLessons().catch(() => {}), 1500);
+}
+
+async function loadLesson(id) {
+  const d = await api(`/api/lessons/${id}`);
+  $("lesson-title").textContent = d.lesson.title;
+  $("lesson-status").textContent = d.lesson.status;
+  $("lesson-status").className = `status-${d.lesson.status}`;
+  $("lesson-job").textContent = d.job ? `(${progressText(d.job)})` : "";
+  if (d.urls.video && $("lesson-url").value !== d.urls.video) {
+    $("lesson-video").src = d.urls.video;
+    $("lesson-url").value = d.urls.video;
+  }
+  if (d.urls.audio && !$("lesson-audio").src) $("lesson-audio").src = d.urls.audio;
+  $("lesson-probe").textContent = d.probe ? JSON.stringify(d.probe, null, 2) : "";
+  clearTimeout(timer);
+  if (d.lesson.status === "processing" || d.lesson.status === "uploaded") timer = setTimeout(() => loadLesson(id).catch(() => {}), 1500);
+}
+
+function route() {
+  clearTimeout(timer);
+  if (!session) return show("login-view");
+  const m = location.hash.match(/^#\/lesson\/([0-9a-z]{26})$/);
+  if (m) {
+    $("lesson-video").removeAttribute("src"); $("lesson-audio").removeAttribute("src"); $("lesson-url").value = "";
+    show("lesson-view");
+    loadLesson(m[1]).catch((e) => ($("lesson-job").textContent = e.message));
+  } else {
+    show("lessons-view");
+    loadLessons().catch((e) => ($("upload-status").textContent = e.message));
+  }
+}
+
+$("login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  $("login-error").textContent = "";
+  const r = await fetch("/api/auth/login", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: f.get("username"), password: f.get("password") }),
+  });
+  const body = await r.json();
+  if (!r.ok) { $("login-error").textContent = body.message; return; }
+  save(body);
+  location.hash = "#/lessons";
+  route();
+});
+
+$("logout").addEventListener("click", () => { save(null); location.hash = ""; route(); });
+
+$("upload-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const data = new FormData();
+  if (form.title.value) data.append("title", form.title.value);
+  data.append("file", form.file.files[0]);
+  const bar = $("upload-progress");
+  bar.hidden = false; bar.value = 0;
+  $("upload-status").textContent = "uploading…";
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", "/api/lessons");
+  xhr.setRequestHeader("Authorization", `Bearer ${session.access_token}`);
+  xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = (100 * e.loaded) / e.total; };
+  xhr.onload = () => {
+    let body = {};
+    try { body = JSON.parse(xhr.responseText); } catch (_) {}
+    if (xhr.status === 201 || xhr.status === 200) {
+      bar.value = 100;
+      $("upload-status").textContent = body.duplicate ? "already uploaded" : "uploaded; extracting audio…";
+      form.reset();
+      loadLessons();
+    } else if (xhr.status === 401) {
+      refreshSession().then((ok) => ($("upload-status").textContent = ok ? "session renewed, upload again" : "please log in again"));
+    } else {
+      $("upload-status").textContent = `upload failed: ${body.message || xhr.statusText}`;
+    }
+  };
+  xhr.onerror = () => ($("upload-status").textContent = "upload failed: network error");
+  xhr.send(data);
+});
+
+$("copy-url").addEventListener("click", async () => {
+  const url = $("lesson-url").value;
+  try { await navigator.clipboard.writeText(url); $("lesson-copied").textContent = "copied"; }
+  catch (_) { $("lesson-url").select(); document.execCommand("copy"); $("lesson-copied").textContent = "copied"; }
+});
+
+window.addEventListener("hashchange", route);
+route();

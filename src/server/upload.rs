@@ -1,0 +1,116 @@
+//! Receiving a file: streamed to a temporary file in the data dir while hashing (SHA-256) and
+//! counting, so memory does not grow with the file and the size limit applies as bytes arrive.
+
+use std::path::PathBuf;
+
+use axum::http::StatusCode;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use super::error::ApiError;
+
+/// A received file; removed on drop unless kept.
+pub struct Incoming {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    keep: bool,
+}
+
+impl Incoming {
+    /// Hands the file over (it is no longer removed on drop).
+    pub fn keep(&mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// 413 with the limit named.
+pub fn too_large(limit: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "upload-too-large",
+        format!("the upload is larger than the limit of {limit} bytes (server.max_upload_bytes)"),
+    )
+}
+
+/// Writes a stream of chunks to a new temporary file under `dir`.
+pub async fn receive<S, E>(
+    dir: &std::path::Path,
+    limit: u64,
+    next: &mut S,
+) -> Result<Incoming, ApiError>
+where
+    S: AsyncChunks<E>,
+    E: std::fmt::Display,
+{
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| internal(&e))?;
+    let path = dir.join(format!("upload-{}.part", crate::domain::EntityId::new()));
+    let mut incoming = Incoming {
+        path: path.clone(),
+        sha256: String::new(),
+        size: 0,
+        keep: false,
+    };
+    let file = tokio::fs::File::create(&path)
+        .await
+        .map_err(|e| internal(&e))?;
+    let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
+    let mut hasher = Sha256::new();
+    while let Some(chunk) = next.next_chunk().await.map_err(|e| {
+        ApiError::bad_request("upload-interrupted", format!("the upload stopped: {e}"))
+    })? {
+        incoming.size += chunk.len() as u64;
+        if incoming.size > limit {
+            return Err(too_large(limit));
+        }
+        hasher.update(&chunk);
+        out.write_all(&chunk).await.map_err(|e| internal(&e))?;
+    }
+    out.flush().await.map_err(|e| internal(&e))?;
+    incoming.sha256 = hex::encode(hasher.finalize());
+    Ok(incoming)
+}
+
+fn internal(e: &std::io::Error) -> ApiError {
+    tracing::error!("upload temp file: {e}");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "io-error",
+        "the server could not store the upload",
+    )
+}
+
+/// Something that yields body chunks: a multipart field or a raw request body.
+pub trait AsyncChunks<E> {
+    fn next_chunk(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<bytes::Bytes>, E>> + Send;
+}
+
+impl AsyncChunks<axum::extract::multipart::MultipartError> for axum::extract::multipart::Field<'_> {
+    async fn next_chunk(
+        &mut self,
+    ) -> Result<Option<bytes::Bytes>, axum::extract::multipart::MultipartError> {
+        self.chunk().await
+    }
+}
+
+/// A raw request body as chunks.
+pub struct BodyChunks(pub axum::body::BodyDataStream);
+
+impl AsyncChunks<axum::Error> for BodyChunks {
+    async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, axum::Error> {
+        use futures_util::StreamExt;
+        self.0.next().await.transpose()
+    }
+}
