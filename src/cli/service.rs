@@ -72,11 +72,24 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
     }
     let rt = super::runtime()?;
     rt.block_on(async move {
+        // Bind first: with port 0 or no public URL configured, signed URLs must name the
+        // address actually bound.
+        let listener = tokio::net::TcpListener::bind(&settings.server.bind).await.map_err(|e| Failure {
+            code: "bind-failed",
+            kind: ErrorKind::Input,
+            message: format!("cannot listen on {}: {e}", settings.server.bind),
+        })?;
+        let addr = listener.local_addr().map_err(io_failure)?;
+        if settings.server.public_url.is_none() {
+            let host = if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };
+            settings.server.public_url = Some(format!("http://{host}:{}", addr.port()));
+            if addr.ip().is_unspecified() {
+                tracing::warn!("listening on all interfaces: set PPI_PUBLIC_URL so signed URLs name a reachable host");
+            }
+        }
         let app = Arc::new(App::open(settings.clone()).await?);
         bootstrap_admin(&app).await?;
-        let server = Server::bind(app.clone(), &settings.server.bind)
-            .await
-            .map_err(io_failure)?;
+        let server = Server::new(app.clone(), listener).map_err(io_failure)?;
         // The actual address, for scripts that bind port 0.
         println!("listening on http://{}", server.addr);
         tracing::info!(addr = %server.addr, storage = app.store.backend(), "serving");

@@ -35,9 +35,14 @@ pub async fn run(
             message: format!("lesson {lesson_id} no longer exists"),
         })?;
     let result = process(ctx, &lesson, progress).await;
-    if let Err(JobError::Permanent { message, .. }) = &result {
+    let failure = match &result {
+        Err(JobError::Permanent { message, .. }) => Some(message.clone()),
+        Err(JobError::Canceled) => Some("processing was canceled".to_owned()),
+        _ => None,
+    };
+    if let Some(message) = failure {
         ctx.db
-            .finish_lesson(&lesson.id, FAILED, None, None, None, Some(message))
+            .finish_lesson(&lesson.id, FAILED, None, None, None, Some(&message))
             .await
             .map_err(JobError::from_coded)?;
     }

@@ -51,9 +51,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the listening socket (port 0 picks a free port).
-    pub async fn bind(app: Arc<App>, bind: &str) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(bind).await?;
+    /// Serves `app` on an already bound listener.
+    pub fn new(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<Self> {
         Ok(Server {
             addr: listener.local_addr()?,
             listener,

@@ -32,6 +32,33 @@ impl Drop for Incoming {
     }
 }
 
+/// How much of an over-limit body is read and discarded before answering 413.
+const DRAIN_LIMIT: u64 = 64 << 20;
+
+/// Reads and drops up to `DRAIN_LIMIT` bytes of a body that will be refused, so that a client
+/// still sending it reads the error instead of a reset connection.
+pub async fn drain<S: AsyncChunks<E>, E>(next: &mut S) {
+    let mut drained = 0u64;
+    while drained < DRAIN_LIMIT {
+        match next.next_chunk().await {
+            Ok(Some(c)) => drained += c.len() as u64,
+            _ => break,
+        }
+    }
+}
+
+/// Drains every field of a refused multipart body (bounded in total).
+pub async fn drain_multipart(form: &mut axum::extract::Multipart) {
+    let mut fields = 0;
+    while let Ok(Some(mut field)) = form.next_field().await {
+        drain(&mut field).await;
+        fields += 1;
+        if fields > 16 {
+            break;
+        }
+    }
+}
+
 /// 413 with the limit named.
 pub fn too_large(limit: u64) -> ApiError {
     ApiError::new(
@@ -71,6 +98,8 @@ where
     })? {
         incoming.size += chunk.len() as u64;
         if incoming.size > limit {
+            // A bounded remainder is read so the client gets the 413; a far larger body is cut off.
+            drain(next).await;
             return Err(too_large(limit));
         }
         hasher.update(&chunk);

@@ -70,7 +70,11 @@ impl LocalStore {
 
     /// A signed URL for `method` (`GET` or `PUT`).
     pub fn sign(&self, method: &str, key: &ObjectKey, ttl: Duration) -> String {
-        let exp = now_secs() + ttl.as_secs();
+        self.sign_until(method, key, now_secs() + ttl.as_secs())
+    }
+
+    /// A signed URL valid until `exp` (Unix seconds).
+    pub fn sign_until(&self, method: &str, key: &ObjectKey, exp: u64) -> String {
         let sig = self.signature(method, key.as_str(), exp);
         format!(
             "{}/files/{}?exp={exp}&sig={sig}",

@@ -179,15 +179,17 @@ pub async fn put(
     Query(q): Query<Signed>,
     req: Request,
 ) -> ApiResult<StatusCode> {
-    let (key, local) = authorise(&app, &Method::PUT, &key, &q)?;
+    let mut body = BodyChunks(req.into_body().into_data_stream());
+    let (key, local) = match authorise(&app, &Method::PUT, &key, &q) {
+        Ok(k) => k,
+        Err(e) => {
+            crate::server::upload::drain(&mut body).await;
+            return Err(e);
+        }
+    };
     let limit = app.settings.server.max_upload_bytes;
     let dir = app.settings.server.data_dir.join("tmp");
-    let mut incoming = receive(
-        &dir,
-        limit,
-        &mut BodyChunks(req.into_body().into_data_stream()),
-    )
-    .await?;
+    let mut incoming = receive(&dir, limit, &mut body).await?;
     let target = local.file(&key);
     if let Some(parent) = target.parent() {
         tokio::fs::create_dir_all(parent).await.map_err(|e| {

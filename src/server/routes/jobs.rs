@@ -43,5 +43,20 @@ pub async fn cancel(
         .cancel_job(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("job-not-found", format!("no job {id}")))?;
+    // A job canceled before it ran leaves its lesson unprocessed: say so on the lesson.
+    if job.status == crate::db::jobs::CANCELED {
+        if let Some(lesson) = &job.lesson_id {
+            app.db
+                .finish_lesson(
+                    lesson,
+                    crate::db::lessons::FAILED,
+                    None,
+                    None,
+                    None,
+                    Some("processing was canceled"),
+                )
+                .await?;
+        }
+    }
     Ok(Json(job))
 }

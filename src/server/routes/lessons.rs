@@ -29,9 +29,17 @@ fn uploads_dir(app: &App) -> std::path::PathBuf {
 /// `POST /api/lessons` (multipart: `file`, optional `title`), streamed to disk.
 pub async fn upload(
     State(app): State<Arc<App>>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     mut form: Multipart,
 ) -> ApiResult<(StatusCode, Json<Ingested>)> {
+    let caller = match caller {
+        Ok(c) => c,
+        Err(e) => {
+            // Refused before reading: drain a bounded amount so the client reads the 401.
+            upload::drain_multipart(&mut form).await;
+            return Err(e);
+        }
+    };
     let limit = app.settings.server.max_upload_bytes;
     let mut title: Option<String> = None;
     let mut received: Option<(upload::Incoming, String)> = None;
