@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   pkg-config clang libclang-dev cmake g++ make
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev
-  ffmpeg espeak-ng sox wrk time python3-venv
+  ffmpeg espeak-ng sox wrk time python3-venv postgresql chromium
 )
+# Node.js drives the browser tests; use the machine's own when it has one.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -34,6 +36,12 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip
   "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQ"
   echo "$want" > "$STAMP"
+fi
+
+# Browser test driver: playwright-core (it drives Debian's Chromium; no browser download).
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
+  echo "setup: installing playwright-core for the browser tests" >&2
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if ! command -v cargo-nextest >/dev/null 2>&1 && ! cargo nextest --version >/dev/null 2>&1; then

@@ -1,0 +1,69 @@
+// End-to-end test of the web UI in headless Chromium: log in, upload a generated video, wait
+// for the audio job, open the lesson page, check video, audio and the copyable URL, and take a
+// screenshot. Usage: node ui.mjs BASE_URL USER PASSWORD VIDEO SCREENSHOT_DIR
+import { chromium } from "playwright-core";
+
+const [base, user, password, video, shots] = process.argv.slice(2);
+const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.on("pageerror", (e) => fail(`page error: ${e.message}`));
+  await page.goto(base);
+
+  // A wrong password is refused with a message.
+  await page.fill("[data-testid=username]", user);
+  await page.fill("[data-testid=password]", "wrong-password");
+  await page.click("[data-testid=login-submit]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=login-error]").textContent.length > 0);
+
+  await page.fill("[data-testid=password]", password);
+  await page.click("[data-testid=login-submit]");
+  await page.waitForSelector("[data-testid=upload-form]", { state: "visible" });
+  const who = await page.textContent("[data-testid=whoami]");
+  if (!who.includes(user)) fail(`whoami shows ${who}`);
+
+  // Upload with a progress bar.
+  await page.setInputFiles("[data-testid=upload-file]", video);
+  await page.fill("[data-testid=upload-title]", "E2E lesson");
+  await page.click("[data-testid=upload-submit]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=upload-progress]").value === 100, null, { timeout: 60000 });
+  const status = await page.textContent("[data-testid=upload-status]");
+  if (!/uploaded/.test(status)) fail(`upload status: ${status}`);
+
+  // The lesson list shows the job until the audio is extracted.
+  await page.waitForFunction(
+    () => [...document.querySelectorAll("[data-testid=lesson-row-status]")].some((e) => e.textContent === "ready"),
+    null, { timeout: 120000 });
+  await page.screenshot({ path: `${shots}/lessons.png`, fullPage: true });
+
+  // The lesson page: video, audio, copyable URL.
+  await page.click("[data-testid=lesson-row] a");
+  await page.waitForFunction(() => document.querySelector("[data-testid=lesson-status]").textContent === "ready");
+  const title = await page.textContent("[data-testid=lesson-title]");
+  if (title !== "E2E lesson") fail(`title ${title}`);
+  const url = await page.inputValue("[data-testid=lesson-url]");
+  if (!/^http:\/\/.*\/files\/lessons\/.*source\.mp4\?exp=\d+&sig=[0-9a-f]{64}$/.test(url)) fail(`url ${url}`);
+  await page.waitForFunction(() => document.querySelector("[data-testid=lesson-audio]").readyState >= 1, null, { timeout: 30000 });
+  const audioDuration = await page.evaluate(() => document.querySelector("[data-testid=lesson-audio]").duration);
+  if (!(Math.abs(audioDuration - 20) < 0.5)) fail(`audio duration ${audioDuration}`);
+  const videoState = await page.evaluate(() => {
+    const v = document.querySelector("[data-testid=lesson-video]");
+    return { src: v.currentSrc, canPlay: v.canPlayType("video/mp4; codecs=\"avc1.42E01E\"") };
+  });
+  if (!videoState.src.includes("source.mp4")) fail(`video src ${videoState.src}`);
+  if (videoState.canPlay) {
+    await page.waitForFunction(() => document.querySelector("[data-testid=lesson-video]").readyState >= 1, null, { timeout: 30000 });
+  }
+  await page.click("[data-testid=copy-url]");
+  await page.waitForFunction(() => document.getElementById("lesson-copied").textContent === "copied");
+  await page.screenshot({ path: `${shots}/lesson.png`, fullPage: true });
+  console.log(`OK h264=${videoState.canPlay || "no"} audio=${audioDuration.toFixed(2)}s`);
+} finally {
+  await browser.close();
+}
