@@ -102,6 +102,21 @@ impl Db {
         row.as_ref().map(job).transpose()
     }
 
+    /// The records with these ids (in no particular order); one query however many.
+    pub async fn jobs(&self, ids: &[&str]) -> Result<Vec<JobRecord>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT * FROM ppi_jobs WHERE id IN ({})", marks.join(", "));
+        // Only numbered placeholders are formatted in; the ids themselves are bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(self.pool()).await?.iter().map(job).collect()
+    }
+
     pub async fn job_by_key(&self, key: &str) -> Result<Option<JobRecord>, DbError> {
         let row = sqlx::query("SELECT * FROM ppi_jobs WHERE idem_key = $1")
             .bind(key)

@@ -35,7 +35,19 @@ pub struct Lesson {
     pub updated_at: i64,
 }
 
+/// Every column but `probe`, which lists do not need.
+macro_rules! list_columns {
+    () => {
+        "id, owner_id, owner, title, file_name, ext, sha256, size_bytes, status, source_key, \
+         audio_key, probe_key, error, job_id, created_at, updated_at"
+    };
+}
+
 fn lesson(r: &AnyRow) -> Result<Lesson, DbError> {
+    lesson_fields(r, r.try_get("probe")?)
+}
+
+fn lesson_fields(r: &AnyRow, probe: Option<String>) -> Result<Lesson, DbError> {
     Ok(Lesson {
         id: r.try_get("id")?,
         owner_id: r.try_get("owner_id")?,
@@ -49,7 +61,7 @@ fn lesson(r: &AnyRow) -> Result<Lesson, DbError> {
         source_key: r.try_get("source_key")?,
         audio_key: r.try_get("audio_key")?,
         probe_key: r.try_get("probe_key")?,
-        probe: r.try_get("probe")?,
+        probe,
         error: r.try_get("error")?,
         job_id: r.try_get("job_id")?,
         created_at: r.try_get("created_at")?,
@@ -117,7 +129,7 @@ impl Db {
         row.as_ref().map(lesson).transpose()
     }
 
-    /// Lessons, newest first: all of them, or one owner's.
+    /// Lessons, newest first: all of them, or one owner's; without their probe documents.
     pub async fn list_lessons(
         &self,
         owner_id: Option<&str>,
@@ -125,20 +137,20 @@ impl Db {
     ) -> Result<Vec<Lesson>, DbError> {
         let rows = match owner_id {
             Some(o) => {
-                sqlx::query("SELECT * FROM ppi_lessons WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+                sqlx::query(concat!("SELECT ", list_columns!(), " FROM ppi_lessons WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"))
                     .bind(o)
                     .bind(limit)
                     .fetch_all(self.pool())
                     .await?
             }
             None => {
-                sqlx::query("SELECT * FROM ppi_lessons ORDER BY created_at DESC, id DESC LIMIT $1")
+                sqlx::query(concat!("SELECT ", list_columns!(), " FROM ppi_lessons ORDER BY created_at DESC, id DESC LIMIT $1"))
                     .bind(limit)
                     .fetch_all(self.pool())
                     .await?
             }
         };
-        rows.iter().map(lesson).collect()
+        rows.iter().map(|r| lesson_fields(r, None)).collect()
     }
 
     pub async fn set_lesson_job(

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS ppi_lessons (
     UNIQUE (owner_id, sha256)
 );
 CREATE INDEX IF NOT EXISTS ppi_lessons_owner ON ppi_lessons (owner_id, created_at);
+CREATE INDEX IF NOT EXISTS ppi_lessons_created ON ppi_lessons (created_at);
 CREATE TABLE IF NOT EXISTS ppi_jobs (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,

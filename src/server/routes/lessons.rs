@@ -1,5 +1,6 @@
 //! Lessons: streaming upload, presigned upload, list and detail with playable URLs.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use crate::app::App;
+use crate::db::jobs::JobRecord;
 use crate::db::lessons::{Lesson, PendingUpload};
 use crate::db::now_ms;
 use crate::domain::{EntityId, Username};
@@ -244,7 +246,7 @@ pub struct ListQuery {
 pub struct LessonSummary {
     #[serde(flatten)]
     lesson: Lesson,
-    job: Option<crate::db::jobs::JobRecord>,
+    job: Option<JobRecord>,
 }
 
 /// Own lessons (all of them for admins), newest first, with job progress.
@@ -256,14 +258,21 @@ pub async fn list(
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let owner = (!caller.is_admin()).then_some(caller.id.as_str());
     let lessons = app.db.list_lessons(owner, limit).await?;
-    let mut out = Vec::with_capacity(lessons.len());
-    for lesson in lessons {
-        let job = match &lesson.job_id {
-            Some(j) => app.db.job(j).await?,
-            None => None,
-        };
-        out.push(LessonSummary { lesson, job });
-    }
+    let ids: Vec<&str> = lessons.iter().filter_map(|l| l.job_id.as_deref()).collect();
+    let mut jobs: HashMap<String, JobRecord> = app
+        .db
+        .jobs(&ids)
+        .await?
+        .into_iter()
+        .map(|j| (j.id.clone(), j))
+        .collect();
+    let out: Vec<LessonSummary> = lessons
+        .into_iter()
+        .map(|lesson| {
+            let job = lesson.job_id.as_deref().and_then(|j| jobs.remove(j));
+            LessonSummary { lesson, job }
+        })
+        .collect();
     Ok(Json(serde_json::json!({"lessons": out})))
 }
 
