@@ -66,20 +66,27 @@ fn data_secret(dir: &Path, name: &str) -> Result<Vec<u8>, AppError> {
         path: path.display().to_string(),
         detail: e.to_string(),
     };
-    if let Ok(s) = std::fs::read_to_string(&path) {
-        if s.trim().len() >= 32 {
-            return Ok(s.trim().as_bytes().to_vec());
-        }
+    let read = || -> Option<Vec<u8>> {
+        let s = std::fs::read_to_string(&path).ok()?;
+        (s.trim().len() >= 32).then(|| s.trim().as_bytes().to_vec())
+    };
+    if let Some(s) = read() {
+        return Ok(s);
     }
     std::fs::create_dir_all(path.parent().unwrap_or(dir)).map_err(io)?;
     let secret = crate::auth::random_hex(32);
-    crate::atomic::write(&path, secret.as_bytes()).map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    match crate::atomic::write_private_new(&path, secret.as_bytes()) {
+        Ok(()) => Ok(secret.into_bytes()),
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read().ok_or_else(|| {
+            AppError::Io {
+                path: path.display().to_string(),
+                detail: "the secret file is shorter than 32 characters; delete it to regenerate"
+                    .into(),
+            }
+        }),
+        Err(e) => Err(io(e)),
     }
-    Ok(secret.into_bytes())
 }
 
 impl App {

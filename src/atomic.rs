@@ -84,6 +84,24 @@ pub fn write(target: &Path, bytes: &[u8]) -> io::Result<()> {
     part.commit()
 }
 
+/// Like [`write`], for secrets: the file is readable by its owner only from the moment it
+/// exists (mode 0600 on Unix), and an existing target is kept (`AlreadyExists`), so two
+/// processes creating the same secret at once agree on the first one.
+pub fn write_private_new(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let part = PartFile::new(target);
+    {
+        let mut opts = fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(part.path())?;
+        f.write_all(bytes)?;
+        f.sync_data()?;
+    }
+    // A hard link, unlike a rename, refuses to replace the target; the part is removed on drop.
+    fs::hard_link(part.path(), target)
+}
+
 /// Removes leftovers of interrupted writes (`.*.ppi-part-*`) directly inside `dir`.
 pub fn clean_stale_parts(dir: &Path) -> io::Result<usize> {
     let mut removed = 0;

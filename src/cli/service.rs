@@ -102,7 +102,7 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
                     let _ = rx.wait_for(|v| *v).await;
                     Ok(())
                 };
-                if let Err(e) = run_workers(ctx, 1, stop).await {
+                if let Err(e) = run_workers(ctx, stop).await {
                     tracing::error!("worker stopped: {e}");
                 }
             })
@@ -126,7 +126,7 @@ pub fn run_worker(settings: Settings, _ui: &Ui) -> Result<(), Failure> {
     rt.block_on(async move {
         let app = Arc::new(App::open(settings).await?);
         tracing::info!(storage = app.store.backend(), "worker started");
-        run_workers(app.jobs.clone(), 1, async {
+        run_workers(app.jobs.clone(), async {
             shutdown_signal().await;
             Ok(())
         })

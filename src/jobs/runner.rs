@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use apalis::prelude::*;
+use tracing::Instrument;
 
 use super::progress::JobProgress;
 use super::{extract_audio, JobError, JobKind, JobMsg, Queue};
@@ -106,9 +107,12 @@ pub async fn handle(msg: JobMsg, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDy
         tracing::warn!(job = %msg.job_id, "queued job has no record; skipped");
         return Ok(());
     };
+    let span = tracing::info_span!("job", job = %record.id, kind = %record.kind, lesson = record.lesson_id.as_deref().unwrap_or(""));
+    run_to_end(ctx, record).instrument(span).await
+}
+
+async fn run_to_end(ctx: Arc<JobContext>, record: JobRecord) -> Result<(), BoxDynError> {
     let kind = record.kind.clone();
-    let span = tracing::info_span!("job", job = %record.id, kind = %kind, lesson = record.lesson_id.as_deref().unwrap_or(""));
-    let _enter = span.enter();
     let started = Instant::now();
     let max = ctx.settings.server.job_attempts.max(1) as u32;
     let mut n = 0u32;
@@ -171,11 +175,7 @@ pub async fn handle(msg: JobMsg, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDy
 const POLL: Duration = Duration::from_millis(500);
 
 /// Runs workers until `shutdown` resolves, then lets running jobs finish (up to a grace period).
-pub async fn run_workers<F>(
-    ctx: Arc<JobContext>,
-    workers: usize,
-    shutdown: F,
-) -> Result<(), BoxDynError>
+pub async fn run_workers<F>(ctx: Arc<JobContext>, shutdown: F) -> Result<(), BoxDynError>
 where
     F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
 {
@@ -205,7 +205,6 @@ where
             })
         }
     };
-    let _ = workers;
     monitor.run_with_signal(shutdown).await?;
     Ok(())
 }
