@@ -78,13 +78,13 @@ fn data_secret(dir: &Path, name: &str) -> Result<Vec<u8>, AppError> {
     match crate::atomic::write_private_new(&path, secret.as_bytes()) {
         Ok(()) => Ok(secret.into_bytes()),
         // Another process made it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read().ok_or_else(|| {
-            AppError::Io {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            read().ok_or_else(|| AppError::Io {
                 path: path.display().to_string(),
                 detail: "the secret file is shorter than 32 characters; delete it to regenerate"
                     .into(),
-            }
-        }),
+            })
+        }
         Err(e) => Err(io(e)),
     }
 }

@@ -2,9 +2,9 @@
 //! upload a generated video, wait for the audio job, open the lesson page. Screenshots land in
 //! `<target tmp>/ui-screenshots/`.
 
-mod support;
 #[path = "support/server.rs"]
 mod server;
+mod support;
 
 use std::path::Path;
 use std::process::Command;
@@ -23,7 +23,9 @@ fn login_upload_wait_and_open_the_lesson() {
     std::fs::create_dir_all(&shots).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ui.mjs");
     assert!(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/node_modules/playwright-core").is_dir(),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/e2e/node_modules/playwright-core")
+            .is_dir(),
         "playwright-core is missing: run scripts/setup.sh"
     );
     let out = Command::new("node")
@@ -33,10 +35,17 @@ fn login_upload_wait_and_open_the_lesson() {
         .arg(&shots)
         .output()
         .expect("node is installed");
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success() && said.contains("OK "), "{said}");
     eprintln!("{said}screenshots: {}", shots.display());
     for name in ["lessons.png", "lesson.png"] {
-        assert!(std::fs::metadata(shots.join(name)).unwrap().len() > 10_000, "{name}");
+        assert!(
+            std::fs::metadata(shots.join(name)).unwrap().len() > 10_000,
+            "{name}"
+        );
     }
 }
