@@ -11,6 +11,12 @@ pub fn git_blob_sha1(data: &[u8]) -> String {
     h.digest().to_string()
 }
 
+/// SHA-256 of `data`, hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(data))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

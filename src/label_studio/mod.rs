@@ -1,4 +1,7 @@
-//! Label Studio: export and result parsing (pure), and later the REST client and webhooks.
+//! Label Studio: exports and results (pure), label configs, result validation, pre-annotation,
+//! webhook payloads, and the REST client.
 
+pub mod config;
 pub mod export;
 pub mod result;
+pub mod validate;
