@@ -51,6 +51,7 @@ pub struct Settings {
     pub whisper: WhisperSettings,
     pub server: ServerSettings,
     pub storage: StorageSettings,
+    pub label_studio: crate::label_studio::settings::LabelStudioSettings,
 }
 
 /// `ppi serve` and `ppi worker`.
@@ -413,6 +414,8 @@ impl Settings {
             })?;
         }
         self.apply_server_env(env)?;
+        self.label_studio.apply_env(env)?;
+        self.label_studio.validate()?;
         if let Some(v) = env.get("PPI_HF_PRIVATE") {
             self.hub.private = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
         }

@@ -1,7 +1,13 @@
 //! Label Studio: exports and results (pure), label configs, result validation, pre-annotation,
-//! webhook payloads, and the REST client.
+//! webhook payloads, media resolution with the SSRF guard, and the REST client.
 
+pub mod client;
 pub mod config;
 pub mod export;
+pub mod media;
+pub mod preannotate;
 pub mod result;
+pub mod settings;
+pub mod suggest;
 pub mod validate;
+pub mod webhook;

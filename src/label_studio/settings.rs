@@ -1,0 +1,141 @@
+//! `[label_studio]` settings: where Label Studio is, how it reaches PPI, the shared secrets,
+//! the media allow-list, the reconcile loop and the pre-annotation region rules.
+
+use crate::config::{ConfigError, Env, Secret};
+
+/// How speech segments become timeline regions.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegionRules {
+    /// Neighbouring segments closer than this (seconds) are merged into one region.
+    pub max_gap_secs: f64,
+    /// A region is not grown beyond this length; longer speech is split at segment bounds.
+    pub max_region_secs: f64,
+    /// Regions shorter than this are merged into a neighbour (or dropped when alone).
+    pub min_region_secs: f64,
+}
+
+impl Default for RegionRules {
+    fn default() -> Self {
+        RegionRules {
+            max_gap_secs: 1.5,
+            max_region_secs: 60.0,
+            min_region_secs: 1.0,
+        }
+    }
+}
+
+/// Label Studio integration.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LabelStudioSettings {
+    /// Label Studio's base URL (`LABEL_STUDIO_URL`); unset turns the integration off.
+    pub url: Option<String>,
+    /// A legacy token or a personal access token (`LABEL_STUDIO_API_KEY`).
+    pub api_key: Option<Secret>,
+    /// How Label Studio reaches PPI's ML backend (`PPI_ML_URL`); default public URL + `/ml`.
+    pub ml_url: Option<String>,
+    /// Shared secret Label Studio sends in `X-PPI-Webhook-Secret` (`PPI_LS_WEBHOOK_SECRET`);
+    /// generated and kept in the data dir when unset.
+    pub webhook_secret: Option<Secret>,
+    /// Basic auth on the ML backend endpoints (`BASIC_AUTH_USER`, `BASIC_AUTH_PASS`, as the
+    /// Python ML backend names them).
+    pub basic_auth_user: Option<String>,
+    pub basic_auth_pass: Option<Secret>,
+    /// Hosts PPI may fetch task media from, besides its own storage and Label Studio
+    /// (`PPI_MEDIA_HOSTS`, comma-separated `host` or `host:port`).
+    pub media_hosts: Vec<String>,
+    /// Seconds between reconcile passes; 0 turns the loop off (`PPI_LS_RECONCILE_SECS`).
+    pub reconcile_secs: u64,
+    /// Titles of the projects `ppi ls bootstrap` manages.
+    pub annotation_project: String,
+    pub review_project: String,
+    /// Import uploaded lessons into the annotation project and pre-annotate them.
+    pub import_uploads: bool,
+    /// Lifetime of the media URLs PPI puts into tasks (Label Studio keeps them).
+    pub task_url_ttl_secs: u64,
+    pub regions: RegionRules,
+}
+
+impl Default for LabelStudioSettings {
+    fn default() -> Self {
+        LabelStudioSettings {
+            url: None,
+            api_key: None,
+            ml_url: None,
+            webhook_secret: None,
+            basic_auth_user: None,
+            basic_auth_pass: None,
+            media_hosts: Vec::new(),
+            reconcile_secs: 30,
+            annotation_project: "PPI lessons".into(),
+            review_project: "PPI clip review".into(),
+            import_uploads: true,
+            task_url_ttl_secs: 365 * 24 * 3600,
+            regions: RegionRules::default(),
+        }
+    }
+}
+
+impl LabelStudioSettings {
+    /// Overrides from the environment.
+    pub fn apply_env(&mut self, env: &dyn Env) -> Result<(), ConfigError> {
+        if let Some(v) = env.get("LABEL_STUDIO_URL").filter(|v| !v.is_empty()) {
+            self.url = Some(v.trim_end_matches('/').to_owned());
+        }
+        if let Some(v) = env.get("LABEL_STUDIO_API_KEY").filter(|v| !v.is_empty()) {
+            self.api_key = Some(Secret::new(v));
+        }
+        if let Some(v) = env.get("PPI_ML_URL").filter(|v| !v.is_empty()) {
+            self.ml_url = Some(v.trim_end_matches('/').to_owned());
+        }
+        if let Some(v) = env.get("PPI_LS_WEBHOOK_SECRET").filter(|v| !v.is_empty()) {
+            self.webhook_secret = Some(Secret::new(v));
+        }
+        if let Some(v) = env.get("BASIC_AUTH_USER").filter(|v| !v.is_empty()) {
+            self.basic_auth_user = Some(v);
+        }
+        if let Some(v) = env.get("BASIC_AUTH_PASS").filter(|v| !v.is_empty()) {
+            self.basic_auth_pass = Some(Secret::new(v));
+        }
+        if let Some(v) = env.get("PPI_MEDIA_HOSTS") {
+            self.media_hosts = v
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect();
+        }
+        if let Some(v) = env.get("PPI_LS_RECONCILE_SECS") {
+            self.reconcile_secs = v.parse().map_err(|_| ConfigError::Env {
+                name: "PPI_LS_RECONCILE_SECS",
+                detail: format!("expected whole seconds, found {v:?}"),
+            })?;
+        }
+        if let Some(v) = env.get("PPI_LS_IMPORT_UPLOADS") {
+            self.import_uploads = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
+        }
+        Ok(())
+    }
+
+    /// Whether Label Studio is configured.
+    pub fn enabled(&self) -> bool {
+        self.url.is_some() && self.api_key.is_some()
+    }
+
+    /// Checks the region rules.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let r = &self.regions;
+        let ok = r.max_gap_secs >= 0.0
+            && r.min_region_secs >= 0.0
+            && r.max_region_secs > 0.0
+            && r.min_region_secs <= r.max_region_secs;
+        if ok {
+            Ok(())
+        } else {
+            Err(ConfigError::Env {
+                name: "label_studio.regions",
+                detail: "need max_gap_secs ≥ 0 and 0 ≤ min_region_secs ≤ max_region_secs".into(),
+            })
+        }
+    }
+}
