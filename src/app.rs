@@ -57,10 +57,12 @@ pub struct App {
     pub tokens: Tokens,
     pub metrics: Arc<Metrics>,
     pub jobs: Arc<JobContext>,
+    /// The secret Label Studio sends with webhooks (`X-PPI-Webhook-Secret`).
+    pub webhook_secret: Vec<u8>,
 }
 
 /// Reads a secret kept in the data dir, creating it (mode 0600) on first use.
-fn data_secret(dir: &Path, name: &str) -> Result<Vec<u8>, AppError> {
+pub fn data_secret(dir: &Path, name: &str) -> Result<Vec<u8>, AppError> {
     let path = dir.join("secrets").join(name);
     let io = |e: std::io::Error| AppError::Io {
         path: path.display().to_string(),
@@ -137,14 +139,31 @@ impl App {
             };
         let queue = Queue::connect(&settings.database_url()).await?;
         let metrics = Arc::new(Metrics::default());
+        let ls = crate::label_studio::client::LsClient::from_settings(&settings.label_studio)
+            .map_err(|e| AppError::Config(e.to_string()))?;
+        let patterns = match &settings.label_studio.patterns {
+            Some(p) => Some(Arc::new(
+                crate::catalog::sheet::load(p).map_err(|e| AppError::Config(e.to_string()))?,
+            )),
+            None => None,
+        };
         let jobs = Arc::new(JobContext {
             db: db.clone(),
             store: store.clone(),
             settings: settings.clone(),
             metrics: metrics.clone(),
             queue,
+            local: local.clone(),
+            ls,
+            asr: tokio::sync::OnceCell::new(),
+            patterns,
         });
+        let webhook_secret = match &settings.label_studio.webhook_secret {
+            Some(s) => s.expose().as_bytes().to_vec(),
+            None => data_secret(&data, "ls-webhook.key")?,
+        };
         Ok(App {
+            webhook_secret,
             tokens: Tokens::new(&jwt, settings.server.access_token_ttl_secs),
             settings,
             db,

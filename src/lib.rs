@@ -20,6 +20,7 @@ pub mod hash;
 pub mod jobs;
 pub mod label_studio;
 pub mod lessons;
+pub mod ls_sync;
 pub mod media;
 pub mod metrics;
 pub mod progress;

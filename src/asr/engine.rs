@@ -70,6 +70,39 @@ impl Default for AsrConfig {
     }
 }
 
+/// Flags that override `[whisper]` settings.
+#[derive(Debug, Clone, Default)]
+pub struct AsrOverrides {
+    pub model: Option<String>,
+    pub threads: Option<usize>,
+    pub device: Option<Device>,
+    pub beam_size: Option<usize>,
+}
+
+impl AsrConfig {
+    /// `[whisper]` settings with overrides; threads default to the cores shared among jobs.
+    pub fn from_settings(
+        w: &crate::config::WhisperSettings,
+        o: &AsrOverrides,
+    ) -> Result<Self, AsrError> {
+        let model: ModelSpec = o.model.as_deref().unwrap_or(&w.model).parse()?;
+        let jobs = w.jobs.max(1);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        Ok(AsrConfig {
+            model,
+            threads: o.threads.or(w.threads).unwrap_or((cores / jobs).max(1)).max(1),
+            jobs,
+            device: o.device.unwrap_or(w.device),
+            beam_size: o.beam_size.unwrap_or(w.beam_size).max(1),
+            context_margin: (w.context_margin >= 0.0).then_some(w.context_margin),
+            flash_attn: w.flash_attn,
+            ..AsrConfig::default()
+        })
+    }
+}
+
 /// Longest chunk handed to the model (its window is 30 s).
 const MAX_CHUNK: f64 = 28.0;
 /// Encoder frames per second of audio (the encoder's 1500 frames span 30 s).

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{Failure, Ui};
 use crate::asr::fetch::{self, FetchOptions};
+use crate::asr::engine::AsrOverrides;
 use crate::asr::{AsrConfig, Device, LanguageChoice, ModelSpec, PcmFile, Transcriber, Transcript};
 use crate::config::Settings;
 use crate::progress::Progress;
@@ -45,30 +46,23 @@ impl AsrArgs {
 
     /// Loads the model with flags over settings.
     pub fn load(&self, settings: &Settings) -> Result<Transcriber, Failure> {
-        let w = &settings.whisper;
-        let model: ModelSpec = self.whisper_model.as_deref().unwrap_or(&w.model).parse()?;
-        let jobs = w.jobs.max(1);
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1);
-        let threads = self.threads.or(w.threads).unwrap_or((cores / jobs).max(1));
-        if threads == 0 {
+        if self.threads == Some(0) {
             return Err(Failure {
                 code: "invalid-argument",
                 kind: crate::error::ErrorKind::Input,
                 message: "--threads must be at least 1".into(),
             });
         }
-        Ok(Transcriber::load(AsrConfig {
-            model,
-            threads,
-            jobs,
-            device: self.device.unwrap_or(w.device),
-            beam_size: self.beam_size.unwrap_or(w.beam_size).max(1),
-            context_margin: (w.context_margin >= 0.0).then_some(w.context_margin),
-            flash_attn: w.flash_attn,
-            ..AsrConfig::default()
-        })?)
+        let cfg = AsrConfig::from_settings(
+            &settings.whisper,
+            &AsrOverrides {
+                model: self.whisper_model.clone(),
+                threads: self.threads,
+                device: self.device,
+                beam_size: self.beam_size,
+            },
+        )?;
+        Ok(Transcriber::load(cfg)?)
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod asr;
 mod dataset;
+mod ls;
 mod prepare_prompt;
 mod progress;
 mod service;
@@ -55,6 +56,9 @@ pub enum Command {
     /// Manage users (roles admin and DL-user).
     #[command(subcommand)]
     Users(service::UsersCommand),
+    /// Label Studio: generate label configs, wire projects/ML backend/webhooks, pre-annotate.
+    #[command(subcommand)]
+    Ls(ls::LsCommand),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -103,6 +107,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Worker => service::run_worker(settings, &ui),
         Command::Users(cmd) => service::run_users(cmd, settings, &ui),
         Command::Models(cmd) => asr::run_models(cmd, &settings, &ui),
+        Command::Ls(cmd) => ls::run(cmd, settings, &ui),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;
             println!(

@@ -107,6 +107,14 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
                 }
             })
         });
+        let every = app.settings.label_studio.reconcile_secs;
+        let reconcile = (app.jobs.ls.is_some() && every > 0).then(|| {
+            tokio::spawn(crate::ls_sync::reconcile::run(
+                app.jobs.clone(),
+                std::time::Duration::from_secs(every),
+                rx.clone(),
+            ))
+        });
         let mut rx_server = rx.clone();
         let serving = tokio::spawn(server.run(async move {
             let _ = rx_server.wait_for(|v| *v).await;
@@ -114,8 +122,8 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
         shutdown_signal().await;
         let _ = tx.send(true);
         let _ = serving.await;
-        if let Some(w) = worker {
-            let _ = w.await;
+        for task in [worker, reconcile].into_iter().flatten() {
+            let _ = task.await;
         }
         Ok(())
     })

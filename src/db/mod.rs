@@ -5,6 +5,7 @@
 
 pub mod jobs;
 pub mod lessons;
+pub mod ls;
 pub mod users;
 
 use std::time::Duration;

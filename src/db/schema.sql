@@ -65,3 +65,51 @@ CREATE TABLE IF NOT EXISTS ppi_uploads (
     title TEXT,
     created_at BIGINT NOT NULL
 )
+;
+CREATE TABLE IF NOT EXISTS ppi_ls_projects (
+    id BIGINT PRIMARY KEY,
+    role TEXT NOT NULL,
+    label_config TEXT,
+    sync_cursor TEXT,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ppi_ls_events (
+    dedupe_key TEXT PRIMARY KEY,
+    action TEXT NOT NULL,
+    project BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    received_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ppi_media (
+    media_key TEXT PRIMARY KEY,
+    transcript TEXT NOT NULL,
+    duration DOUBLE PRECISION NOT NULL,
+    fps DOUBLE PRECISION NOT NULL,
+    model TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ppi_ls_tasks (
+    task_id BIGINT PRIMARY KEY,
+    project BIGINT NOT NULL,
+    media_key TEXT,
+    data TEXT NOT NULL,
+    lesson_id TEXT,
+    result TEXT,
+    model_version TEXT,
+    prediction_id BIGINT,
+    pushed_at BIGINT,
+    error TEXT,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ppi_ls_tasks_media ON ppi_ls_tasks (media_key);
+CREATE TABLE IF NOT EXISTS ppi_ls_annotations (
+    annotation_id BIGINT PRIMARY KEY,
+    task_id BIGINT NOT NULL,
+    project BIGINT NOT NULL,
+    ls_updated_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    intervals TEXT,
+    errors TEXT,
+    result TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+)

@@ -135,5 +135,34 @@ async fn process(
         )
         .await
         .map_err(JobError::from_coded)?;
+    queue_label_studio_import(ctx, lesson).await
+}
+
+/// With Label Studio configured (and a project bootstrapped), the ready lesson becomes a task.
+async fn queue_label_studio_import(
+    ctx: &Arc<JobContext>,
+    lesson: &crate::db::lessons::Lesson,
+) -> Result<(), JobError> {
+    if ctx.ls.is_none() || !ctx.settings.label_studio.import_uploads {
+        return Ok(());
+    }
+    let projects = ctx
+        .db
+        .ls_projects(crate::db::ls::ROLE_ANNOTATION)
+        .await
+        .map_err(JobError::from_coded)?;
+    if projects.is_empty() {
+        tracing::info!("no Label Studio project yet (run `ppi ls bootstrap`); lesson not imported");
+        return Ok(());
+    }
+    ctx.enqueue(
+        super::JobKind::LsImport,
+        &format!("ls-import:{}", lesson.id),
+        Some(&lesson.id),
+        Some(&lesson.owner_id),
+        &serde_json::json!({ "lesson_id": lesson.id }),
+    )
+    .await
+    .map_err(JobError::from_coded)?;
     Ok(())
 }

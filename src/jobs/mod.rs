@@ -7,9 +7,12 @@
 //! apalis's heartbeats) keep flowing.
 
 pub mod extract_audio;
+pub mod ls_annotation;
+pub mod ls_tasks;
 pub mod progress;
 pub mod queue;
 pub mod runner;
+pub mod transcribe;
 
 use crate::error::{Coded, ErrorKind};
 
@@ -21,20 +24,35 @@ pub use runner::JobContext;
 pub enum JobKind {
     /// Probe an uploaded lesson and extract its 16 kHz mono audio.
     ExtractAudio,
+    /// Transcribe one video and push the predictions of the tasks showing it.
+    Transcribe,
+    /// Pre-annotate a Label Studio task.
+    LsTask,
+    /// Check and keep an annotation saved in Label Studio.
+    LsAnnotation,
+    /// Import an uploaded lesson into the Label Studio annotation project.
+    LsImport,
 }
+
+const KINDS: [(JobKind, &str); 5] = [
+    (JobKind::ExtractAudio, "extract-audio"),
+    (JobKind::Transcribe, "transcribe"),
+    (JobKind::LsTask, "ls-task"),
+    (JobKind::LsAnnotation, "ls-annotation"),
+    (JobKind::LsImport, "ls-import"),
+];
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::ExtractAudio => "extract-audio",
-        }
+        KINDS
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map(|(_, s)| *s)
+            .unwrap_or("unknown")
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "extract-audio" => Some(JobKind::ExtractAudio),
-            _ => None,
-        }
+        KINDS.iter().find(|(_, n)| *n == s).map(|(k, _)| *k)
     }
 }
 

@@ -9,7 +9,9 @@ use apalis::prelude::*;
 use tracing::Instrument;
 
 use super::progress::JobProgress;
-use super::{extract_audio, JobError, JobKind, JobMsg, Queue};
+use super::{
+    extract_audio, ls_annotation, ls_tasks, transcribe, JobError, JobKind, JobMsg, Queue,
+};
 use crate::config::Settings;
 use crate::db::jobs::{JobRecord, CANCELED, FAILED, QUEUED, SUCCEEDED};
 use crate::db::{Db, DbError};
@@ -23,6 +25,14 @@ pub struct JobContext {
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     pub queue: Queue,
+    /// The local backend again, for recognising PPI's own signed URLs in tasks.
+    pub local: Option<Arc<crate::storage::local::LocalStore>>,
+    /// Label Studio, when configured.
+    pub ls: Option<crate::label_studio::client::LsClient>,
+    /// The Whisper model, loaded on first use and shared by this process's jobs.
+    pub asr: tokio::sync::OnceCell<Arc<crate::asr::Transcriber>>,
+    /// The patterns sheet for suggestions, when configured.
+    pub patterns: Option<Arc<crate::catalog::PatternCatalog>>,
 }
 
 impl JobContext {
@@ -79,6 +89,10 @@ async fn attempt(
     let work = async {
         match JobKind::parse(&record.kind) {
             Some(JobKind::ExtractAudio) => extract_audio::run(ctx, record, progress).await,
+            Some(JobKind::Transcribe) => transcribe::run(ctx, record, progress).await,
+            Some(JobKind::LsTask) => ls_tasks::run_task(ctx, record).await,
+            Some(JobKind::LsAnnotation) => ls_annotation::run(ctx, record).await,
+            Some(JobKind::LsImport) => ls_tasks::run_import(ctx, record).await,
             None => Err(JobError::Permanent {
                 code: "job-unknown-kind",
                 message: format!("unknown job kind {:?}", record.kind),

@@ -54,6 +54,8 @@ pub struct LabelStudioSettings {
     pub import_uploads: bool,
     /// Lifetime of the media URLs PPI puts into tasks (Label Studio keeps them).
     pub task_url_ttl_secs: u64,
+    /// The patterns sheet: descriptions and keywords for suggestions (`PPI_PATTERNS`).
+    pub patterns: Option<std::path::PathBuf>,
     pub regions: RegionRules,
 }
 
@@ -72,6 +74,7 @@ impl Default for LabelStudioSettings {
             review_project: "PPI clip review".into(),
             import_uploads: true,
             task_url_ttl_secs: 365 * 24 * 3600,
+            patterns: None,
             regions: RegionRules::default(),
         }
     }
@@ -110,6 +113,9 @@ impl LabelStudioSettings {
                 name: "PPI_LS_RECONCILE_SECS",
                 detail: format!("expected whole seconds, found {v:?}"),
             })?;
+        }
+        if let Some(v) = env.get("PPI_PATTERNS") {
+            self.patterns = Some(v.into());
         }
         if let Some(v) = env.get("PPI_LS_IMPORT_UPLOADS") {
             self.import_uploads = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");

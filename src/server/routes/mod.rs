@@ -5,6 +5,8 @@ mod files;
 mod health;
 mod jobs;
 mod lessons;
+mod ls;
+pub mod ml;
 mod ui;
 
 use std::sync::Arc;
@@ -45,6 +47,15 @@ pub fn router() -> Router<Arc<App>> {
                 .put(files::put)
                 .layer(DefaultBodyLimit::disable()),
         )
+        .route("/api/ls/tasks/{id}", get(ls::task))
+        .route("/api/ls/annotations", get(ls::annotations))
+        .route("/ml", get(ml::health))
+        .route("/ml/", get(ml::health))
+        .route("/ml/health", get(ml::health))
+        .route("/ml/versions", get(ml::versions))
+        .route("/ml/setup", post(ml::setup))
+        .route("/ml/predict", post(ml::predict).layer(DefaultBodyLimit::max(64 << 20)))
+        .route("/ml/webhook", post(ml::webhook).layer(DefaultBodyLimit::max(64 << 20)))
         .route("/", get(ui::index))
         .route("/ui/{file}", get(ui::asset))
 }

@@ -1,0 +1,177 @@
+//! `ppi ls`: Label Studio label configs, one-command wiring, and pre-annotation on demand.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+
+use super::{Failure, Ui};
+use crate::app::App;
+use crate::catalog::sheet;
+use crate::config::{Secret, Settings};
+use crate::error::ErrorKind;
+use crate::label_studio::client::LsClient;
+use crate::label_studio::config::{annotation_config, review_config};
+use crate::label_studio::webhook::{slim_task, LsEvent};
+use crate::ls_sync::bootstrap::{bootstrap, BootstrapOptions};
+
+/// What the generated configs contain.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The patterns sheet (.xlsx or .csv): one timeline label per pattern.
+    #[arg(long)]
+    pub patterns: PathBuf,
+    /// Speaker choices per region, comma-separated (e.g. teacher,student).
+    #[arg(long, value_delimiter = ',')]
+    pub speakers: Vec<String>,
+    /// Add a crop box tool on the review project's key frame.
+    #[arg(long)]
+    pub crop: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LsCommand {
+    /// Write annotation.xml and review.xml generated from the patterns sheet.
+    Config {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Folder for the two files.
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
+    },
+    /// Create or update the projects, attach PPI as the ML backend, register the webhooks
+    /// (idempotent; reports what it did). Needs LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY, and
+    /// `ppi serve` reachable from Label Studio.
+    Bootstrap {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Connect PPI's S3 bucket to the annotation project (presigned URLs).
+        #[arg(long)]
+        s3: bool,
+        /// How Label Studio reaches PPI's ML backend [default: PPI_ML_URL, else PPI_PUBLIC_URL/ml].
+        #[arg(long)]
+        ml_url: Option<String>,
+    },
+    /// Queue pre-annotation for every task of a project (a running `ppi serve` or `ppi worker`
+    /// does the work).
+    Predict {
+        #[arg(long)]
+        project: i64,
+    },
+}
+
+fn client(settings: &Settings) -> Result<LsClient, Failure> {
+    LsClient::from_settings(&settings.label_studio)?.ok_or(Failure {
+        code: "config-invalid",
+        kind: ErrorKind::Input,
+        message: "Label Studio is not configured: set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY"
+            .into(),
+    })
+}
+
+pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
+    match cmd {
+        LsCommand::Config { config, out_dir } => {
+            let catalog = sheet::load(&config.patterns)?;
+            std::fs::create_dir_all(&out_dir).map_err(|e| io(&out_dir, e))?;
+            for (name, xml) in [
+                ("annotation.xml", annotation_config(&catalog, &config.speakers)),
+                ("review.xml", review_config(config.crop)),
+            ] {
+                let path = out_dir.join(name);
+                crate::atomic::write(&path, xml.as_bytes()).map_err(|e| io(&path, e))?;
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
+        LsCommand::Bootstrap {
+            config,
+            s3,
+            ml_url,
+        } => {
+            let catalog = sheet::load(&config.patterns)?;
+            let ls = client(&settings)?;
+            let ml_url = ml_url
+                .or_else(|| settings.label_studio.ml_url.clone())
+                .or_else(|| settings.server.public_url.as_ref().map(|u| format!("{u}/ml")))
+                .ok_or(Failure {
+                    code: "config-invalid",
+                    kind: ErrorKind::Input,
+                    message: "how does Label Studio reach PPI? Give --ml-url, or set PPI_ML_URL \
+                              or PPI_PUBLIC_URL"
+                        .into(),
+                })?
+                .trim_end_matches('/')
+                .to_owned();
+            let rt = super::runtime()?;
+            rt.block_on(async {
+                let db = App::database(&settings).await?;
+                let secret = match &settings.label_studio.webhook_secret {
+                    Some(s) => s.clone(),
+                    None => Secret::new(
+                        String::from_utf8_lossy(&crate::app::data_secret(
+                            &settings.server.data_dir,
+                            "ls-webhook.key",
+                        )?)
+                        .into_owned(),
+                    ),
+                };
+                let opts = BootstrapOptions {
+                    catalog: &catalog,
+                    speakers: &config.speakers,
+                    crop: config.crop,
+                    s3,
+                    ml_url,
+                    webhook_secret: secret,
+                };
+                for done in bootstrap(&ls, &db, &settings, &opts).await? {
+                    println!("{:<9} {}", done.outcome, done.what);
+                }
+                Ok(())
+            })
+        }
+        LsCommand::Predict { project } => {
+            let _ = ui;
+            let ls = client(&settings)?;
+            let rt = super::runtime()?;
+            rt.block_on(async {
+                let app = Arc::new(App::open(settings).await?);
+                let (mut seen, mut queued) = (0usize, 0usize);
+                for page in 1.. {
+                    let (_, tasks) = match ls.tasks_updated_after(project, None, page, 100).await {
+                        Ok(t) => t,
+                        Err(e) if e.status() == Some(404) && page > 1 => break,
+                        Err(e) => return Err(e.into()),
+                    };
+                    for t in &tasks {
+                        seen += 1;
+                        let event = LsEvent::TaskCreated {
+                            project,
+                            task: slim_task(t),
+                        };
+                        queued += usize::from(
+                            crate::ls_sync::queue_event(&app.jobs, &event, "PREDICT", "cli", None)
+                                .await?,
+                        );
+                    }
+                    if tasks.len() < 100 {
+                        break;
+                    }
+                }
+                println!(
+                    "project {project}: {seen} task(s), {queued} queued for pre-annotation, {} already handled",
+                    seen - queued
+                );
+                Ok(())
+            })
+        }
+    }
+}
+
+fn io(path: &std::path::Path, e: std::io::Error) -> Failure {
+    Failure {
+        code: "io-error",
+        kind: ErrorKind::Input,
+        message: format!("{}: {e}", path.display()),
+    }
+}

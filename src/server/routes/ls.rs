@@ -1,0 +1,73 @@
+//! What PPI knows about Label Studio, for admins: a task's pre-annotation state and the
+//! annotations received for a project.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::server::auth::Caller;
+use crate::server::error::{ApiError, ApiResult};
+
+fn admin(caller: &Caller) -> ApiResult<()> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("Label Studio state is for admins"))
+    }
+}
+
+pub async fn task(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    admin(&caller)?;
+    let t = app
+        .db
+        .ls_task(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ls-task-not-found", format!("PPI has not seen task {id}")))?;
+    let transcribed = match &t.media_key {
+        Some(k) => app.db.media(k).await?.is_some(),
+        None => false,
+    };
+    Ok(Json(json!({
+        "task_id": t.task_id, "project": t.project, "lesson_id": t.lesson_id,
+        "transcribed": transcribed, "model_version": t.model_version,
+        "prediction": t.result.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok()),
+        "prediction_id": t.prediction_id, "pushed": t.pushed_at.is_some(), "error": t.error,
+    })))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ProjectQuery {
+    project: i64,
+}
+
+pub async fn annotations(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Query(q): Query<ProjectQuery>,
+) -> ApiResult<Json<Value>> {
+    admin(&caller)?;
+    let items: Vec<Value> = app
+        .db
+        .ls_annotations(q.project)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let parse = |s: &Option<String>| {
+                s.as_deref()
+                    .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                    .unwrap_or(Value::Null)
+            };
+            json!({"annotation_id": a.annotation_id, "task_id": a.task_id,
+                   "updated_at": a.ls_updated_at, "status": a.status,
+                   "intervals": parse(&a.intervals), "errors": parse(&a.errors)})
+        })
+        .collect();
+    Ok(Json(json!({ "annotations": items })))
+}
