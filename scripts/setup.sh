@@ -38,6 +38,9 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$STAMP"
 fi
 
+# Label Studio for the integration tests (a pip venv in .venv-ls).
+scripts/label-studio.sh install
+
 # Browser test driver: playwright-core (it drives Debian's Chromium; no browser download).
 if [ ! -d tests/e2e/node_modules/playwright-core ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
   echo "setup: installing playwright-core for the browser tests" >&2

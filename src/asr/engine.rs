@@ -92,7 +92,11 @@ impl AsrConfig {
             .unwrap_or(1);
         Ok(AsrConfig {
             model,
-            threads: o.threads.or(w.threads).unwrap_or((cores / jobs).max(1)).max(1),
+            threads: o
+                .threads
+                .or(w.threads)
+                .unwrap_or((cores / jobs).max(1))
+                .max(1),
             jobs,
             device: o.device.unwrap_or(w.device),
             beam_size: o.beam_size.unwrap_or(w.beam_size).max(1),

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{Failure, Ui};
-use crate::asr::fetch::{self, FetchOptions};
 use crate::asr::engine::AsrOverrides;
+use crate::asr::fetch::{self, FetchOptions};
 use crate::asr::{AsrConfig, Device, LanguageChoice, ModelSpec, PcmFile, Transcriber, Transcript};
 use crate::config::Settings;
 use crate::progress::Progress;

@@ -75,7 +75,10 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
             let catalog = sheet::load(&config.patterns)?;
             std::fs::create_dir_all(&out_dir).map_err(|e| io(&out_dir, e))?;
             for (name, xml) in [
-                ("annotation.xml", annotation_config(&catalog, &config.speakers)),
+                (
+                    "annotation.xml",
+                    annotation_config(&catalog, &config.speakers),
+                ),
                 ("review.xml", review_config(config.crop)),
             ] {
                 let path = out_dir.join(name);
@@ -84,16 +87,18 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
             }
             Ok(())
         }
-        LsCommand::Bootstrap {
-            config,
-            s3,
-            ml_url,
-        } => {
+        LsCommand::Bootstrap { config, s3, ml_url } => {
             let catalog = sheet::load(&config.patterns)?;
             let ls = client(&settings)?;
             let ml_url = ml_url
                 .or_else(|| settings.label_studio.ml_url.clone())
-                .or_else(|| settings.server.public_url.as_ref().map(|u| format!("{u}/ml")))
+                .or_else(|| {
+                    settings
+                        .server
+                        .public_url
+                        .as_ref()
+                        .map(|u| format!("{u}/ml"))
+                })
                 .ok_or(Failure {
                     code: "config-invalid",
                     kind: ErrorKind::Input,

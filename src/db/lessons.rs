@@ -136,15 +136,17 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<Lesson>, DbError> {
         let rows = match owner_id {
-            Some(o) => sqlx::query(concat!(
+            Some(o) => {
+                sqlx::query(concat!(
                 "SELECT ",
                 list_columns!(),
                 " FROM ppi_lessons WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
             ))
-            .bind(o)
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?,
+                .bind(o)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
             None => {
                 sqlx::query(concat!(
                     "SELECT ",

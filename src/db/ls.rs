@@ -303,11 +303,7 @@ impl Db {
 
     /// Stores an annotation's state unless a newer version is already stored; `true` when
     /// stored.
-    pub async fn put_ls_annotation(
-        &self,
-        a: &LsAnnotation,
-        result: &str,
-    ) -> Result<bool, DbError> {
+    pub async fn put_ls_annotation(&self, a: &LsAnnotation, result: &str) -> Result<bool, DbError> {
         let done = sqlx::query(
             "INSERT INTO ppi_ls_annotations (annotation_id, task_id, project, ls_updated_at, status, intervals, errors, result, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (annotation_id) DO UPDATE SET \

@@ -18,7 +18,7 @@ impl EntityId {
     pub fn new() -> Self {
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u128)
+            .map(|d| d.as_millis())
             .unwrap_or(0);
         let mut rnd = [0u8; 10];
         if getrandom::fill(&mut rnd).is_err() {

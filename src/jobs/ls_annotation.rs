@@ -39,9 +39,16 @@ pub fn intervals(config: &LabelConfig, result: &[Value]) -> Vec<Value> {
             })
     };
     let mut out = Vec::new();
-    for item in result.iter().filter(|r| r["from_name"] == timeline.name.as_str()) {
+    for item in result
+        .iter()
+        .filter(|r| r["from_name"] == timeline.name.as_str())
+    {
         for range in item["value"]["ranges"].as_array().into_iter().flatten() {
-            for label in item["value"]["timelinelabels"].as_array().into_iter().flatten() {
+            for label in item["value"]["timelinelabels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 out.push(json!({
                     "region_id": item["id"], "start": range["start"], "end": range["end"],
                     "label": label, "transcript": text_of(&item["id"]),
@@ -61,9 +68,13 @@ pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobErr
             .await
             .map_err(JobError::from_coded);
     }
-    let project = p["project"].as_i64().ok_or_else(|| permanent("job-invalid", "no project"))?;
+    let project = p["project"]
+        .as_i64()
+        .ok_or_else(|| permanent("job-invalid", "no project"))?;
     let a = &p["annotation"];
-    let id = a["id"].as_i64().ok_or_else(|| permanent("job-invalid", "no annotation id"))?;
+    let id = a["id"]
+        .as_i64()
+        .ok_or_else(|| permanent("job-invalid", "no annotation id"))?;
     let task_id = p["task"]["id"]
         .as_i64()
         .or_else(|| a["task"].as_i64())
@@ -71,7 +82,12 @@ pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobErr
     let config = project_config(ctx, project, p["label_config"].as_str()).await?;
     let result = a["result"].as_array().cloned().unwrap_or_default();
     // Frames in the video at the task's fps, when PPI knows the video.
-    let frames = match ctx.db.ls_task(task_id).await.map_err(JobError::from_coded)? {
+    let frames = match ctx
+        .db
+        .ls_task(task_id)
+        .await
+        .map_err(JobError::from_coded)?
+    {
         Some(t) => match (&t.media_key, config.timeline()) {
             (Some(k), Some((_, video))) => {
                 let data = serde_json::from_str(&t.data).unwrap_or_default();
@@ -94,12 +110,7 @@ pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobErr
         intervals: None,
         errors: None,
     };
-    let problems = check_result(
-        &config,
-        &result,
-        frames,
-        &format!("annotation {id}.result"),
-    );
+    let problems = check_result(&config, &result, frames, &format!("annotation {id}.result"));
     let outcome = if a["was_cancelled"].as_bool() == Some(true) {
         row.status = CANCELLED.into();
         Ok(())
@@ -120,7 +131,10 @@ pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobErr
         .await
         .map_err(JobError::from_coded)?;
     if !stored {
-        tracing::info!(annotation = id, "a newer version of the annotation is already kept");
+        tracing::info!(
+            annotation = id,
+            "a newer version of the annotation is already kept"
+        );
         return Ok(());
     }
     tracing::info!(annotation = id, task = task_id, status = %row.status, "annotation received");

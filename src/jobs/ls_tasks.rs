@@ -140,8 +140,7 @@ pub(super) async fn push_prediction(
             ),
         )
     })?;
-    let data: serde_json::Map<String, Value> =
-        serde_json::from_str(&task.data).unwrap_or_default();
+    let data: serde_json::Map<String, Value> = serde_json::from_str(&task.data).unwrap_or_default();
     let fps = Fps::new(LabelConfig::fps(video, &data))
         .map_err(|e| permanent("task-bad-fps", format!("task {}: {e}", task.task_id)))?;
     let frames = (media.duration * fps.get()).ceil().max(1.0) as u64;
@@ -182,7 +181,10 @@ pub(super) async fn push_prediction(
         Err(e) => Err(e.to_string()),
     };
     ctx.db
-        .finish_ls_push(task.task_id, outcome.as_ref().map(|i| *i).map_err(|e| e.as_str()))
+        .finish_ls_push(
+            task.task_id,
+            outcome.as_ref().map(|i| *i).map_err(|e| e.as_str()),
+        )
         .await
         .map_err(JobError::from_coded)?;
     match pushed {
@@ -202,7 +204,9 @@ pub(super) async fn push_prediction(
 /// `ls-task`: payload `{project, task: {id, data}, label_config?}`.
 pub async fn run_task(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobError> {
     let p = payload(record)?;
-    let project = p["project"].as_i64().ok_or_else(|| permanent("job-invalid", "no project"))?;
+    let project = p["project"]
+        .as_i64()
+        .ok_or_else(|| permanent("job-invalid", "no project"))?;
     let task_id = p["task"]["id"]
         .as_i64()
         .ok_or_else(|| permanent("job-invalid", "no task id"))?;
@@ -219,14 +223,23 @@ pub async fn run_task(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), J
     let lesson_id = data["lesson_id"].as_str();
     let source = match data[&field].as_str() {
         Some(raw) => media_policy(ctx).classify(&field, raw),
-        None => Err(crate::label_studio::media::MediaError::Missing(field.clone())),
+        None => Err(crate::label_studio::media::MediaError::Missing(
+            field.clone(),
+        )),
     };
     let source = match source {
         Ok(s) => s,
         Err(e) => {
             let message = format!("task {task_id}: {e}");
             ctx.db
-                .upsert_ls_task(task_id, project, None, &data_text, lesson_id, Some(&message))
+                .upsert_ls_task(
+                    task_id,
+                    project,
+                    None,
+                    &data_text,
+                    lesson_id,
+                    Some(&message),
+                )
                 .await
                 .map_err(JobError::from_coded)?;
             return Err(permanent(e.code(), message));
@@ -234,10 +247,22 @@ pub async fn run_task(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), J
     };
     let media_key = source.media_key();
     ctx.db
-        .upsert_ls_task(task_id, project, Some(&media_key), &data_text, lesson_id, None)
+        .upsert_ls_task(
+            task_id,
+            project,
+            Some(&media_key),
+            &data_text,
+            lesson_id,
+            None,
+        )
         .await
         .map_err(JobError::from_coded)?;
-    match ctx.db.media(&media_key).await.map_err(JobError::from_coded)? {
+    match ctx
+        .db
+        .media(&media_key)
+        .await
+        .map_err(JobError::from_coded)?
+    {
         Some(media) => {
             let task = ctx
                 .db
@@ -312,7 +337,13 @@ pub async fn run_import(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(),
             .map_err(JobError::from_coded)?;
     }
     tracing::info!(lesson = %lesson.id, project, tasks = ?ids, "lesson imported into Label Studio");
-    match (ctx.db.media(&media_key).await.map_err(JobError::from_coded)?, ids.first()) {
+    match (
+        ctx.db
+            .media(&media_key)
+            .await
+            .map_err(JobError::from_coded)?,
+        ids.first(),
+    ) {
         (Some(media), Some(id)) => {
             if let Some(task) = ctx.db.ls_task(*id).await.map_err(JobError::from_coded)? {
                 push_prediction(ctx, &task, &media).await?;

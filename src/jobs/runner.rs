@@ -9,9 +9,7 @@ use apalis::prelude::*;
 use tracing::Instrument;
 
 use super::progress::JobProgress;
-use super::{
-    extract_audio, ls_annotation, ls_tasks, transcribe, JobError, JobKind, JobMsg, Queue,
-};
+use super::{extract_audio, ls_annotation, ls_tasks, transcribe, JobError, JobKind, JobMsg, Queue};
 use crate::config::Settings;
 use crate::db::jobs::{JobRecord, CANCELED, FAILED, QUEUED, SUCCEEDED};
 use crate::db::{Db, DbError};

@@ -98,13 +98,17 @@ async fn fetch(
             Ok((to, None))
         }
         "remote" => {
-            let u = url::Url::parse(value).map_err(|e| permanent("task-bad-video-url", e.to_string()))?;
+            let u = url::Url::parse(value)
+                .map_err(|e| permanent("task-bad-video-url", e.to_string()))?;
             let allowed = &ctx.settings.label_studio.media_hosts;
             // Checked again here: the allow-list may have changed since the task arrived.
             if !media::host_allowed(&u, allowed) {
                 return Err(permanent(
                     "media-host-not-allowed",
-                    format!("host {:?} is not in PPI_MEDIA_HOSTS", u.host_str().unwrap_or("")),
+                    format!(
+                        "host {:?} is not in PPI_MEDIA_HOSTS",
+                        u.host_str().unwrap_or("")
+                    ),
                 ));
             }
             media::download_remote(&u, allowed, &to)
@@ -126,10 +130,17 @@ pub async fn run(
 ) -> Result<(), JobError> {
     let p = payload(record)?;
     let media_key = p["media_key"].as_str().unwrap_or_default().to_owned();
-    let row = match ctx.db.media(&media_key).await.map_err(JobError::from_coded)? {
+    let row = match ctx
+        .db
+        .media(&media_key)
+        .await
+        .map_err(JobError::from_coded)?
+    {
         Some(row) => row,
         None => {
-            let scratch = ctx.scratch(&record.id).map_err(|e| io("scratch folder", e))?;
+            let scratch = ctx
+                .scratch(&record.id)
+                .map_err(|e| io("scratch folder", e))?;
             progress.span(0.0, 10.0);
             progress.stage("fetching video", 1);
             let (video, audio) = fetch(
@@ -142,14 +153,11 @@ pub async fn run(
             .await?;
             progress.finish_stage();
             let asr = transcriber(ctx).await?;
-            let language: LanguageChoice = ctx
-                .settings
-                .whisper
-                .language
-                .parse()
-                .map_err(|e: crate::asr::language::UnsupportedLanguage| {
+            let language: LanguageChoice = ctx.settings.whisper.language.parse().map_err(
+                |e: crate::asr::language::UnsupportedLanguage| {
                     permanent("config-invalid", e.to_string())
-                })?;
+                },
+            )?;
             let pr = progress.clone();
             let wav = scratch.path().join("audio.wav");
             let (probe, transcript) = tokio::task::spawn_blocking(move || {
@@ -165,7 +173,9 @@ pub async fn run(
                             pr.as_ref(),
                         )
                         .map_err(JobError::from_coded)?
-                        .ok_or_else(|| permanent("media-no-audio", "the video has no audio track"))?;
+                        .ok_or_else(|| {
+                            permanent("media-no-audio", "the video has no audio track")
+                        })?;
                         wav
                     }
                 };
@@ -178,9 +188,13 @@ pub async fn run(
             .await
             .map_err(|e| io("worker thread", e))??;
             let row = MediaRow {
-                transcript: serde_json::to_string(&transcript)
-                    .map_err(|e| io("transcript", e))?,
-                duration: probe.duration.max(transcript.duration),
+                transcript: serde_json::to_string(&transcript).map_err(|e| io("transcript", e))?,
+                // The video stream's length: what frames exist (audio may run longer).
+                duration: if probe.video.duration > 0.0 {
+                    probe.video.duration
+                } else {
+                    probe.duration
+                },
                 fps: probe.video.fps,
                 model: transcript.model.clone(),
             };

@@ -75,7 +75,10 @@ fn short_regions_join_a_neighbour_or_widen() {
     assert_eq!((r[0].start, r[0].end), (5.0, 9.0));
     let r = regions(&[seg(0.2, 0.6, "Yes?")], &rules(), 30.0);
     assert_eq!(r.len(), 1);
-    assert!((r[0].end - r[0].start - 2.0).abs() < 1e-9 && r[0].start >= 0.0, "{r:?}");
+    assert!(
+        (r[0].end - r[0].start - 2.0).abs() < 1e-9 && r[0].start >= 0.0,
+        "{r:?}"
+    );
 }
 
 fn config() -> LabelConfig {
@@ -121,10 +124,19 @@ fn results_are_integer_frames_with_transcripts_and_pass_validation() {
     assert_eq!(p.result[1]["id"], first["id"]);
     assert_eq!(p.result[1]["value"]["text"], json!(["Let me explain."]));
     // 4.02 s → frame floor(100.5)+1 = 101; 7.5 s → ceil(187.5) = 188, clamped to 180.
-    assert_eq!(p.result[2]["value"]["ranges"], json!([{"start": 101, "end": 180}]));
-    assert_eq!(p.result[2]["value"]["timelinelabels"], json!(["Questioning"]));
+    assert_eq!(
+        p.result[2]["value"]["ranges"],
+        json!([{"start": 101, "end": 180}])
+    );
+    assert_eq!(
+        p.result[2]["value"]["timelinelabels"],
+        json!(["Questioning"])
+    );
     assert!(p.score > 0.0);
-    assert_eq!(model_version("ggml-base-q8_0.bin"), "whisper-base-q8_0+rules-1");
+    assert_eq!(
+        model_version("ggml-base-q8_0.bin"),
+        "whisper-base-q8_0+rules-1"
+    );
 }
 
 #[test]

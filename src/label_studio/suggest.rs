@@ -20,12 +20,64 @@ const STEM: usize = 5;
 
 /// Words too common to be evidence (en/ru), compared by stem.
 const STOP: &[&str] = &[
-    "about", "after", "again", "also", "because", "before", "being", "could", "every", "from",
-    "have", "into", "other", "should", "some", "such", "than", "that", "their", "them", "then",
-    "there", "these", "they", "this", "those", "through", "very", "what", "when", "where",
-    "which", "while", "with", "would", "your", "teacher", "student", "students", "class",
-    "lesson", "если", "когда", "чтобы", "который", "которые", "этот", "этого", "только",
-    "также", "потому", "после", "через", "очень", "учитель", "ученик", "ученики", "урок",
+    "about",
+    "after",
+    "again",
+    "also",
+    "because",
+    "before",
+    "being",
+    "could",
+    "every",
+    "from",
+    "have",
+    "into",
+    "other",
+    "should",
+    "some",
+    "such",
+    "than",
+    "that",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "very",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "with",
+    "would",
+    "your",
+    "teacher",
+    "student",
+    "students",
+    "class",
+    "lesson",
+    "если",
+    "когда",
+    "чтобы",
+    "который",
+    "которые",
+    "этот",
+    "этого",
+    "только",
+    "также",
+    "потому",
+    "после",
+    "через",
+    "очень",
+    "учитель",
+    "ученик",
+    "ученики",
+    "урок",
     "класс",
 ];
 
@@ -198,7 +250,13 @@ mod tests {
     fn no_evidence_falls_back_to_the_first_label_with_a_low_score() {
         let s = Suggester::new(&labels(), None);
         let got = s.suggest("Hmm.").unwrap();
-        assert_eq!(got, Suggestion { label: "Lecture".into(), score: 0.05 });
+        assert_eq!(
+            got,
+            Suggestion {
+                label: "Lecture".into(),
+                score: 0.05
+            }
+        );
         assert!(Suggester::new(&[], None).suggest("x").is_none());
     }
 }

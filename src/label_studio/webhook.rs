@@ -8,8 +8,14 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone, PartialEq)]
 pub enum LsEvent {
     /// A task to pre-annotate.
-    TaskCreated { project: i64, task: Value },
-    TaskDeleted { project: i64, task: i64 },
+    TaskCreated {
+        project: i64,
+        task: Value,
+    },
+    TaskDeleted {
+        project: i64,
+        task: i64,
+    },
     /// An annotation was created or updated (the result as saved).
     Annotation {
         action: String,
@@ -17,7 +23,10 @@ pub enum LsEvent {
         task: Value,
         annotation: Value,
     },
-    AnnotationDeleted { project: i64, annotation: i64 },
+    AnnotationDeleted {
+        project: i64,
+        annotation: i64,
+    },
 }
 
 /// Why a payload was not understood.
@@ -128,10 +137,14 @@ pub fn parse(body: &Value) -> Result<Delivery, PayloadError> {
                     // A single annotation names its task only in `task`.
                     (tasks.len() == 1).then(|| id_of(tasks[0])).flatten()
                 }) else {
-                    return Err(PayloadError(format!("{action}: an annotation without its task")));
+                    return Err(PayloadError(format!(
+                        "{action}: an annotation without its task"
+                    )));
                 };
                 if id_of(a).is_none() {
-                    return Err(PayloadError(format!("{action}: an annotation without an id")));
+                    return Err(PayloadError(format!(
+                        "{action}: an annotation without an id"
+                    )));
                 }
                 let task = tasks
                     .iter()

@@ -29,13 +29,18 @@ fn every_captured_shape_is_understood() {
     };
     assert_eq!(annotation["task"], 1);
     assert!(task["data"]["video"].is_string());
-    assert!(d.events[0].dedupe_key().starts_with("ANNOTATION_CREATED:1:2026-"));
+    assert!(d.events[0]
+        .dedupe_key()
+        .starts_with("ANNOTATION_CREATED:1:2026-"));
 
     // Bulk: lists under the singular keys.
     let d = parse(&capture("062_POST_webhook_ANNOTATIONS_CREATED.json")).unwrap();
     assert!(!d.events.is_empty());
     for e in &d.events {
-        let LsEvent::Annotation { task, annotation, .. } = e else {
+        let LsEvent::Annotation {
+            task, annotation, ..
+        } = e
+        else {
             panic!()
         };
         assert_eq!(task["id"], annotation["task"]);
@@ -67,7 +72,10 @@ fn secrets_in_the_project_are_not_kept() {
 
 #[test]
 fn malformed_payloads_are_named() {
-    assert!(parse(&json!({})).unwrap_err().to_string().contains("action"));
+    assert!(parse(&json!({}))
+        .unwrap_err()
+        .to_string()
+        .contains("action"));
     let e = parse(&json!({"action": "TASKS_CREATED", "tasks": [{}], "project": {"id": 1}}))
         .unwrap_err();
     assert!(e.to_string().contains("without an id"), "{e}");

@@ -84,7 +84,9 @@ impl crate::error::Coded for BootstrapError {
 
 /// Whether `url`'s host is loopback or private: LS blocks those unless told otherwise.
 pub fn is_local_host(url: &str) -> bool {
-    let Some(host) = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
+    let Some(host) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
     else {
         return false;
     };
@@ -101,7 +103,8 @@ pub fn is_local_host(url: &str) -> bool {
 }
 
 /// The LS settings needed when LS and PPI share a host or a docker network.
-pub const SSRF_HINT: &str = "Label Studio blocks private and loopback addresses by default. When it \
+pub const SSRF_HINT: &str =
+    "Label Studio blocks private and loopback addresses by default. When it \
     shares a host or a docker network with PPI, start it with LABEL_STUDIO_ML_BLOCK_LOCAL_IP=false \
     (ML backend) and LABEL_STUDIO_SSRF_PROTECTION_ENABLED=false (webhooks and an S3 endpoint on a \
     private address); USE_DEFAULT_BANNED_SUBNETS and USER_ADDITIONAL_BANNED_SUBNETS give finer \
@@ -109,9 +112,13 @@ pub const SSRF_HINT: &str = "Label Studio blocks private and loopback addresses 
 
 fn blocked(e: LsError, what: &str) -> BootstrapError {
     match &e {
-        LsError::Status { status: 403, detail, .. } if detail.contains("reserved network address") => {
-            BootstrapError::Blocked(format!("Label Studio refused {what}: {detail}. {SSRF_HINT}"))
-        }
+        LsError::Status {
+            status: 403,
+            detail,
+            ..
+        } if detail.contains("reserved network address") => BootstrapError::Blocked(format!(
+            "Label Studio refused {what}: {detail}. {SSRF_HINT}"
+        )),
         _ => BootstrapError::Ls(e),
     }
 }
@@ -128,10 +135,16 @@ async fn project(
     if let Some(p) = existing.iter().find(|p| p["title"] == title) {
         let id = p["id"].as_i64().unwrap_or_default();
         if p["label_config"].as_str().map(str::trim) == Some(config.trim()) {
-            report.push(Done { outcome: "existing", what: format!("project {title:?} (id {id})") });
+            report.push(Done {
+                outcome: "existing",
+                what: format!("project {title:?} (id {id})"),
+            });
         } else {
-            ls.patch(&format!("/api/projects/{id}/"), &json!({"label_config": config}))
-                .await?;
+            ls.patch(
+                &format!("/api/projects/{id}/"),
+                &json!({"label_config": config}),
+            )
+            .await?;
             report.push(Done {
                 outcome: "updated",
                 what: format!("project {title:?} (id {id}): label config"),
@@ -146,7 +159,10 @@ async fn project(
         )
         .await?;
     let id = p["id"].as_i64().unwrap_or_default();
-    report.push(Done { outcome: "created", what: format!("project {title:?} (id {id})") });
+    report.push(Done {
+        outcome: "created",
+        what: format!("project {title:?} (id {id})"),
+    });
     Ok(id)
 }
 
@@ -173,7 +189,10 @@ async fn webhook(
                 && h["headers"][SECRET_HEADER] == secret.expose()
                 && h["is_active"] == true;
             if same {
-                report.push(Done { outcome: "existing", what: format!("webhook {url} (project {project})") });
+                report.push(Done {
+                    outcome: "existing",
+                    what: format!("webhook {url} (project {project})"),
+                });
             } else {
                 ls.patch(&format!("/api/webhooks/{id}/"), &body)
                     .await
@@ -185,14 +204,18 @@ async fn webhook(
             }
             // Duplicates would deliver twice.
             for extra in &mine[1..] {
-                ls.delete(&format!("/api/webhooks/{}/", extra["id"])).await?;
+                ls.delete(&format!("/api/webhooks/{}/", extra["id"]))
+                    .await?;
             }
         }
         None => {
             ls.post("/api/webhooks/", &body)
                 .await
                 .map_err(|e| blocked(e, "the webhook"))?;
-            report.push(Done { outcome: "created", what: format!("webhook {url} (project {project})") });
+            report.push(Done {
+                outcome: "created",
+                what: format!("webhook {url} (project {project})"),
+            });
         }
     }
     Ok(())
@@ -244,25 +267,40 @@ pub async fn bootstrap(
         &mut report,
     )
     .await?;
-    db.upsert_ls_project(a, Some(ROLE_ANNOTATION), Some(&annotation)).await?;
-    db.upsert_ls_project(r, Some(ROLE_REVIEW), Some(&review)).await?;
+    db.upsert_ls_project(a, Some(ROLE_ANNOTATION), Some(&annotation))
+        .await?;
+    db.upsert_ls_project(r, Some(ROLE_REVIEW), Some(&review))
+        .await?;
 
     if is_local_host(&o.ml_url) {
-        report.push(Done { outcome: "note", what: format!("{} is a private address. {SSRF_HINT}", o.ml_url) });
+        report.push(Done {
+            outcome: "note",
+            what: format!("{} is a private address. {SSRF_HINT}", o.ml_url),
+        });
     }
     let backends = ls.list("/api/ml/", a).await?;
     if backends.iter().any(|b| b["url"] == o.ml_url.as_str()) {
-        report.push(Done { outcome: "existing", what: format!("ML backend {} (project {a})", o.ml_url) });
+        report.push(Done {
+            outcome: "existing",
+            what: format!("ML backend {} (project {a})", o.ml_url),
+        });
     } else {
         let mut body = json!({"project": a, "url": o.ml_url, "title": "PPI (Whisper + pattern rules)",
                               "is_interactive": false, "auth_method": "NONE", "auto_update": true});
-        if let (Some(user), Some(pass)) = (&ls_settings.basic_auth_user, &ls_settings.basic_auth_pass) {
+        if let (Some(user), Some(pass)) =
+            (&ls_settings.basic_auth_user, &ls_settings.basic_auth_pass)
+        {
             body["auth_method"] = json!("BASIC_AUTH");
             body["basic_auth_user"] = json!(user);
             body["basic_auth_pass"] = json!(pass.expose());
         }
-        ls.post("/api/ml/", &body).await.map_err(|e| blocked(e, "the ML backend"))?;
-        report.push(Done { outcome: "created", what: format!("ML backend {} (project {a})", o.ml_url) });
+        ls.post("/api/ml/", &body)
+            .await
+            .map_err(|e| blocked(e, "the ML backend"))?;
+        report.push(Done {
+            outcome: "created",
+            what: format!("ML backend {} (project {a})", o.ml_url),
+        });
     }
     if is_local_host(&o.ml_url) {
         report.push(Done {
@@ -271,7 +309,15 @@ pub async fn bootstrap(
         });
     }
     let hook = format!("{}/webhook", o.ml_url);
-    webhook(ls, a, &hook, ANNOTATION_ACTIONS, &o.webhook_secret, &mut report).await?;
+    webhook(
+        ls,
+        a,
+        &hook,
+        ANNOTATION_ACTIONS,
+        &o.webhook_secret,
+        &mut report,
+    )
+    .await?;
     webhook(ls, r, &hook, REVIEW_ACTIONS, &o.webhook_secret, &mut report).await?;
     if o.s3 {
         s3_storage(ls, settings, a, &mut report).await?;
@@ -289,7 +335,10 @@ async fn s3_storage(
     let st = &settings.storage;
     let storages = ls.list("/api/storages/s3/", project).await?;
     if storages.iter().any(|s| s["bucket"] == st.bucket.as_str()) {
-        report.push(Done { outcome: "existing", what: format!("S3 storage s3://{} (project {project})", st.bucket) });
+        report.push(Done {
+            outcome: "existing",
+            what: format!("S3 storage s3://{} (project {project})", st.bucket),
+        });
         return Ok(());
     }
     let body = json!({
@@ -299,8 +348,16 @@ async fn s3_storage(
         "aws_access_key_id": st.access_key_id.as_ref().map(Secret::expose),
         "aws_secret_access_key": st.secret_access_key.as_ref().map(Secret::expose),
     });
-    ls.post("/api/storages/s3/", &body).await.map_err(|e| blocked(e, "the S3 storage"))?;
-    report.push(Done { outcome: "created", what: format!("S3 storage s3://{} (project {project}, presigned)", st.bucket) });
+    ls.post("/api/storages/s3/", &body)
+        .await
+        .map_err(|e| blocked(e, "the S3 storage"))?;
+    report.push(Done {
+        outcome: "created",
+        what: format!(
+            "S3 storage s3://{} (project {project}, presigned)",
+            st.bucket
+        ),
+    });
     Ok(())
 }
 
@@ -308,8 +365,14 @@ async fn s3_storage(
 mod tests {
     #[test]
     fn private_hosts_are_recognised() {
-        for local in ["http://127.0.0.1:8080/ml", "http://localhost/ml", "http://ppi:8080/ml",
-                      "http://10.1.2.3/ml", "http://192.168.0.2/ml", "http://[::1]:8080/ml"] {
+        for local in [
+            "http://127.0.0.1:8080/ml",
+            "http://localhost/ml",
+            "http://ppi:8080/ml",
+            "http://10.1.2.3/ml",
+            "http://192.168.0.2/ml",
+            "http://[::1]:8080/ml",
+        ] {
             assert!(super::is_local_host(local), "{local}");
         }
         for public in ["https://ppi.example.org/ml", "http://8.8.8.8/ml"] {

@@ -42,7 +42,11 @@ pub async fn queue_event(
         "reconcile" => format!("reconcile:{}", event.dedupe_key()),
         _ => event.dedupe_key(),
     };
-    if !ctx.db.record_ls_event(&key, action, project, source).await? {
+    if !ctx
+        .db
+        .record_ls_event(&key, action, project, source)
+        .await?
+    {
         return Ok(false);
     }
     match event {

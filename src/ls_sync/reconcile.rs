@@ -104,11 +104,19 @@ async fn reconcile_task(
 }
 
 /// Runs passes every `every` until `stop` turns true.
-pub async fn run(ctx: std::sync::Arc<JobContext>, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(
+    ctx: std::sync::Arc<JobContext>,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         match reconcile_once(&ctx).await {
             Ok(p) if p.queued > 0 => {
-                tracing::info!(tasks = p.tasks, queued = p.queued, "reconciled with Label Studio")
+                tracing::info!(
+                    tasks = p.tasks,
+                    queued = p.queued,
+                    "reconciled with Label Studio"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::warn!("reconcile with Label Studio failed: {e}"),

@@ -66,6 +66,11 @@ impl Service {
         Self::start("postgres.sh")
     }
 
+    /// A real Label Studio 1.23.2 on a free port: `LABEL_STUDIO_URL`, `LABEL_STUDIO_API_KEY`.
+    pub fn label_studio() -> Service {
+        Self::start("label-studio.sh")
+    }
+
     pub fn var(&self, name: &str) -> String {
         self.env
             .iter()

@@ -25,11 +25,9 @@ pub async fn task(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     admin(&caller)?;
-    let t = app
-        .db
-        .ls_task(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("ls-task-not-found", format!("PPI has not seen task {id}")))?;
+    let t = app.db.ls_task(id).await?.ok_or_else(|| {
+        ApiError::not_found("ls-task-not-found", format!("PPI has not seen task {id}"))
+    })?;
     let transcribed = match &t.media_key {
         Some(k) => app.db.media(k).await?.is_some(),
         None => false,

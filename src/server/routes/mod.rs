@@ -54,8 +54,14 @@ pub fn router() -> Router<Arc<App>> {
         .route("/ml/health", get(ml::health))
         .route("/ml/versions", get(ml::versions))
         .route("/ml/setup", post(ml::setup))
-        .route("/ml/predict", post(ml::predict).layer(DefaultBodyLimit::max(64 << 20)))
-        .route("/ml/webhook", post(ml::webhook).layer(DefaultBodyLimit::max(64 << 20)))
+        .route(
+            "/ml/predict",
+            post(ml::predict).layer(DefaultBodyLimit::max(64 << 20)),
+        )
+        .route(
+            "/ml/webhook",
+            post(ml::webhook).layer(DefaultBodyLimit::max(64 << 20)),
+        )
         .route("/", get(ui::index))
         .route("/ui/{file}", get(ui::asset))
 }
