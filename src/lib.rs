@@ -17,6 +17,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod hash;
+pub mod hub;
 pub mod jobs;
 pub mod label_studio;
 pub mod lessons;

@@ -5,11 +5,8 @@
 //! hf-hub names the cached blob after the file's ETag, which the Hub sets to the SHA-256 of an
 //! LFS file (or the git blob SHA-1 of a small regular file), so the check needs no extra request.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-use sha2::{Digest, Sha256};
 
 use super::model::{self, ModelSpec, MODEL_REPO};
 use super::AsrError;
@@ -111,20 +108,7 @@ fn verify(pointer: &Path) -> Result<(), AsrError> {
     Ok(())
 }
 
-/// SHA-256 of a file, hex.
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
-}
+pub use crate::hash::file_sha256;
 
 /// Git's blob id: SHA-1 of `blob <len>\0<content>`.
 fn git_blob_sha1(path: &Path) -> std::io::Result<String> {

@@ -20,6 +20,8 @@ pub enum DatasetCommand {
     Build(BuildArgs),
     /// Review key frames, remove bad items, rebuild metadata (the old prepare_dataset.py).
     Prepare(PrepareArgs),
+    /// Publish a dataset folder to the Hugging Face Hub (the old upload_to_hf.py).
+    Publish(super::publish::PublishArgs),
 }
 
 /// Clip modes on the command line.
@@ -107,6 +109,7 @@ pub fn run(cmd: DatasetCommand, settings: &Settings, ui: &Ui) -> Result<(), Fail
     match cmd {
         DatasetCommand::Build(args) => run_build(args, settings, ui),
         DatasetCommand::Prepare(args) => run_prepare(args, settings, ui),
+        DatasetCommand::Publish(args) => super::publish::run_publish(args, settings, ui),
     }
 }
 

@@ -6,6 +6,7 @@ mod dataset;
 mod ls;
 mod prepare_prompt;
 mod progress;
+mod publish;
 mod service;
 
 use std::path::PathBuf;

@@ -1,18 +1,27 @@
-//! A Hugging Face Hub test double, in process: the endpoints the Hub clients use, backed by
-//! memory. Start it with [`HubDouble::start`] and point `HF_ENDPOINT` at [`HubDouble::url`].
+//! A Hugging Face Hub test double, in process and in memory: the endpoints the Hub clients
+//! use (huggingface_hub, hf-hub and PPI's publisher). Start it with [`HubDouble::start`] and
+//! point `HF_ENDPOINT` at [`HubDouble::url`].
 //!
-//! Download side (what hf-hub and `huggingface_hub` read): `GET|HEAD /{prefix}{repo}/resolve/
-//! {rev}/{path}` with `Range`, `ETag`, `X-Linked-Etag` (LFS files: their SHA-256),
-//! `X-Linked-Size`, `X-Repo-Commit`, and `404` + `X-Error-Code: EntryNotFound`.
+//! Upload: `whoami-v2`, `repos/create` (409 when it exists), `validate-yaml`, `preupload`
+//! (text files `regular`, the rest `lfs`; remote `oid`), the LFS batch API (basic with verify,
+//! multipart above a threshold with part ETags and completion; objects already stored get no
+//! actions), NDJSON commits (`file`, `lfsFile` checked against the LFS store, `deletedFile`).
+//! Browse and download: repo info (`siblings`, `sha`), `tree` (recursive), `paths-info`, and
+//! `GET|HEAD …/resolve/{rev}/{path}` with `Range`, `ETag`, `X-Linked-Etag`/`X-Linked-Size` for
+//! LFS files, `X-Repo-Commit`, and 404 + `X-Error-Code`. It never offers Xet.
+//! Tests can queue faults (status codes for the next matching requests) and read counters of
+//! the bytes received.
+#![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::Router;
+use serde_json::{json, Value};
 
 /// One stored file.
 #[derive(Clone)]
@@ -23,11 +32,54 @@ pub struct HubFile {
     pub fake_sha256: Option<String>,
 }
 
-#[derive(Default)]
+/// A status to answer instead of the real one, for requests whose "METHOD /path" starts with
+/// `prefix`, `times` times.
+pub struct Fault {
+    pub prefix: String,
+    pub status: u16,
+    pub times: u32,
+}
+
 pub struct HubState {
     /// (repo type `model|dataset`, `ns/name`) → path → file.
-    pub repos: HashMap<(String, String), HashMap<String, HubFile>>,
+    pub repos: HashMap<(String, String), BTreeMap<String, HubFile>>,
+    /// Commits per repository.
+    pub commits: HashMap<(String, String), u64>,
+    /// LFS objects by SHA-256.
+    pub lfs: HashMap<String, Vec<u8>>,
+    parts: HashMap<(String, u32), Vec<u8>>,
     pub requests: Vec<String>,
+    /// Tokens accepted for writes; empty accepts any.
+    pub tokens: Vec<String>,
+    pub user: String,
+    pub orgs: Vec<String>,
+    pub faults: Vec<Fault>,
+    /// Bytes received in LFS uploads (basic and parts) and in commit bodies.
+    pub lfs_bytes_in: u64,
+    pub commit_bytes_in: u64,
+    /// LFS objects at least this large go multipart, in parts of `chunk`.
+    pub multipart_threshold: u64,
+    pub chunk: u64,
+}
+
+impl Default for HubState {
+    fn default() -> Self {
+        HubState {
+            repos: HashMap::new(),
+            commits: HashMap::new(),
+            lfs: HashMap::new(),
+            parts: HashMap::new(),
+            requests: Vec::new(),
+            tokens: Vec::new(),
+            user: "testuser".into(),
+            orgs: vec!["testorg".into()],
+            faults: Vec::new(),
+            lfs_bytes_in: 0,
+            commit_bytes_in: 0,
+            multipart_threshold: 8 << 20,
+            chunk: 5 << 20,
+        }
+    }
 }
 
 pub struct HubDouble {
@@ -41,7 +93,11 @@ fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+fn git_sha1(data: &[u8]) -> String {
+    ppi::hash::git_blob_sha1(data)
+}
+
+const FIRST_COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
 impl HubDouble {
     pub fn start() -> HubDouble {
@@ -51,7 +107,10 @@ impl HubDouble {
             .enable_all()
             .build()
             .unwrap();
-        let app = Router::new().fallback(handle).with_state(state.clone());
+        let app = Router::new()
+            .fallback(handle)
+            .layer(axum::extract::DefaultBodyLimit::disable())
+            .with_state(state.clone());
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
@@ -75,6 +134,33 @@ impl HubDouble {
             .or_default()
             .insert(path.into(), file);
     }
+
+    /// The files of a dataset repository.
+    pub fn files(&self, repo: &str) -> BTreeMap<String, HubFile> {
+        self.state
+            .lock()
+            .unwrap()
+            .repos
+            .get(&("dataset".into(), repo.into()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn fault(&self, prefix: &str, status: u16, times: u32) {
+        self.state.lock().unwrap().faults.push(Fault {
+            prefix: prefix.into(),
+            status,
+            times,
+        });
+    }
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
 }
 
 fn not_found(code: &str) -> Response {
@@ -85,42 +171,410 @@ fn not_found(code: &str) -> Response {
         .unwrap()
 }
 
+fn commit_sha(n: u64) -> String {
+    if n == 0 {
+        FIRST_COMMIT.into()
+    } else {
+        ppi::hash::git_blob_sha1(format!("commit {n}").as_bytes())
+    }
+}
+
+/// Text files small enough to live in git; the rest goes through LFS.
+fn is_regular(path: &str, size: u64) -> bool {
+    let text = [
+        ".md",
+        ".csv",
+        ".json",
+        ".jsonl",
+        ".txt",
+        ".vtt",
+        ".gitattributes",
+        ".yaml",
+    ];
+    size < 10 << 20 && text.iter().any(|e| path.ends_with(e))
+}
+
 async fn handle(
     State(state): State<Arc<Mutex<HubState>>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
-    let path = uri.path().trim_start_matches('/').to_owned();
-    state
-        .lock()
-        .unwrap()
-        .requests
-        .push(format!("{method} {}", uri.path()));
-    // /{datasets/}ns/name/resolve/rev/file…
-    let (repo_type, rest) = match path.strip_prefix("datasets/") {
-        Some(r) => ("dataset", r.to_owned()),
-        None => ("model", path.clone()),
-    };
-    let parts: Vec<&str> = rest.splitn(5, '/').collect();
-    if parts.len() == 5 && parts[2] == "resolve" {
-        let repo = format!("{}/{}", parts[0], parts[1]);
-        let file_path = percent_decode(parts[4]);
-        let st = state.lock().unwrap();
-        let Some(files) = st.repos.get(&(repo_type.to_owned(), repo)) else {
-            return not_found("RepoNotFound");
-        };
-        let Some(f) = files.get(&file_path) else {
-            return not_found("EntryNotFound");
-        };
-        return serve_file(f, &method, &headers);
+    let path = percent_decode(uri.path());
+    let line = format!("{method} {path}");
+    {
+        let mut st = state.lock().unwrap();
+        st.requests.push(line.clone());
+        if let Some(f) = st
+            .faults
+            .iter_mut()
+            .find(|f| f.times > 0 && line.starts_with(&f.prefix))
+        {
+            f.times -= 1;
+            let status = f.status;
+            return reply(
+                StatusCode::from_u16(status).unwrap(),
+                json!({"error": "injected fault"}),
+            );
+        }
     }
-    not_found("NotImplemented")
+    let authorized = {
+        let st = state.lock().unwrap();
+        let token = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        !token.is_empty() && (st.tokens.is_empty() || st.tokens.iter().any(|t| t == token))
+    };
+    let query = uri.query().unwrap_or("");
+    // Transfer URLs name this server as the client reached it (clients rewrite only some).
+    let base = format!(
+        "http://{}",
+        headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1")
+    );
+    let p = path.trim_start_matches('/');
+    let seg: Vec<&str> = p.split('/').collect();
+    let write = method == Method::POST && (p.starts_with("api/") || p.contains(".git/info/lfs"));
+    if (write || p == "api/whoami-v2") && !p.starts_with("api/validate-yaml") && !authorized {
+        return reply(
+            StatusCode::UNAUTHORIZED,
+            json!({"error": "Invalid credentials in Authorization header"}),
+        );
+    }
+    let mut st = state.lock().unwrap();
+    match (&method, seg.as_slice()) {
+        (&Method::GET, ["api", "whoami-v2"]) => reply(
+            StatusCode::OK,
+            json!({"type": "user", "name": st.user,
+                   "orgs": st.orgs.iter().map(|o| json!({"name": o})).collect::<Vec<_>>()}),
+        ),
+        (&Method::POST, ["api", "repos", "create"]) => {
+            let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+            let t = v["type"].as_str().unwrap_or("model").to_owned();
+            let repo = match v["organization"].as_str() {
+                Some(o) => format!("{o}/{}", v["name"].as_str().unwrap_or("")),
+                None => format!("{}/{}", st.user, v["name"].as_str().unwrap_or("")),
+            };
+            let key = (t.clone(), repo.clone());
+            if st.repos.contains_key(&key) {
+                return reply(
+                    StatusCode::CONFLICT,
+                    // The real Hub names the existing repository; clients read `url` on 409.
+                    json!({"error": "You already created this dataset repo",
+                           "url": format!("https://huggingface.co/{t}s/{repo}")}),
+                );
+            }
+            st.repos.insert(key.clone(), BTreeMap::new());
+            st.commits.insert(key, 0);
+            reply(
+                StatusCode::OK,
+                json!({"url": format!("https://huggingface.co/{t}s/{repo}")}),
+            )
+        }
+        (&Method::POST, ["api", "validate-yaml"]) => {
+            reply(StatusCode::OK, json!({"errors": [], "warnings": []}))
+        }
+        (_, ["api", t, ns, name, rest @ ..]) if t.ends_with('s') => {
+            let key = (t.trim_end_matches('s').to_owned(), format!("{ns}/{name}"));
+            api_repo(&mut st, &method, key, rest, query, &body)
+        }
+        (&Method::POST, [.., "info", "lfs", "objects", "batch"]) => {
+            lfs_batch(&mut st, &body, &base)
+        }
+        (&Method::PUT, ["lfs", "upload", oid]) => {
+            st.lfs_bytes_in += body.len() as u64;
+            if sha256_hex(&body) != *oid {
+                return reply(StatusCode::BAD_REQUEST, json!({"error": "sha256 mismatch"}));
+            }
+            st.lfs.insert(oid.to_string(), body.to_vec());
+            reply(StatusCode::OK, json!({}))
+        }
+        (&Method::PUT, ["lfs", "part", oid, n]) => {
+            st.lfs_bytes_in += body.len() as u64;
+            st.parts
+                .insert((oid.to_string(), n.parse().unwrap_or(0)), body.to_vec());
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("etag", format!("\"{}\"", sha256_hex(&body)))
+                .body(Body::empty())
+                .unwrap()
+        }
+        (&Method::POST, ["lfs", "complete", oid]) => {
+            let v: Value = serde_json::from_slice(&body).unwrap_or_default();
+            let mut all = Vec::new();
+            for part in v["parts"].as_array().into_iter().flatten() {
+                let n = part["partNumber"].as_u64().unwrap_or(0) as u32;
+                let Some(bytes) = st.parts.remove(&(oid.to_string(), n)) else {
+                    return reply(
+                        StatusCode::BAD_REQUEST,
+                        json!({"error": format!("part {n} missing")}),
+                    );
+                };
+                if part["etag"].as_str() != Some(&format!("\"{}\"", sha256_hex(&bytes))) {
+                    return reply(StatusCode::BAD_REQUEST, json!({"error": "bad part etag"}));
+                }
+                all.extend(bytes);
+            }
+            if sha256_hex(&all) != *oid {
+                return reply(StatusCode::BAD_REQUEST, json!({"error": "sha256 mismatch"}));
+            }
+            st.lfs.insert(oid.to_string(), all);
+            reply(StatusCode::OK, json!({}))
+        }
+        (&Method::POST, ["lfs", "verify", oid]) => {
+            if st.lfs.contains_key(*oid) {
+                reply(StatusCode::OK, json!({}))
+            } else {
+                reply(StatusCode::NOT_FOUND, json!({"error": "object not stored"}))
+            }
+        }
+        (&Method::GET | &Method::HEAD, _) => {
+            let (repo_type, rest) = match p.strip_prefix("datasets/") {
+                Some(r) => ("dataset", r),
+                None => ("model", p),
+            };
+            let parts: Vec<&str> = rest.splitn(5, '/').collect();
+            if parts.len() == 5 && parts[2] == "resolve" {
+                let key = (repo_type.to_owned(), format!("{}/{}", parts[0], parts[1]));
+                let commit = commit_sha(st.commits.get(&key).copied().unwrap_or(0));
+                let Some(files) = st.repos.get(&key) else {
+                    return not_found("RepoNotFound");
+                };
+                let Some(f) = files.get(parts[4]) else {
+                    return not_found("EntryNotFound");
+                };
+                return serve_file(f, &method, &headers, &commit);
+            }
+            not_found("NotImplemented")
+        }
+        _ => not_found("NotImplemented"),
+    }
 }
 
-fn serve_file(f: &HubFile, method: &Method, headers: &HeaderMap) -> Response {
+/// `/api/{type}s/{ns}/{name}/…`.
+fn api_repo(
+    st: &mut HubState,
+    method: &Method,
+    key: (String, String),
+    rest: &[&str],
+    query: &str,
+    body: &[u8],
+) -> Response {
+    let Some(files) = st.repos.get(&key) else {
+        return not_found("RepoNotFound");
+    };
+    let commit = commit_sha(st.commits.get(&key).copied().unwrap_or(0));
+    let entry = |path: &str, f: &HubFile| {
+        let mut e =
+            json!({"type": "file", "oid": git_sha1(&f.bytes), "size": f.bytes.len(), "path": path});
+        if f.lfs {
+            e["lfs"] =
+                json!({"oid": sha256_hex(&f.bytes), "size": f.bytes.len(), "pointerSize": 134});
+        }
+        e
+    };
+    match (method, rest) {
+        (&Method::GET, []) | (&Method::GET, ["revision", _]) => reply(
+            StatusCode::OK,
+            json!({"id": key.1, "sha": commit, "private": false, "disabled": false, "gated": false,
+                   "lastModified": "2026-11-25T00:00:00.000Z", "tags": [], "cardData": {},
+                   "siblings": files.keys().map(|p| json!({"rfilename": p})).collect::<Vec<_>>()}),
+        ),
+        (&Method::GET, ["tree", _rev, sub @ ..]) => {
+            let base = sub.join("/");
+            let recursive = query.contains("recursive=true")
+                || query.contains("recursive=True")
+                || query.contains("recursive=1");
+            let prefix = if base.is_empty() {
+                String::new()
+            } else {
+                format!("{base}/")
+            };
+            if !base.is_empty() && !files.keys().any(|p| p.starts_with(&prefix)) {
+                return not_found("EntryNotFound");
+            }
+            let mut dirs = std::collections::BTreeSet::new();
+            let mut out = Vec::new();
+            for (p, f) in files.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+                let rel = &p[prefix.len()..];
+                let comps: Vec<&str> = rel.split('/').collect();
+                for i in 1..comps.len() {
+                    if recursive || i == 1 {
+                        dirs.insert(format!("{prefix}{}", comps[..i].join("/")));
+                    }
+                }
+                if recursive || comps.len() == 1 {
+                    out.push(entry(p, f));
+                }
+            }
+            let mut all: Vec<Value> = dirs
+                .into_iter()
+                .map(|d| json!({"type": "directory", "oid": git_sha1(d.as_bytes()), "size": 0, "path": d}))
+                .collect();
+            all.extend(out);
+            reply(StatusCode::OK, Value::Array(all))
+        }
+        (&Method::POST, ["paths-info", _]) => {
+            let wanted: Vec<String> = url::form_urlencoded::parse(body)
+                .filter(|(k, _)| k == "paths")
+                .map(|(_, v)| v.into_owned())
+                .collect();
+            let out: Vec<Value> = wanted
+                .iter()
+                .filter_map(|w| files.get(w).map(|f| entry(w, f)))
+                .collect();
+            reply(StatusCode::OK, Value::Array(out))
+        }
+        (&Method::POST, ["preupload", _]) => {
+            let v: Value = serde_json::from_slice(body).unwrap_or_default();
+            let out: Vec<Value> = v["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    let path = f["path"].as_str().unwrap_or("");
+                    let size = f["size"].as_u64().unwrap_or(0);
+                    let lfs = !is_regular(path, size);
+                    let oid = files.get(path).map(|e| {
+                        if e.lfs {
+                            sha256_hex(&e.bytes)
+                        } else {
+                            git_sha1(&e.bytes)
+                        }
+                    });
+                    json!({"path": path, "uploadMode": if lfs { "lfs" } else { "regular" },
+                           "shouldIgnore": false, "oid": oid})
+                })
+                .collect();
+            reply(StatusCode::OK, json!({ "files": out }))
+        }
+        (&Method::POST, ["commit", _]) => {
+            st.commit_bytes_in += body.len() as u64;
+            let text = String::from_utf8_lossy(body);
+            let mut adds: Vec<(String, HubFile)> = Vec::new();
+            let mut deletes = Vec::new();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let v: Value = match serde_json::from_str(line) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return reply(
+                            StatusCode::BAD_REQUEST,
+                            json!({"error": format!("bad NDJSON: {e}")}),
+                        )
+                    }
+                };
+                let path = v["value"]["path"].as_str().unwrap_or("").to_owned();
+                match v["key"].as_str() {
+                    Some("file") => {
+                        use base64::Engine;
+                        let bytes = base64::engine::general_purpose::STANDARD
+                            .decode(v["value"]["content"].as_str().unwrap_or(""))
+                            .unwrap_or_default();
+                        adds.push((
+                            path,
+                            HubFile {
+                                bytes,
+                                lfs: false,
+                                fake_sha256: None,
+                            },
+                        ));
+                    }
+                    Some("lfsFile") => {
+                        let oid = v["value"]["oid"].as_str().unwrap_or("");
+                        let Some(bytes) = st.lfs.get(oid) else {
+                            return reply(
+                                StatusCode::BAD_REQUEST,
+                                json!({"error": format!("LFS object {oid} was not uploaded")}),
+                            );
+                        };
+                        adds.push((
+                            path,
+                            HubFile {
+                                bytes: bytes.clone(),
+                                lfs: true,
+                                fake_sha256: None,
+                            },
+                        ));
+                    }
+                    Some("deletedFile") => deletes.push(path),
+                    _ => {}
+                }
+            }
+            let files = st.repos.get_mut(&key).unwrap();
+            for p in deletes {
+                files.remove(&p);
+            }
+            for (p, f) in adds {
+                files.insert(p, f);
+            }
+            let n = st.commits.entry(key.clone()).or_insert(0);
+            *n += 1;
+            let sha = commit_sha(*n);
+            reply(
+                StatusCode::OK,
+                json!({"success": true, "commitOid": sha,
+                "commitUrl": format!("https://huggingface.co/{}s/{}/commit/{sha}", key.0, key.1),
+                "hookOutput": "", "pullRequestUrl": null}),
+            )
+        }
+        _ => not_found("NotImplemented"),
+    }
+}
+
+fn lfs_batch(st: &mut HubState, body: &[u8], base: &str) -> Response {
+    let v: Value = serde_json::from_slice(body).unwrap_or_default();
+    let objects: Vec<(String, u64)> = v["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            (
+                o["oid"].as_str().unwrap_or("").to_owned(),
+                o["size"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let multipart = objects
+        .iter()
+        .any(|(oid, size)| *size >= st.multipart_threshold && !st.lfs.contains_key(oid));
+    let out: Vec<Value> = objects
+        .iter()
+        .map(|(oid, size)| {
+            if st.lfs.contains_key(oid) {
+                return json!({"oid": oid, "size": size});
+            }
+            if multipart {
+                let mut header = serde_json::Map::new();
+                header.insert("chunk_size".into(), json!(st.chunk.to_string()));
+                for i in 1..=size.div_ceil(st.chunk) {
+                    header.insert(
+                        format!("{i:05}"),
+                        json!(format!("{base}/lfs/part/{oid}/{i}")),
+                    );
+                }
+                json!({"oid": oid, "size": size, "actions": {"upload": {
+                    "href": format!("{base}/lfs/complete/{oid}"), "header": header}}})
+            } else {
+                json!({"oid": oid, "size": size, "authenticated": true, "actions": {
+                    "upload": {"href": format!("{base}/lfs/upload/{oid}"), "header": {}},
+                    "verify": {"href": format!("{base}/lfs/verify/{oid}"), "header": {}}}})
+            }
+        })
+        .collect();
+    reply(
+        StatusCode::OK,
+        json!({"transfer": if multipart { "multipart" } else { "basic" }, "objects": out}),
+    )
+}
+
+fn serve_file(f: &HubFile, method: &Method, headers: &HeaderMap, commit: &str) -> Response {
     let len = f.bytes.len();
-    let (start, end) = headers
+    let range = headers
         .get("range")
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.strip_prefix("bytes="))
@@ -128,16 +582,14 @@ fn serve_file(f: &HubFile, method: &Method, headers: &HeaderMap) -> Response {
         .and_then(|(a, b)| {
             let a: usize = a.parse().ok()?;
             let b: usize = if b.is_empty() {
-                len - 1
+                len.checked_sub(1)?
             } else {
                 b.parse().ok()?
             };
-            Some((a, b.min(len.saturating_sub(1))))
-        })
-        .map(|(a, b)| (a, b + 1, true))
-        .map(|(a, b, _)| (a, b))
-        .unwrap_or((0, len));
-    let partial = headers.contains_key("range");
+            Some((a, b.min(len.saturating_sub(1)) + 1))
+        });
+    let (start, end) = range.unwrap_or((0, len));
+    let partial = range.is_some();
     let etag = if f.lfs {
         f.fake_sha256
             .clone()
@@ -151,7 +603,7 @@ fn serve_file(f: &HubFile, method: &Method, headers: &HeaderMap) -> Response {
         } else {
             StatusCode::OK
         })
-        .header("x-repo-commit", COMMIT)
+        .header("x-repo-commit", commit)
         .header("accept-ranges", "bytes")
         .header("etag", format!("\"{etag}\""))
         .header("content-length", (end - start).to_string());
@@ -172,10 +624,6 @@ fn serve_file(f: &HubFile, method: &Method, headers: &HeaderMap) -> Response {
         f.bytes[start..end].to_vec()
     };
     b.body(Body::from(body)).unwrap()
-}
-
-fn git_sha1(data: &[u8]) -> String {
-    ppi::hash::git_blob_sha1(data)
 }
 
 fn percent_decode(s: &str) -> String {

@@ -1,0 +1,65 @@
+//! `ppi dataset publish [DIR]`: the old upload_to_hf.py (same `.env` keys: HF_USERNAME,
+//! HF_TOKEN, DATASET_NAME, LOCAL_DATASET_PATH), through the same publisher as the service.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Failure, Ui};
+use crate::config::Settings;
+use crate::error::ErrorKind;
+use crate::hub::{publish, HubClient, PublishOptions};
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The dataset folder [default: LOCAL_DATASET_PATH or huggingface_dataset].
+    pub dir: Option<PathBuf>,
+    /// `owner/name` [default: HF_USERNAME/DATASET_NAME].
+    #[arg(long)]
+    pub repo: Option<String>,
+    /// Create the repository private (PPI_HF_PRIVATE).
+    #[arg(long)]
+    pub private: bool,
+    /// Commit message.
+    #[arg(long, default_value = "Publish dataset with PPI")]
+    pub message: String,
+}
+
+pub fn run_publish(a: PublishArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
+    let dir = a.dir.unwrap_or_else(|| settings.dataset.path.clone());
+    let repo = a.repo.or_else(|| settings.hub.repo_id()).ok_or(Failure {
+        code: "config-invalid",
+        kind: ErrorKind::Input,
+        message: "which repository? Give --repo owner/name, or set HF_USERNAME and DATASET_NAME"
+            .into(),
+    })?;
+    let token = settings.hub.token.clone().ok_or(Failure {
+        code: "config-invalid",
+        kind: ErrorKind::Input,
+        message: "HF_TOKEN is not set (a write token from https://huggingface.co/settings/tokens)"
+            .into(),
+    })?;
+    let client = HubClient::new(&settings.hub.endpoint, &token)?;
+    let opts = PublishOptions {
+        repo,
+        private: a.private || settings.hub.private,
+        message: a.message,
+    };
+    let report = super::runtime()?.block_on(publish(&client, &dir, &opts))?;
+    if !ui.quiet {
+        eprintln!(
+            "{}: {} file(s), {} unchanged, {} sent ({} LFS bytes, {} inline bytes), {} deleted, {} commit(s){}",
+            report.repo,
+            report.files,
+            report.unchanged,
+            report.changed,
+            report.lfs_bytes,
+            report.inline_bytes,
+            report.deleted,
+            report.commits,
+            if report.created { ", repository created" } else { "" }
+        );
+    }
+    println!("{}/datasets/{}", settings.hub.endpoint, report.repo);
+    Ok(())
+}
