@@ -84,6 +84,14 @@ pub fn write(target: &Path, bytes: &[u8]) -> io::Result<()> {
     part.commit()
 }
 
+/// Writes `target` atomically through `fill`, which gets the temporary file.
+pub fn write_with(target: &Path, fill: impl FnOnce(fs::File) -> io::Result<()>) -> io::Result<()> {
+    let part = PartFile::new(target);
+    fill(fs::File::create(part.path())?)?;
+    fs::File::open(part.path())?.sync_data()?;
+    part.commit()
+}
+
 /// Like [`write`], for secrets: the file is readable by its owner only from the moment it
 /// exists (mode 0600 on Unix), and an existing target is kept (`AlreadyExists`), so two
 /// processes creating the same secret at once agree on the first one.

@@ -83,6 +83,10 @@ pub struct BuildArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write `data/train-*.parquet` with video, key frame and audio embedded, so that
+    /// `datasets.load_dataset` decodes every modality (kept by later builds).
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +133,7 @@ fn card_settings(settings: &Settings, out: &std::path::Path) -> CardSettings {
         license: d.license.clone(),
         languages: d.languages.clone(),
         repo_id: settings.hub.repo_id(),
+        parquet: false,
     }
 }
 
@@ -180,7 +185,10 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
         lesson_id: a.lesson_id,
         allow_unknown_labels: a.allow_unknown_labels,
         jpeg_quality: a.jpeg_quality.unwrap_or(settings.dataset.jpeg_quality),
-        card: card_settings(settings, &out),
+        card: CardSettings {
+            parquet: a.parquet,
+            ..card_settings(settings, &out)
+        },
     };
     let progress = ui.progress();
     let started = std::time::Instant::now();

@@ -248,7 +248,10 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
     let need_audio = has_audio && !todo.is_empty() && !(lesson_unchanged && lesson_audio.is_file());
 
     manifest.patterns = catalog.patterns().to_vec();
+    // Once a folder has its Parquet table, later builds keep it.
+    let parquet = manifest.card.parquet || req.card.parquet;
     manifest.card = req.card.clone();
+    manifest.card.parquet = parquet;
     manifest.lessons.insert(
         lesson_slug.clone(),
         Lesson {

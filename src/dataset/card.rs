@@ -223,7 +223,11 @@ pub fn render(
         .clone()
         .unwrap_or_else(|| "path/to/this/folder".to_owned());
     let _ = writeln!(out, "\n## Usage\n\n```python\nfrom datasets import load_dataset\n\nds = load_dataset({}, split=\"train\")", yaml_str(&target));
-    let _ = writeln!(out, "row = ds[0]\nrow[\"image\"]          # key frame, a PIL image\nrow[\"pattern_type\"], row[\"start_time\"], row[\"end_time\"]\nrow[\"video_file\"]     # clip path, relative to the dataset root\n```");
+    if data_files.iter().any(|f| f.starts_with("data/")) {
+        let _ = writeln!(out, "row = ds[0]\nrow[\"image\"]          # key frame, a PIL image (image_cropped: the cropped one)\nrow[\"video\"]          # the clip, a torchcodec VideoDecoder\nrow[\"audio\"]          # 16 kHz audio, a torchcodec AudioDecoder\nrow[\"pattern_type\"], row[\"transcript\"], row[\"start_time\"], row[\"end_time\"]\n```\n\nDecoding video and audio needs `pip install torch torchcodec`; without them, cast the columns with `Video(decode=False)` / `Audio(decode=False)` to get the bytes.");
+    } else {
+        let _ = writeln!(out, "row = ds[0]\nrow[\"image\"]          # key frame, a PIL image\nrow[\"pattern_type\"], row[\"start_time\"], row[\"end_time\"]\nrow[\"video_file\"]     # clip path, relative to the dataset root\n```");
+    }
     out
 }
 

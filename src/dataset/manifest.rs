@@ -78,6 +78,9 @@ pub struct CardSettings {
     /// `user/name` on the Hub, for the usage snippet.
     #[serde(default)]
     pub repo_id: Option<String>,
+    /// Also write the Parquet table with embedded media (`data/train-*.parquet`).
+    #[serde(default)]
+    pub parquet: bool,
 }
 
 impl Default for CardSettings {
@@ -87,6 +90,7 @@ impl Default for CardSettings {
             license: "cc-by-4.0".into(),
             languages: vec!["ru".into(), "en".into()],
             repo_id: None,
+            parquet: false,
         }
     }
 }

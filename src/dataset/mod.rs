@@ -6,6 +6,7 @@ pub mod card;
 pub mod layout;
 pub mod manifest;
 pub mod metadata;
+pub mod parquet;
 pub mod plan;
 pub mod prepare;
 pub mod transcribe;
@@ -14,10 +15,13 @@ pub mod work;
 use layout::Layout;
 use manifest::{Manifest, ManifestError};
 
-/// The default config's data files: the image folder view of `metadata.csv`.
+/// The default config's data files without Parquet: the image folder view of `metadata.csv`.
 pub const IMAGE_FOLDER_FILES: [&str; 2] = ["metadata.csv", "images/*.jpg"];
+/// The default config's data files with Parquet: every modality decoded.
+pub const PARQUET_FILES: [&str; 1] = ["data/train-*"];
 
-/// Writes `metadata.csv`, `metadata.jsonl`, the card and the manifest from the manifest.
+/// Writes `metadata.csv`, `metadata.jsonl`, the Parquet table when enabled, the card and the
+/// manifest from the manifest.
 pub fn write_index(layout: &Layout, manifest: &Manifest) -> Result<(), ManifestError> {
     let rows = manifest.rows();
     let io = |file: &str| {
@@ -31,7 +35,13 @@ pub fn write_index(layout: &Layout, manifest: &Manifest) -> Result<(), ManifestE
     let info = card::TranscriptInfo {
         models: manifest.transcript_models(),
     };
-    let text = card::render(manifest, &rows, &IMAGE_FOLDER_FILES, &info);
+    let files: &[&str] = if manifest.card.parquet {
+        parquet::write_shards(layout, &rows).map_err(io("data"))?;
+        &PARQUET_FILES
+    } else {
+        &IMAGE_FOLDER_FILES
+    };
+    let text = card::render(manifest, &rows, files, &info);
     crate::atomic::write(&layout.abs(layout::CARD), text.as_bytes()).map_err(io(layout::CARD))?;
     manifest.save(&layout.manifest())
 }
