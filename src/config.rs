@@ -233,6 +233,8 @@ pub struct HubSettings {
     /// Hub address (`HF_ENDPOINT`), for mirrors and tests.
     pub endpoint: String,
     pub private: bool,
+    /// Publish after each assembly when a token and repository are set (`PPI_HF_AUTO_PUBLISH`).
+    pub auto_publish: bool,
 }
 
 impl Default for HubSettings {
@@ -243,6 +245,7 @@ impl Default for HubSettings {
             dataset_name: None,
             endpoint: "https://huggingface.co".into(),
             private: false,
+            auto_publish: true,
         }
     }
 }
@@ -416,6 +419,9 @@ impl Settings {
         self.apply_server_env(env)?;
         self.label_studio.apply_env(env)?;
         self.label_studio.validate()?;
+        if let Some(v) = env.get("PPI_HF_AUTO_PUBLISH") {
+            self.hub.auto_publish = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
+        }
         if let Some(v) = env.get("PPI_HF_PRIVATE") {
             self.hub.private = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
         }

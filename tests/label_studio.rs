@@ -2,186 +2,22 @@
 //! pre-annotation of an uploaded speech video, `/predict` through LS's own action, webhooks,
 //! and the reconcile loop catching an annotation saved while PPI was down.
 
+#[path = "support/ls.rs"]
+mod ls;
 #[path = "support/server.rs"]
 mod server;
 #[path = "support/services.rs"]
 mod services;
 mod support;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
+use ls::{bootstrap, ppi_annotations, ppi_env, speech_lesson, start_ppi, wait_for, Ls};
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
 use server::TestServer;
 use services::Service;
-use support::{ffmpeg, fixture, scratch, speech_wav, whisper_model, Phrase};
-
-const EN: &str = "Who knows the answer to this question?";
-const RU: &str = "Кто знает ответ на этот вопрос?";
-
-/// A 16 s lesson at 25 fps with an English question at 1 s and a Russian one at 9 s.
-fn speech_lesson(dir: &Path) -> std::path::PathBuf {
-    let wav = dir.join("speech.wav");
-    speech_wav(
-        &wav,
-        &[
-            Phrase {
-                at: 1.0,
-                voice: "en-us",
-                text: EN,
-            },
-            Phrase {
-                at: 9.0,
-                voice: "ru+f4",
-                text: RU,
-            },
-        ],
-        16.0,
-    );
-    let lesson = dir.join("questions.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=160x120:r=25:d=16",
-        "-i",
-        wav.to_str().unwrap(),
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "50",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-shortest",
-        lesson.to_str().unwrap(),
-    ]);
-    lesson
-}
-
-/// Label Studio's API with the test token.
-struct Ls {
-    url: String,
-    token: String,
-    http: Client,
-}
-
-impl Ls {
-    fn new(svc: &Service) -> Ls {
-        Ls {
-            url: svc.var("LABEL_STUDIO_URL"),
-            token: svc.var("LABEL_STUDIO_API_KEY"),
-            http: Client::builder()
-                .timeout(Duration::from_secs(120))
-                .build()
-                .unwrap(),
-        }
-    }
-
-    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut r = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.url))
-            .header("Authorization", format!("Token {}", self.token));
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let resp = r.send().unwrap();
-        let status = resp.status();
-        let text = resp.text().unwrap();
-        assert!(status.is_success(), "{method} {path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    fn get(&self, path: &str) -> Value {
-        self.call(reqwest::Method::GET, path, None)
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        self.call(reqwest::Method::POST, path, Some(body))
-    }
-
-    fn predictions(&self, task: i64) -> Vec<Value> {
-        match self.get(&format!("/api/predictions/?task={task}")) {
-            Value::Array(a) => a,
-            v => v["results"].as_array().cloned().unwrap_or_default(),
-        }
-    }
-}
-
-fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            start.elapsed().as_secs() < secs,
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
-fn ppi_env(ls: &Service) -> Vec<(String, String)> {
-    vec![
-        ("LABEL_STUDIO_URL".into(), ls.var("LABEL_STUDIO_URL")),
-        (
-            "LABEL_STUDIO_API_KEY".into(),
-            ls.var("LABEL_STUDIO_API_KEY"),
-        ),
-        (
-            "PPI_WHISPER_MODEL".into(),
-            whisper_model().display().to_string(),
-        ),
-        ("PPI_WHISPER_THREADS".into(), "2".into()),
-        (
-            "PPI_PATTERNS".into(),
-            fixture("patterns.xlsx").display().to_string(),
-        ),
-        ("PPI_LS_RECONCILE_SECS".into(), "2".into()),
-    ]
-}
-
-fn start_ppi(data: &Path, env: &[(String, String)]) -> TestServer {
-    let refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    TestServer::start(data, &refs, &[])
-}
-
-fn bootstrap(server: &TestServer) -> String {
-    let out = server
-        .ppi()
-        .args(["ls", "bootstrap", "--patterns"])
-        .arg(fixture("patterns.xlsx"))
-        .args(["--ml-url", &format!("{}/ml", server.url)])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "bootstrap: {text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
-}
-
-fn ppi_annotations(server: &TestServer, token: &str, project: i64) -> Vec<Value> {
-    server
-        .get(&format!("/api/ls/annotations?project={project}"), token)
-        .json::<Value>()
-        .unwrap()["annotations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
+use support::{fixture, scratch};
 
 #[test]
 fn label_studio_round_trip() {
@@ -196,7 +32,7 @@ fn label_studio_round_trip() {
     let token = server.token("root", "root-password-1");
 
     // 1. Bootstrap, twice: the second run finds everything in place.
-    let first = bootstrap(&server);
+    let first = bootstrap(&server, &[]);
     for want in [
         "created   project \"PPI lessons\"",
         "created   project \"PPI clip review\"",
@@ -205,7 +41,7 @@ fn label_studio_round_trip() {
     ] {
         assert!(first.contains(want), "{want} in\n{first}");
     }
-    let second = bootstrap(&server);
+    let second = bootstrap(&server, &[]);
     assert!(
         !second.contains("created") && !second.contains("updated"),
         "{second}"

@@ -22,6 +22,9 @@ pub enum DatasetCommand {
     Prepare(PrepareArgs),
     /// Publish a dataset folder to the Hugging Face Hub (the old upload_to_hf.py).
     Publish(super::publish::PublishArgs),
+    /// Assemble the service's dataset from the clips approved in Label Studio (and publish it
+    /// when HF_TOKEN, HF_USERNAME and DATASET_NAME are set).
+    Assemble,
 }
 
 /// Clip modes on the command line.
@@ -114,6 +117,7 @@ pub fn run(cmd: DatasetCommand, settings: &Settings, ui: &Ui) -> Result<(), Fail
         DatasetCommand::Build(args) => run_build(args, settings, ui),
         DatasetCommand::Prepare(args) => run_prepare(args, settings, ui),
         DatasetCommand::Publish(args) => super::publish::run_publish(args, settings, ui),
+        DatasetCommand::Assemble => super::publish::run_assemble(settings.clone(), ui),
     }
 }
 

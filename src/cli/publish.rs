@@ -63,3 +63,40 @@ pub fn run_publish(a: PublishArgs, settings: &Settings, ui: &Ui) -> Result<(), F
     println!("{}/datasets/{}", settings.hub.endpoint, report.repo);
     Ok(())
 }
+
+/// `ppi dataset assemble`: the approved clips of every lesson into the service's dataset
+/// folder (`<data dir>/dataset`), then a publish when HF_TOKEN and the repository are set.
+pub fn run_assemble(settings: Settings, ui: &Ui) -> Result<(), Failure> {
+    super::runtime()?.block_on(async {
+        let app = crate::app::App::open(settings).await?;
+        let report = crate::jobs::assemble::assemble(&app.jobs)
+            .await
+            .map_err(|e| Failure {
+                code: e.code(),
+                kind: match e {
+                    crate::jobs::JobError::Transient { .. } => ErrorKind::External,
+                    _ => ErrorKind::Input,
+                },
+                message: e.to_string(),
+            })?;
+        if !ui.quiet {
+            eprintln!(
+                "{} item(s), {} copied, {} removed{}",
+                report.items,
+                report.copied,
+                report.removed,
+                match &report.published {
+                    Some(p) => format!(", published to {} ({} file(s) sent)", p.repo, p.changed),
+                    None => String::new(),
+                }
+            );
+        }
+        println!(
+            "{}",
+            crate::jobs::assemble::dataset_layout(&app.jobs)
+                .root()
+                .display()
+        );
+        Ok(())
+    })
+}

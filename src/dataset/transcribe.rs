@@ -88,6 +88,54 @@ fn clip_spans(mut spans: Vec<(f64, f64)>) -> Vec<Span> {
     out
 }
 
+/// What [`apply`] wrote.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub clips: usize,
+    pub languages: Vec<String>,
+}
+
+/// Cuts each item's transcript from its lesson's `transcript` (by word times) and writes the
+/// clip's `.txt`, `.json` and `.vtt`, filling the row's transcript columns.
+pub fn apply(
+    layout: &Layout,
+    manifest: &mut super::manifest::Manifest,
+    ids: &[ItemId],
+    transcript: &Transcript,
+    model: &str,
+) -> Result<Applied, TranscribeError> {
+    let mut out = Applied::default();
+    for id in ids {
+        let Some(item) = manifest.items.get_mut(id) else {
+            continue;
+        };
+        let clip = transcript.slice(item.row.start_time, item.row.end_time);
+        let txt = layout::transcript_rel(id, "txt");
+        write(layout, &txt, clip.to_text().as_bytes())?;
+        write(
+            layout,
+            &layout::transcript_rel(id, "json"),
+            &serde_json::to_vec_pretty(&clip).unwrap_or_default(),
+        )?;
+        write(
+            layout,
+            &layout::transcript_rel(id, "vtt"),
+            clip.to_vtt().as_bytes(),
+        )?;
+        item.row.transcript_file = txt;
+        item.row.language = clip.language.clone();
+        item.row.transcript = clip.text();
+        if !clip.language.is_empty() && !out.languages.contains(&clip.language) {
+            out.languages.push(clip.language.clone());
+        }
+        out.clips += 1;
+    }
+    if !model.is_empty() && !manifest.transcript_models.iter().any(|m| m == model) {
+        manifest.transcript_models.push(model.to_owned());
+    }
+    Ok(out)
+}
+
 /// Transcribes every lesson of the dataset and writes lesson and clip transcripts.
 pub fn transcribe(
     ds: &mut Dataset,
@@ -166,35 +214,19 @@ pub fn transcribe(
                 t
             }
         };
-        for id in &ids {
-            let Some(item) = ds.manifest.items.get_mut(id) else {
-                continue;
-            };
-            let clip = transcript.slice(item.row.start_time, item.row.end_time);
-            let txt = layout::transcript_rel(id, "txt");
-            write(&ds.layout, &txt, clip.to_text().as_bytes())?;
-            write(
-                &ds.layout,
-                &layout::transcript_rel(id, "json"),
-                &serde_json::to_vec_pretty(&clip).unwrap_or_default(),
-            )?;
-            write(
-                &ds.layout,
-                &layout::transcript_rel(id, "vtt"),
-                clip.to_vtt().as_bytes(),
-            )?;
-            item.row.transcript_file = txt;
-            item.row.language = clip.language.clone();
-            item.row.transcript = clip.text();
-            if !clip.language.is_empty() && !report.languages.contains(&clip.language) {
-                report.languages.push(clip.language.clone());
+        let clips = apply(
+            &ds.layout,
+            &mut ds.manifest,
+            &ids,
+            &transcript,
+            asr.model_file(),
+        )?;
+        for l in clips.languages {
+            if !report.languages.contains(&l) {
+                report.languages.push(l);
             }
-            report.clips += 1;
         }
-        let model = asr.model_file().to_owned();
-        if !ds.manifest.transcript_models.contains(&model) {
-            ds.manifest.transcript_models.push(model);
-        }
+        report.clips += clips.clips;
     }
     report.languages.sort();
     Ok(report)

@@ -6,6 +6,7 @@
 pub mod jobs;
 pub mod lessons;
 pub mod ls;
+pub mod review;
 pub mod users;
 
 use std::time::Duration;

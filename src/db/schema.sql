@@ -113,3 +113,19 @@ CREATE TABLE IF NOT EXISTS ppi_ls_annotations (
     result TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 )
+;
+CREATE TABLE IF NOT EXISTS ppi_review_items (
+    item_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    source_task BIGINT NOT NULL,
+    annotation_id BIGINT NOT NULL,
+    lesson_id TEXT,
+    review_task BIGINT,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    crop TEXT,
+    decided_at BIGINT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (stage, item_id)
+);
+CREATE INDEX IF NOT EXISTS ppi_review_items_task ON ppi_review_items (review_task)

@@ -138,5 +138,25 @@ pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobErr
         return Ok(());
     }
     tracing::info!(annotation = id, task = task_id, status = %row.status, "annotation received");
-    outcome
+    outcome?;
+    // Accepted: cut the clips for review (once per saved version).
+    let has_review = !ctx
+        .db
+        .ls_projects(crate::db::ls::ROLE_REVIEW)
+        .await
+        .map_err(JobError::from_coded)?
+        .is_empty();
+    if row.status == ACCEPTED && has_review {
+        ctx.enqueue(
+            super::JobKind::Extract,
+            &format!("extract:{id}:{}", row.ls_updated_at),
+            None,
+            None,
+            &json!({"project": project, "task_id": task_id, "annotation_id": id,
+                    "result": a["result"], "updated_at": a["updated_at"]}),
+        )
+        .await
+        .map_err(JobError::from_coded)?;
+    }
+    Ok(())
 }

@@ -6,6 +6,8 @@
 //! for. Long FFmpeg and Whisper work runs on blocking threads, so the async runtime (and
 //! apalis's heartbeats) keep flowing.
 
+pub mod assemble;
+pub mod extract;
 pub mod extract_audio;
 pub mod ls_annotation;
 pub mod ls_tasks;
@@ -32,9 +34,18 @@ pub enum JobKind {
     LsAnnotation,
     /// Import an uploaded lesson into the Label Studio annotation project.
     LsImport,
+    /// Cut an annotation's intervals into clips and review tasks.
+    Extract,
+    /// Apply a reviewer's Approve or Reject.
+    ReviewDecision,
+    /// Assemble the approved clips into the dataset (and publish it).
+    Assemble,
 }
 
-const KINDS: [(JobKind, &str); 5] = [
+const KINDS: [(JobKind, &str); 8] = [
+    (JobKind::Extract, "extract"),
+    (JobKind::ReviewDecision, "review-decision"),
+    (JobKind::Assemble, "assemble"),
     (JobKind::ExtractAudio, "extract-audio"),
     (JobKind::Transcribe, "transcribe"),
     (JobKind::LsTask, "ls-task"),

@@ -9,7 +9,10 @@ use apalis::prelude::*;
 use tracing::Instrument;
 
 use super::progress::JobProgress;
-use super::{extract_audio, ls_annotation, ls_tasks, transcribe, JobError, JobKind, JobMsg, Queue};
+use super::{
+    assemble, extract, extract_audio, ls_annotation, ls_tasks, transcribe, JobError, JobKind,
+    JobMsg, Queue,
+};
 use crate::config::Settings;
 use crate::db::jobs::{JobRecord, CANCELED, FAILED, QUEUED, SUCCEEDED};
 use crate::db::{Db, DbError};
@@ -91,6 +94,9 @@ async fn attempt(
             Some(JobKind::LsTask) => ls_tasks::run_task(ctx, record).await,
             Some(JobKind::LsAnnotation) => ls_annotation::run(ctx, record).await,
             Some(JobKind::LsImport) => ls_tasks::run_import(ctx, record).await,
+            Some(JobKind::Extract) => extract::run(ctx, record, progress).await,
+            Some(JobKind::ReviewDecision) => assemble::run_decision(ctx, record).await,
+            Some(JobKind::Assemble) => assemble::run(ctx, record).await,
             None => Err(JobError::Permanent {
                 code: "job-unknown-kind",
                 message: format!("unknown job kind {:?}", record.kind),

@@ -41,7 +41,7 @@ async fn transcriber(ctx: &JobContext) -> Result<Arc<Transcriber>, JobError> {
 }
 
 /// The video as a local file, and the lesson's audio when PPI already extracted it.
-async fn fetch(
+pub(super) async fn fetch(
     ctx: &JobContext,
     kind: &str,
     value: &str,

@@ -25,7 +25,7 @@ pub fn model_version(settings: &crate::config::Settings) -> String {
 }
 
 /// Records an event once and queues its work; `false` when it was a repeat (or not PPI's to
-/// handle). `source` is `webhook`, `predict` or `reconcile`.
+/// handle). Review-project annotations become review decisions. `source` is `webhook`, `predict` or `reconcile`.
 pub async fn queue_event(
     ctx: &JobContext,
     event: &LsEvent,
@@ -35,9 +35,7 @@ pub async fn queue_event(
 ) -> Result<bool, DbError> {
     let project = event.project();
     let reviews = ctx.db.ls_projects(ROLE_REVIEW).await?;
-    if reviews.iter().any(|(id, _, _)| *id == project) {
-        return Ok(false);
-    }
+    let review = reviews.iter().any(|(id, _, _)| *id == project);
     let key = match source {
         "reconcile" => format!("reconcile:{}", event.dedupe_key()),
         _ => event.dedupe_key(),
@@ -48,6 +46,27 @@ pub async fn queue_event(
         .await?
     {
         return Ok(false);
+    }
+    if review {
+        // The review project: only decisions matter (its tasks are PPI's own).
+        if let LsEvent::Annotation {
+            task, annotation, ..
+        } = event
+        {
+            ctx.enqueue(
+                JobKind::ReviewDecision,
+                &format!(
+                    "review:{}:{}",
+                    annotation["id"],
+                    annotation["updated_at"].as_str().unwrap_or("")
+                ),
+                None,
+                None,
+                &json!({"review_task": task["id"], "annotation": annotation}),
+            )
+            .await?;
+        }
+        return Ok(true);
     }
     match event {
         LsEvent::TaskCreated { project, task } => {

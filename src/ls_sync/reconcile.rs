@@ -1,6 +1,6 @@
 //! The reconcile loop: Label Studio delivers webhooks once, with a 1 s timeout and no retry,
 //! so a PPI that was down or slow misses them. Every `reconcile_secs` PPI lists the tasks of
-//! its annotation projects changed since a stored cursor (LS bumps a task's `updated_at` when
+//! its annotation and review projects changed since a stored cursor (LS bumps a task's `updated_at` when
 //! an annotation is saved or deleted) and queues whatever a webhook would have queued. Work is
 //! keyed, so events seen both ways run once.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::queue_event;
-use crate::db::ls::ROLE_ANNOTATION;
+use crate::db::ls::{ROLE_ANNOTATION, ROLE_REVIEW};
 use crate::jobs::JobContext;
 use crate::label_studio::client::LsError;
 use crate::label_studio::webhook::{slim_annotation, slim_task, LsEvent};
@@ -31,11 +31,17 @@ pub async fn reconcile_once(ctx: &JobContext) -> Result<Pass, String> {
         return Ok(Pass::default());
     };
     let mut pass = Pass::default();
-    let projects = ctx
+    let mut projects = ctx
         .db
         .ls_projects(ROLE_ANNOTATION)
         .await
         .map_err(|e| e.to_string())?;
+    projects.extend(
+        ctx.db
+            .ls_projects(ROLE_REVIEW)
+            .await
+            .map_err(|e| e.to_string())?,
+    );
     for (project, _, cursor) in projects {
         let mut newest = cursor.clone();
         for page in 1..=MAX_PAGES {

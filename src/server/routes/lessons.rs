@@ -323,3 +323,24 @@ pub async fn get(
         "urls": {"video": video, "audio": audio, "expires_in": ttl.as_secs()},
     })))
 }
+
+/// Forces assembly of the dataset now (approved clips of every lesson), e.g. before every
+/// clip of this lesson has a decision. Answers 202 with the queued job.
+pub async fn assemble(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(axum::http::StatusCode, Json<crate::db::jobs::JobRecord>)> {
+    let lesson = visible(&app, &caller, &id).await?;
+    let job = app
+        .jobs
+        .enqueue(
+            crate::jobs::JobKind::Assemble,
+            &format!("assemble:force:{}:{}", lesson.id, crate::db::now_ms()),
+            Some(&lesson.id),
+            Some(&lesson.owner_id),
+            &serde_json::json!({"lesson_id": lesson.id, "forced": true}),
+        )
+        .await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(job)))
+}

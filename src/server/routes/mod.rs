@@ -36,6 +36,7 @@ pub fn router() -> Router<Arc<App>> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/api/lessons/{id}", get(lessons::get))
+        .route("/api/lessons/{id}/assemble", post(lessons::assemble))
         .route("/api/uploads", post(lessons::start_upload))
         .route("/api/uploads/{id}/complete", post(lessons::complete_upload))
         .route("/api/jobs/{id}", get(jobs::get))

@@ -1,0 +1,128 @@
+//! Review items: one per extracted clip, with its Label Studio review task and the reviewer's
+//! decision (`pending`, `approved`, `rejected`; `removed` once its interval is gone).
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{now_ms, Db, DbError};
+
+pub const PENDING: &str = "pending";
+pub const APPROVED: &str = "approved";
+pub const REJECTED: &str = "rejected";
+pub const REMOVED: &str = "removed";
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReviewItem {
+    pub item_id: String,
+    /// The staging folder the item's files are in (one per source task).
+    pub stage: String,
+    pub source_task: i64,
+    pub annotation_id: i64,
+    pub lesson_id: Option<String>,
+    pub review_task: Option<i64>,
+    pub fingerprint: String,
+    pub status: String,
+    /// A reviewer's corrected crop box, `x,y,w,h` in percent.
+    pub crop: Option<String>,
+}
+
+fn item(r: &AnyRow) -> Result<ReviewItem, DbError> {
+    Ok(ReviewItem {
+        item_id: r.try_get("item_id")?,
+        stage: r.try_get("stage")?,
+        source_task: r.try_get("source_task")?,
+        annotation_id: r.try_get("annotation_id")?,
+        lesson_id: r.try_get("lesson_id")?,
+        review_task: r.try_get("review_task")?,
+        fingerprint: r.try_get("fingerprint")?,
+        status: r.try_get("status")?,
+        crop: r.try_get("crop")?,
+    })
+}
+
+impl Db {
+    /// Items of a stage (every status).
+    pub async fn review_items(&self, stage: &str) -> Result<Vec<ReviewItem>, DbError> {
+        let rows = sqlx::query(
+            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop \
+             FROM ppi_review_items WHERE stage = $1 ORDER BY item_id",
+        )
+        .bind(stage)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(item).collect()
+    }
+
+    /// Every item with `status`, across stages.
+    pub async fn review_items_with(&self, status: &str) -> Result<Vec<ReviewItem>, DbError> {
+        let rows = sqlx::query(
+            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop \
+             FROM ppi_review_items WHERE status = $1 ORDER BY stage, item_id",
+        )
+        .bind(status)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(item).collect()
+    }
+
+    pub async fn review_item_by_task(
+        &self,
+        review_task: i64,
+    ) -> Result<Option<ReviewItem>, DbError> {
+        let row = sqlx::query(
+            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop \
+             FROM ppi_review_items WHERE review_task = $1",
+        )
+        .bind(review_task)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(item).transpose()
+    }
+
+    /// Records a new or changed item: pending again, its review task kept.
+    pub async fn put_review_item(&self, i: &ReviewItem) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO ppi_review_items (item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (stage, item_id) DO UPDATE SET \
+             source_task = excluded.source_task, annotation_id = excluded.annotation_id, lesson_id = excluded.lesson_id, \
+             review_task = excluded.review_task, fingerprint = excluded.fingerprint, status = excluded.status, \
+             crop = excluded.crop, decided_at = NULL, updated_at = excluded.updated_at",
+        )
+        .bind(&i.item_id)
+        .bind(&i.stage)
+        .bind(i.source_task)
+        .bind(i.annotation_id)
+        .bind(&i.lesson_id)
+        .bind(i.review_task)
+        .bind(&i.fingerprint)
+        .bind(&i.status)
+        .bind(&i.crop)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A reviewer's decision.
+    pub async fn decide_review_item(
+        &self,
+        stage: &str,
+        item_id: &str,
+        status: &str,
+        crop: Option<&str>,
+    ) -> Result<(), DbError> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE ppi_review_items SET status = $3, crop = $4, decided_at = $5, updated_at = $5 \
+             WHERE stage = $1 AND item_id = $2",
+        )
+        .bind(stage)
+        .bind(item_id)
+        .bind(status)
+        .bind(crop)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,365 @@
+//! Review decisions and dataset assembly.
+//!
+//! `review-decision`: an Approve or Reject saved in the review project (optionally with a
+//! corrected crop box on the key frame) updates its item; when every item of a task has a
+//! decision, assembly is queued. A review for a task PPI did not create is ignored and logged.
+//!
+//! `assemble`: the approved items of every lesson become one dataset under the data dir
+//! (`videos/ images/ images_cropped/ audio/ transcripts/ metadata.csv metadata.jsonl README.md
+//! data/train-*.parquet`). It is incremental: unchanged items are not copied again, rejected
+//! and removed ones leave. Then, when configured, the dataset is published to the Hub.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::ls_tasks::{payload, permanent};
+use super::runner::JobContext;
+use super::{JobError, JobKind};
+use crate::dataset::layout::{self, Layout};
+use crate::dataset::manifest::{CardSettings, Manifest};
+use crate::db::jobs::JobRecord;
+use crate::db::review::{APPROVED, PENDING, REJECTED};
+use crate::domain::{CropBox, Fps, ItemId};
+
+fn io(what: impl std::fmt::Display, e: impl std::fmt::Display) -> JobError {
+    JobError::Transient {
+        code: "io-error",
+        message: format!("{what}: {e}"),
+    }
+}
+
+/// The verdict and crop box of a review result.
+pub fn verdict(result: &[Value]) -> (Option<&'static str>, Option<String>) {
+    let mut verdict = None;
+    let mut crop = None;
+    for item in result {
+        match item["type"].as_str() {
+            Some("choices") => {
+                let choices = item["value"]["choices"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                if choices.iter().any(|c| c == "Approve") {
+                    verdict = Some(APPROVED);
+                } else if choices.iter().any(|c| c == "Reject") {
+                    verdict = Some(REJECTED);
+                }
+            }
+            Some("rectanglelabels" | "rectangle") => {
+                let v = &item["value"];
+                if let (Some(x), Some(y), Some(w), Some(h)) = (
+                    v["x"].as_f64(),
+                    v["y"].as_f64(),
+                    v["width"].as_f64(),
+                    v["height"].as_f64(),
+                ) {
+                    if CropBox::new(x, y, w, h).is_ok() {
+                        crop = Some(format!("{x:.3},{y:.3},{w:.3},{h:.3}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (verdict, crop)
+}
+
+/// `review-decision`: payload `{review_task, annotation: {id, result, was_cancelled}}`.
+pub async fn run_decision(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobError> {
+    let p = payload(record)?;
+    let review_task = p["review_task"].as_i64().unwrap_or_default();
+    let Some(item) = ctx
+        .db
+        .review_item_by_task(review_task)
+        .await
+        .map_err(JobError::from_coded)?
+    else {
+        tracing::warn!(
+            review_task,
+            "a review for a task PPI did not create: ignored"
+        );
+        return Ok(());
+    };
+    if p["annotation"]["was_cancelled"].as_bool() == Some(true) {
+        return Ok(());
+    }
+    let result = p["annotation"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let (verdict, crop) = verdict(&result);
+    let Some(verdict) = verdict else {
+        tracing::warn!(review_task, "a review without Approve or Reject: ignored");
+        return Ok(());
+    };
+    ctx.db
+        .decide_review_item(&item.stage, &item.item_id, verdict, crop.as_deref())
+        .await
+        .map_err(JobError::from_coded)?;
+    tracing::info!(item = %item.item_id, verdict, "review decision");
+    let items = ctx
+        .db
+        .review_items(&item.stage)
+        .await
+        .map_err(JobError::from_coded)?;
+    if items.iter().any(|i| i.status == PENDING) {
+        return Ok(());
+    }
+    // Every item decided: assemble (keyed by the decisions, so a repeat is a no-op).
+    let state: String = items
+        .iter()
+        .map(|i| {
+            format!(
+                "{}={}:{};",
+                i.item_id,
+                i.status,
+                i.crop.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let key = format!(
+        "assemble:{}:{}",
+        item.stage,
+        &crate::hash::sha256_hex(state.as_bytes())[..16]
+    );
+    ctx.enqueue(
+        JobKind::Assemble,
+        &key,
+        item.lesson_id.as_deref(),
+        None,
+        &json!({"stage": item.stage}),
+    )
+    .await
+    .map_err(JobError::from_coded)?;
+    Ok(())
+}
+
+/// What an assembly did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AssembleReport {
+    pub items: usize,
+    pub copied: usize,
+    pub removed: usize,
+    pub published: Option<crate::hub::PublishReport>,
+}
+
+/// The assembled dataset's folder.
+pub fn dataset_layout(ctx: &JobContext) -> Layout {
+    Layout::new(ctx.settings.server.data_dir.join("dataset"))
+}
+
+fn copy(from: &Layout, to: &Layout, rel: &str) -> Result<(), JobError> {
+    if rel.is_empty() {
+        return Ok(());
+    }
+    let (a, b) = (from.abs(rel), to.abs(rel));
+    if let Some(dir) = b.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io(dir.display(), e))?;
+    }
+    let part = crate::atomic::PartFile::new(&b);
+    std::fs::copy(&a, part.path()).map_err(|e| io(a.display(), e))?;
+    part.commit().map_err(|e| io(b.display(), e))
+}
+
+/// Re-cuts the cropped key frame with the reviewer's box.
+fn recrop(
+    stage: &Layout,
+    out: &Layout,
+    row: &mut crate::dataset::metadata::Row,
+    crop: &str,
+    quality: u8,
+) -> Result<(), JobError> {
+    let c: CropBox = crop
+        .parse()
+        .map_err(|e| permanent("review-bad-crop", format!("{crop}: {e}")))?;
+    let video_path = std::fs::read_to_string(stage.root().join("../video.path"))
+        .map_err(|e| io("the staged video", e))?;
+    let video = std::path::PathBuf::from(video_path.trim());
+    let probe = crate::media::probe(&video).map_err(JobError::from_coded)?;
+    let fps = Fps::new(row.fps).map_err(|e| permanent("review-bad-fps", e.to_string()))?;
+    let mut src = crate::media::Source::open(&video, &probe).map_err(JobError::from_coded)?;
+    let key = src
+        .frame_at(row.keyframe_time, fps.frame_duration())
+        .map_err(JobError::from_coded)?;
+    let id = ItemId::parse(&row.id).ok_or_else(|| permanent("review-bad-item", row.id.clone()))?;
+    let rel = layout::cropped_rel(&id);
+    key.image
+        .crop(c)
+        .save_jpeg(&out.abs(&rel), quality)
+        .map_err(JobError::from_coded)?;
+    row.image_cropped_file = rel;
+    row.crop = crop.to_owned();
+    Ok(())
+}
+
+/// Assembles the dataset from every approved item; publishes it when configured.
+pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
+    let out = dataset_layout(ctx);
+    let approved = ctx
+        .db
+        .review_items_with(APPROVED)
+        .await
+        .map_err(JobError::from_coded)?;
+    let quality = ctx.settings.dataset.jpeg_quality;
+    let settings = ctx.settings.clone();
+    let mut report = tokio::task::spawn_blocking(move || -> Result<AssembleReport, JobError> {
+        out.create().map_err(|e| io(out.root().display(), e))?;
+        let mut m = Manifest::load(&out.manifest()).map_err(JobError::from_coded)?;
+        let mut stages: BTreeMap<String, (Layout, Manifest)> = BTreeMap::new();
+        let mut keep = BTreeSet::new();
+        let mut report = AssembleReport::default();
+        for a in &approved {
+            if !stages.contains_key(&a.stage) {
+                let l = stage_layout_for(&settings, &a.stage);
+                let sm = Manifest::load(&l.manifest()).map_err(JobError::from_coded)?;
+                stages.insert(a.stage.clone(), (l, sm));
+            }
+            let (sl, sm) = &stages[&a.stage];
+            let Some((id, item)) = sm.items.iter().find(|(id, _)| id.as_str() == a.item_id) else {
+                tracing::warn!(item = %a.item_id, "approved item missing from its staging folder");
+                continue;
+            };
+            let fingerprint = crate::hash::sha256_hex(
+                format!(
+                    "{}|{}|{}",
+                    a.fingerprint,
+                    a.crop.as_deref().unwrap_or(""),
+                    item.row.transcript
+                )
+                .as_bytes(),
+            );
+            keep.insert(id.clone());
+            if m.items
+                .get(id)
+                .is_some_and(|x| x.fingerprint == fingerprint)
+            {
+                continue;
+            }
+            let mut item = item.clone();
+            let r = &item.row;
+            for rel in [
+                &r.video_file,
+                &r.image_file,
+                &r.image_cropped_file,
+                &r.audio_file,
+                &r.transcript_file,
+            ] {
+                copy(sl, &out, rel)?;
+            }
+            if !r.transcript_file.is_empty() {
+                for ext in ["json", "vtt"] {
+                    let rel = layout::transcript_rel(id, ext);
+                    if sl.abs(&rel).is_file() {
+                        copy(sl, &out, &rel)?;
+                    }
+                }
+            }
+            if let Some(c) = &a.crop {
+                recrop(sl, &out, &mut item.row, c, quality)?;
+            }
+            item.fingerprint = fingerprint;
+            if let Some(l) = sm.lessons.get(&item.lesson) {
+                m.lessons.insert(item.lesson.clone(), l.clone());
+            }
+            for p in &sm.patterns {
+                if !m.patterns.iter().any(|q| q.name == p.name) {
+                    m.patterns.push(p.clone());
+                }
+            }
+            for model in &sm.transcript_models {
+                if !m.transcript_models.contains(model) {
+                    m.transcript_models.push(model.clone());
+                }
+            }
+            m.items.insert(id.clone(), item);
+            report.copied += 1;
+        }
+        let gone: Vec<ItemId> = m
+            .items
+            .keys()
+            .filter(|id| !keep.contains(*id))
+            .cloned()
+            .collect();
+        for id in &gone {
+            if let Some(item) = m.items.remove(id) {
+                let r = &item.row;
+                for rel in [
+                    &r.video_file,
+                    &r.image_file,
+                    &r.image_cropped_file,
+                    &r.audio_file,
+                    &r.transcript_file,
+                ] {
+                    if !rel.is_empty() {
+                        let _ = std::fs::remove_file(out.abs(rel));
+                    }
+                }
+                for ext in ["json", "vtt"] {
+                    let _ = std::fs::remove_file(out.abs(&layout::transcript_rel(id, ext)));
+                }
+            }
+        }
+        report.removed = gone.len();
+        let used: BTreeSet<&str> = m.items.values().map(|i| i.lesson.as_str()).collect();
+        m.lessons.retain(|slug, _| used.contains(slug.as_str()));
+        m.card = CardSettings {
+            pretty_name: settings
+                .dataset
+                .pretty_name
+                .clone()
+                .or_else(|| settings.hub.dataset_name.clone())
+                .unwrap_or_else(|| "PPI classroom patterns".into()),
+            license: settings.dataset.license.clone(),
+            languages: settings.dataset.languages.clone(),
+            repo_id: settings.hub.repo_id(),
+            parquet: true,
+        };
+        crate::dataset::write_index(&out, &m).map_err(JobError::from_coded)?;
+        report.items = m.items.len();
+        Ok(report)
+    })
+    .await
+    .map_err(|e| io("worker thread", e))??;
+    let hub = &ctx.settings.hub;
+    if hub.auto_publish {
+        if let (Some(token), Some(repo)) = (&hub.token, hub.repo_id()) {
+            let client =
+                crate::hub::HubClient::new(&hub.endpoint, token).map_err(JobError::from_coded)?;
+            let opts = crate::hub::PublishOptions {
+                repo,
+                private: hub.private,
+                message: format!("PPI: {} approved clip(s)", report.items),
+            };
+            let published = crate::hub::publish(&client, dataset_layout(ctx).root(), &opts)
+                .await
+                .map_err(JobError::from_coded)?;
+            tracing::info!(repo = %published.repo, sent = published.changed, lfs_bytes = published.lfs_bytes, "dataset published");
+            report.published = Some(published);
+        }
+    }
+    tracing::info!(
+        items = report.items,
+        copied = report.copied,
+        removed = report.removed,
+        "dataset assembled"
+    );
+    Ok(report)
+}
+
+fn stage_layout_for(settings: &crate::config::Settings, stage: &str) -> Layout {
+    Layout::new(
+        settings
+            .server
+            .data_dir
+            .join("review")
+            .join(stage)
+            .join("dataset"),
+    )
+}
+
+/// `assemble`.
+pub async fn run(ctx: &Arc<JobContext>, _record: &JobRecord) -> Result<(), JobError> {
+    assemble(ctx).await.map(|_| ())
+}

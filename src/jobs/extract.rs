@@ -1,0 +1,345 @@
+//! `extract`: an accepted annotation becomes clips for review. The dataset builder cuts each
+//! interval (clip, key frame, crop, 16 kHz WAV) into a staging folder per Label Studio task,
+//! reusing unchanged items; each clip's transcript is cut from the lesson transcript; the
+//! artifacts go to storage under the lesson's prefix; and the review project gets exactly one
+//! task per interval: new intervals are added, changed ones updated, removed ones deleted.
+//! Payload `{project, task_id, annotation_id}`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::ls_tasks::{ls, payload, permanent, project_config};
+use super::progress::JobProgress;
+use super::runner::JobContext;
+use super::JobError;
+use crate::config::StorageBackend;
+use crate::dataset::build::{build, BuildRequest};
+use crate::dataset::layout::Layout;
+use crate::dataset::manifest::{CardSettings, Manifest};
+use crate::db::jobs::JobRecord;
+use crate::db::review::{ReviewItem, PENDING, REMOVED};
+use crate::domain::ItemId;
+use crate::label_studio::result::AnnotationChoice;
+use crate::storage::ObjectKey;
+
+fn io(what: impl std::fmt::Display, e: impl std::fmt::Display) -> JobError {
+    JobError::Transient {
+        code: "io-error",
+        message: format!("{what}: {e}"),
+    }
+}
+
+/// The staging folder of a Label Studio task's clips.
+pub fn stage_dir(ctx: &JobContext, stage: &str) -> PathBuf {
+    ctx.settings.server.data_dir.join("review").join(stage)
+}
+
+/// The staging dataset of a stage.
+pub fn stage_layout(ctx: &JobContext, stage: &str) -> Layout {
+    Layout::new(stage_dir(ctx, stage).join("dataset"))
+}
+
+/// What decides whether a review task must change: the item's media inputs, its label and
+/// its transcript.
+fn change_key(item: &crate::dataset::manifest::Item) -> String {
+    crate::hash::sha256_hex(
+        format!(
+            "{}|{}|{}",
+            item.fingerprint, item.row.pattern_type, item.row.transcript
+        )
+        .as_bytes(),
+    )
+}
+
+/// Where an item's files go in storage.
+fn storage_prefix(lesson_source: Option<&str>, task: i64) -> String {
+    match lesson_source.and_then(|k| k.rsplit_once('/')) {
+        Some((dir, _)) => format!("{dir}/review"),
+        None => format!("ls-tasks/{task}/review"),
+    }
+}
+
+/// Uploads an item's files; returns the review task's data.
+async fn publish_item(
+    ctx: &JobContext,
+    layout: &Layout,
+    prefix: &str,
+    item: &crate::dataset::manifest::Item,
+    title: &str,
+) -> Result<Value, JobError> {
+    let r = &item.row;
+    let ttl = match ctx.settings.storage.backend {
+        // SigV4 presigned URLs live at most 7 days.
+        StorageBackend::S3 => Duration::from_secs(7 * 24 * 3600),
+        StorageBackend::Local => Duration::from_secs(ctx.settings.label_studio.task_url_ttl_secs),
+    };
+    let mut urls = serde_json::Map::new();
+    for (field, rel, name) in [
+        ("clip_url", &r.video_file, "clip.mp4"),
+        ("keyframe_url", &r.image_file, "keyframe.jpg"),
+        (
+            "keyframe_cropped_url",
+            &r.image_cropped_file,
+            "keyframe-cropped.jpg",
+        ),
+        ("audio_url", &r.audio_file, "audio.wav"),
+        ("transcript_url", &r.transcript_file, "transcript.txt"),
+    ] {
+        if rel.is_empty() {
+            continue;
+        }
+        let key = ObjectKey::parse(&format!("{prefix}/{}/{name}", r.id))
+            .ok_or_else(|| permanent("review-bad-key", format!("item {}", r.id)))?;
+        let bytes = std::fs::read(layout.abs(rel)).map_err(|e| io(layout.abs(rel).display(), e))?;
+        let content_type = match name.rsplit('.').next() {
+            Some("mp4") => "video/mp4",
+            Some("jpg") => "image/jpeg",
+            Some("wav") => "audio/wav",
+            _ => "text/plain; charset=utf-8",
+        };
+        ctx.store
+            .put_bytes(&key, bytes, content_type)
+            .await
+            .map_err(JobError::from_coded)?;
+        let url = ctx
+            .store
+            .url_get(&key, ttl)
+            .await
+            .map_err(JobError::from_coded)?;
+        urls.insert(field.into(), Value::String(url));
+    }
+    let mut data = json!({
+        "item_id": r.id, "lesson_id": r.lesson_id, "lesson_title": title,
+        "pattern": r.pattern_type, "description": r.pattern_description,
+        "transcript": r.transcript, "start_s": r.start_time, "end_s": r.end_time,
+        "source_task": r.task_id, "source_annotation": r.annotation_id,
+    });
+    for (k, v) in urls {
+        data[k] = v;
+    }
+    Ok(data)
+}
+
+/// A patterns CSV from the project's labels, when no sheet is configured.
+fn labels_csv(labels: &[String], to: &Path) -> Result<(), JobError> {
+    let mut w = csv::Writer::from_path(to).map_err(|e| io(to.display(), e))?;
+    w.write_record(["pattern type", "comments"])
+        .map_err(|e| io(to.display(), e))?;
+    for l in labels {
+        w.write_record([l.as_str(), ""])
+            .map_err(|e| io(to.display(), e))?;
+    }
+    w.flush().map_err(|e| io(to.display(), e))
+}
+
+pub async fn run(
+    ctx: &Arc<JobContext>,
+    record: &JobRecord,
+    progress: &Arc<JobProgress>,
+) -> Result<(), JobError> {
+    let p = payload(record)?;
+    let (project, task_id, annotation_id) = match (
+        p["project"].as_i64(),
+        p["task_id"].as_i64(),
+        p["annotation_id"].as_i64(),
+    ) {
+        (Some(a), Some(b), Some(c)) => (a, b, c),
+        _ => {
+            return Err(permanent(
+                "job-invalid",
+                "project, task_id and annotation_id",
+            ))
+        }
+    };
+    let client = ls(ctx)?;
+    let review_project = ctx
+        .db
+        .ls_projects(crate::db::ls::ROLE_REVIEW)
+        .await
+        .map_err(JobError::from_coded)?
+        .first()
+        .map(|r| r.0)
+        .ok_or_else(|| {
+            permanent(
+                "ls-no-project",
+                "no review project yet: run `ppi ls bootstrap`",
+            )
+        })?;
+    let task = ctx
+        .db
+        .ls_task(task_id)
+        .await
+        .map_err(JobError::from_coded)?
+        .ok_or_else(|| permanent("task-unknown", format!("PPI has not seen task {task_id}")))?;
+    let result: Value = p["result"].clone();
+    let config = project_config(ctx, project, None).await?;
+    let (timeline, _) = config
+        .timeline()
+        .ok_or_else(|| permanent("ls-config-no-timeline", "no <TimelineLabels> on a <Video>"))?;
+    let stage = format!("task-{task_id}");
+    let dir = stage_dir(ctx, &stage);
+    std::fs::create_dir_all(&dir).map_err(|e| io(dir.display(), e))?;
+
+    // The video, the annotation as an LS export, the patterns.
+    progress.span(0.0, 10.0);
+    let lesson = match &task.lesson_id {
+        Some(id) => ctx.db.lesson(id).await.map_err(JobError::from_coded)?,
+        None => None,
+    };
+    let (kind, value) = match (&lesson, task.media_key.as_deref()) {
+        (Some(l), _) => ("stored", l.source_key.clone()),
+        (None, Some(k)) if k.starts_with("key:") => ("stored", k[4..].to_owned()),
+        _ => {
+            let data: Value = serde_json::from_str(&task.data).unwrap_or_default();
+            let raw = data["video"].as_str().unwrap_or_default().to_owned();
+            match super::ls_tasks::media_policy(ctx).classify("video", &raw) {
+                Ok(crate::label_studio::media::MediaSource::Remote(_)) => ("remote", raw),
+                Ok(_) => ("ls", raw),
+                Err(e) => return Err(permanent("task-bad-video-url", e.to_string())),
+            }
+        }
+    };
+    let (video, _) = super::transcribe::fetch(ctx, kind, &value, task_id, &dir).await?;
+    // Assembly re-cuts corrected crops from it.
+    crate::atomic::write(&dir.join("video.path"), video.to_string_lossy().as_bytes())
+        .map_err(|e| io(dir.display(), e))?;
+    let export = json!([{ "id": task_id, "data": serde_json::from_str::<Value>(&task.data).unwrap_or_default(),
+        "annotations": [{"id": annotation_id, "result": result, "was_cancelled": false,
+                         "updated_at": p["updated_at"]}] }]);
+    let annotations = dir.join("annotation.json");
+    crate::atomic::write(&annotations, export.to_string().as_bytes())
+        .map_err(|e| io(annotations.display(), e))?;
+    let patterns = match &ctx.settings.label_studio.patterns {
+        Some(p) => p.clone(),
+        None => {
+            let p = dir.join("patterns.csv");
+            labels_csv(&timeline.labels, &p)?;
+            p
+        }
+    };
+    let layout = stage_layout(ctx, &stage);
+    let req = BuildRequest {
+        video,
+        annotations,
+        patterns,
+        out: layout.root().to_path_buf(),
+        mode: ctx.settings.dataset.mode,
+        crop: None,
+        jobs: ctx.settings.jobs().clamp(1, 4),
+        fps: None,
+        annotation: AnnotationChoice::Id(annotation_id),
+        task: Some(task_id),
+        from_name: Some(timeline.name.clone()),
+        lesson_id: Some(
+            task.lesson_id
+                .clone()
+                .unwrap_or_else(|| format!("task-{task_id}")),
+        ),
+        allow_unknown_labels: true,
+        jpeg_quality: ctx.settings.dataset.jpeg_quality,
+        card: CardSettings::default(),
+    };
+    progress.span(10.0, 70.0);
+    let pr = progress.clone();
+    let report = tokio::task::spawn_blocking(move || build(&req, pr.as_ref()))
+        .await
+        .map_err(|e| io("worker thread", e))?
+        .map_err(JobError::from_coded)?;
+    // Transcripts from the lesson transcript PPI already has.
+    let mut manifest = Manifest::load(&layout.manifest()).map_err(JobError::from_coded)?;
+    let ids: Vec<ItemId> = manifest.items.keys().cloned().collect();
+    if let Some(m) = match &task.media_key {
+        Some(k) => ctx.db.media(k).await.map_err(JobError::from_coded)?,
+        None => None,
+    } {
+        let t: crate::asr::Transcript = serde_json::from_str(&m.transcript).unwrap_or_default();
+        crate::dataset::transcribe::apply(&layout, &mut manifest, &ids, &t, &m.model)
+            .map_err(JobError::from_coded)?;
+        crate::dataset::write_index(&layout, &manifest).map_err(JobError::from_coded)?;
+    }
+
+    // Review tasks: exactly the affected ones change.
+    progress.span(80.0, 20.0);
+    let known = ctx
+        .db
+        .review_items(&stage)
+        .await
+        .map_err(JobError::from_coded)?;
+    let prefix = storage_prefix(lesson.as_ref().map(|l| l.source_key.as_str()), task_id);
+    let title = lesson
+        .as_ref()
+        .map(|l| l.title.clone())
+        .unwrap_or_else(|| format!("task {task_id}"));
+    let (mut created, mut updated, mut removed) = (0, 0, 0);
+    for (id, item) in &manifest.items {
+        let key = change_key(item);
+        let before = known
+            .iter()
+            .find(|k| k.item_id == id.as_str() && k.status != REMOVED);
+        if before.is_some_and(|b| b.fingerprint == key && b.review_task.is_some()) {
+            continue;
+        }
+        let data = publish_item(ctx, &layout, &prefix, item, &title).await?;
+        let review_task = match before.and_then(|b| b.review_task) {
+            Some(t) => {
+                client
+                    .patch(&format!("/api/tasks/{t}/"), &json!({ "data": data }))
+                    .await
+                    .map_err(JobError::from_coded)?;
+                updated += 1;
+                t
+            }
+            None => {
+                let ids = client
+                    .import(review_project, &json!([{ "data": data }]))
+                    .await
+                    .map_err(JobError::from_coded)?;
+                created += 1;
+                *ids.first()
+                    .ok_or_else(|| permanent("ls-import-empty", "LS created no task"))?
+            }
+        };
+        ctx.db
+            .put_review_item(&ReviewItem {
+                item_id: id.to_string(),
+                stage: stage.clone(),
+                source_task: task_id,
+                annotation_id,
+                lesson_id: task.lesson_id.clone(),
+                review_task: Some(review_task),
+                fingerprint: key,
+                status: PENDING.into(),
+                crop: None,
+            })
+            .await
+            .map_err(JobError::from_coded)?;
+    }
+    for gone in known.iter().filter(|k| {
+        k.status != REMOVED && !manifest.items.keys().any(|id| id.as_str() == k.item_id)
+    }) {
+        if let Some(t) = gone.review_task {
+            match client.delete(&format!("/api/tasks/{t}/")).await {
+                Ok(()) => {}
+                Err(e) if e.status() == Some(404) => {}
+                Err(e) => return Err(JobError::from_coded(e)),
+            }
+        }
+        ctx.db
+            .decide_review_item(&stage, &gone.item_id, REMOVED, None)
+            .await
+            .map_err(JobError::from_coded)?;
+        removed += 1;
+    }
+    tracing::info!(
+        task = task_id,
+        items = report.items,
+        created,
+        updated,
+        removed,
+        "clips extracted for review"
+    );
+    Ok(())
+}

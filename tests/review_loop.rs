@@ -1,0 +1,217 @@
+//! The whole loop through public APIs, with a real Label Studio, SeaweedFS (S3) and the Hub
+//! double: upload a lesson with speech, see predictions, annotate three intervals, see three
+//! review tasks with playable URLs, change the annotation (exactly the affected review tasks
+//! change), approve two and reject one, and find a two-row dataset published and loadable.
+
+#[path = "support/hub.rs"]
+mod hub;
+#[path = "support/ls.rs"]
+mod ls;
+#[path = "support/server.rs"]
+mod server;
+#[path = "support/services.rs"]
+mod services;
+mod support;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use hub::HubDouble;
+use ls::{bootstrap, ppi_env, speech_lesson, start_ppi, wait_for, Ls};
+use serde_json::{json, Value};
+use services::Service;
+use support::{python, scratch};
+
+fn region(id: &str, start: u64, end: u64, label: &str) -> Value {
+    json!({"id": id, "from_name": "pattern", "to_name": "video", "type": "timelinelabels",
+           "value": {"ranges": [{"start": start, "end": end}], "timelinelabels": [label]}})
+}
+
+/// Review tasks by item id.
+fn review_tasks(ls: &Ls, project: i64) -> BTreeMap<String, Value> {
+    ls.get(&format!(
+        "/api/tasks/?project={project}&page_size=100&fields=all"
+    ))["tasks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t["data"]["item_id"].is_string())
+        .map(|t| (t["data"]["item_id"].as_str().unwrap().to_owned(), t))
+        .collect()
+}
+
+#[test]
+fn annotate_review_assemble_publish() {
+    let s3 = Service::seaweedfs();
+    let svc = Service::label_studio();
+    let hub = HubDouble::start();
+    let ls = Ls::new(&svc);
+    let dir = scratch();
+    let video = speech_lesson(dir.path());
+    let data = dir.path().join("ppi");
+    let mut env = ppi_env(&svc);
+    env.extend(s3.env.iter().cloned());
+    env.extend(
+        [
+            ("PPI_S3_BUCKET", "ppi-review"),
+            ("HF_ENDPOINT", hub.url.as_str()),
+            ("HF_TOKEN", "hf_review_token"),
+            ("HF_USERNAME", "testorg"),
+            ("DATASET_NAME", "classroom-patterns"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    let server = start_ppi(&data, &env);
+    server.add_user("root", "admin", "root-password-1");
+    let token = server.token("root", "root-password-1");
+    let report = bootstrap(&server, &["--s3"]);
+    assert!(report.contains("S3 storage s3://ppi-review"), "{report}");
+    let projects = ls.get("/api/projects/?page_size=100")["results"]
+        .as_array()
+        .cloned()
+        .unwrap();
+    let id_of = |title: &str| {
+        projects.iter().find(|p| p["title"] == title).unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (a, r) = (id_of("PPI lessons"), id_of("PPI clip review"));
+
+    // 1-2. Upload; the prediction arrives.
+    let (status, body) = server.upload(&token, &video, Some("Questions"));
+    assert_eq!(status, 201, "{body}");
+    let task = wait_for("the imported task", 120, || {
+        ls.get(&format!("/api/tasks/?project={a}&page_size=10"))["tasks"]
+            .as_array()?
+            .first()?["id"]
+            .as_i64()
+    });
+    wait_for("the prediction", 240, || {
+        ls.predictions(task).into_iter().next()
+    });
+
+    // 3-4. Three intervals → three review tasks whose URLs play the staged files.
+    let ann = ls.post(
+        &format!("/api/tasks/{task}/annotations/"),
+        json!({"result": [region("r1", 1, 100, "Questioning"), region("r2", 151, 200, "Lecture"),
+                          region("r3", 226, 300, "GroupWork")]}),
+    );
+    let first = wait_for("three review tasks", 180, || {
+        let t = review_tasks(&ls, r);
+        (t.len() == 3).then_some(t)
+    });
+    let stage = data.join(format!("review/task-{task}/dataset"));
+    for (item, t) in &first {
+        let clip = reqwest::blocking::get(t["data"]["clip_url"].as_str().unwrap()).unwrap();
+        assert_eq!(clip.status(), 200);
+        let staged = std::fs::read(stage.join(format!("videos/{item}.mp4"))).unwrap();
+        assert_eq!(clip.bytes().unwrap().as_ref(), staged.as_slice(), "{item}");
+        let key = reqwest::blocking::get(t["data"]["keyframe_url"].as_str().unwrap()).unwrap();
+        assert_eq!(key.status(), 200);
+        assert_eq!(&key.bytes().unwrap()[..2], &[0xff, 0xd8], "a JPEG");
+        assert!(t["data"]["description"].as_str().unwrap().len() > 10);
+    }
+
+    // An update changes exactly the affected review tasks.
+    let ann_id = ann["id"].as_i64().unwrap();
+    ls.call(
+        reqwest::Method::PATCH,
+        &format!("/api/annotations/{ann_id}/"),
+        Some(json!({"result": [region("r1", 1, 100, "Questioning"), region("r2", 151, 200, "Demonstration"),
+                               region("r4", 301, 380, "Lecture")]})),
+    );
+    let second = wait_for("the updated review tasks", 180, || {
+        let t = review_tasks(&ls, r);
+        (t.len() == 3 && t.values().any(|x| x["data"]["pattern"] == "Demonstration")).then_some(t)
+    });
+    let by_range = |m: &BTreeMap<String, Value>, suffix: &str| {
+        m.iter()
+            .find(|(k, _)| k.ends_with(suffix))
+            .map(|(_, v)| v.clone())
+    };
+    let (r1a, r1b) = (
+        by_range(&first, "_000001-000100").unwrap(),
+        by_range(&second, "_000001-000100").unwrap(),
+    );
+    assert_eq!(r1a["id"], r1b["id"], "untouched interval keeps its task");
+    assert_eq!(r1a["data"], r1b["data"], "and its data");
+    let (r2a, r2b) = (
+        by_range(&first, "_000151-000200").unwrap(),
+        by_range(&second, "_000151-000200").unwrap(),
+    );
+    assert_eq!(r2a["id"], r2b["id"], "changed interval: same task, updated");
+    assert_eq!(r2b["data"]["pattern"], "Demonstration");
+    assert!(
+        by_range(&second, "_000226-000300").is_none(),
+        "removed interval's task deleted"
+    );
+    assert!(
+        by_range(&second, "_000301-000380").is_some(),
+        "new interval's task created"
+    );
+
+    // A review of a task PPI did not create is ignored.
+    let stray = ls.post(&format!("/api/projects/{r}/import?return_task_ids=true"),
+        json!([{"data": {"clip_url": "http://example.invalid/x.mp4", "keyframe_url": "http://example.invalid/x.jpg",
+                         "pattern": "x", "description": "x", "transcript": "x"}}]))["task_ids"][0].as_i64().unwrap();
+    let verdict = |v: &str| {
+        json!({"result": [{"id": "v", "from_name": "verdict", "to_name": "clip",
+                                               "type": "choices", "value": {"choices": [v]}}]})
+    };
+    ls.post(
+        &format!("/api/tasks/{stray}/annotations/"),
+        verdict("Approve"),
+    );
+
+    // 5-6. Approve two, reject one: a two-row dataset on the Hub.
+    for (suffix, v) in [
+        ("_000001-000100", "Approve"),
+        ("_000151-000200", "Approve"),
+        ("_000301-000380", "Reject"),
+    ] {
+        let t = by_range(&second, suffix).unwrap()["id"].as_i64().unwrap();
+        ls.post(&format!("/api/tasks/{t}/annotations/"), verdict(v));
+    }
+    let files = wait_for("the published dataset", 180, || {
+        let f = hub.files("testorg/classroom-patterns");
+        f.contains_key("data/train-00000-of-00001.parquet")
+            .then_some(f)
+    });
+    let csv = String::from_utf8(files["metadata.csv"].bytes.clone()).unwrap();
+    assert_eq!(csv.lines().count(), 3, "header and two rows:\n{csv}");
+    assert!(
+        csv.contains("Questioning") && csv.contains("Demonstration") && !csv.contains("Lecture"),
+        "{csv}"
+    );
+    assert!(
+        files.keys().filter(|k| k.starts_with("videos/")).count() == 2,
+        "{:?}",
+        files.keys()
+    );
+
+    // 7. `datasets` loads it from the Hub.
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(python())
+        .arg("-c")
+        .arg("from datasets import load_dataset, Audio, Video\n\
+              ds = load_dataset('testorg/classroom-patterns', split='train')\n\
+              ds = ds.cast_column('audio', Audio(decode=False)).cast_column('video', Video(decode=False))\n\
+              print(len(ds), sorted(ds['pattern_type']), type(ds[0]['image']).__name__, len(ds[0]['video']['bytes']) > 1000)")
+        .env("HF_ENDPOINT", &hub.url)
+        .env("HF_TOKEN", "hf_review_token")
+        .env("HF_HUB_DISABLE_XET", "1")
+        .env("HF_HOME", home.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        said.trim(),
+        "2 ['Demonstration', 'Questioning'] JpegImageFile True"
+    );
+}
