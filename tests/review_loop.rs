@@ -65,7 +65,7 @@ fn annotate_review_assemble_publish() {
     let server = start_ppi(&data, &env);
     server.add_user("root", "admin", "root-password-1");
     let token = server.token("root", "root-password-1");
-    let report = bootstrap(&server, &["--s3"]);
+    let report = bootstrap(&server, &["--s3", "--crop"]);
     assert!(report.contains("S3 storage s3://ppi-review"), "{report}");
     let projects = ls.get("/api/projects/?page_size=100")["results"]
         .as_array()
@@ -171,7 +171,15 @@ fn annotate_review_assemble_publish() {
         ("_000301-000380", "Reject"),
     ] {
         let t = by_range(&second, suffix).unwrap()["id"].as_i64().unwrap();
-        ls.post(&format!("/api/tasks/{t}/annotations/"), verdict(v));
+        let mut body = verdict(v);
+        if suffix == "_000151-000200" {
+            // The reviewer corrects the crop box on the key frame: the left half, top half.
+            body["result"].as_array_mut().unwrap().push(json!({
+                "id": "c", "from_name": "crop", "to_name": "keyframe", "type": "rectanglelabels",
+                "original_width": 160, "original_height": 120,
+                "value": {"x": 0, "y": 0, "width": 50, "height": 50, "rotation": 0, "rectanglelabels": ["Crop"]}}));
+        }
+        ls.post(&format!("/api/tasks/{t}/annotations/"), body);
     }
     let files = wait_for("the published dataset", 180, || {
         let f = hub.files("testorg/classroom-patterns");
@@ -189,6 +197,81 @@ fn annotate_review_assemble_publish() {
         "{:?}",
         files.keys()
     );
+
+    let cropped: Vec<&String> = files
+        .keys()
+        .filter(|k| k.starts_with("images_cropped/"))
+        .collect();
+    assert_eq!(cropped.len(), 1, "{:?}", files.keys());
+    let jpg = dir.path().join("crop.jpg");
+    std::fs::write(&jpg, &files[cropped[0]].bytes).unwrap();
+    assert_eq!(
+        (
+            support::ffprobe(&jpg, "v:0", "width"),
+            support::ffprobe(&jpg, "v:0", "height")
+        ),
+        ("80".to_owned(), "60".to_owned()),
+        "the reviewer's box: half of 160x120"
+    );
+
+    // Forced re-assembly (API and CLI) is incremental: nothing copied, nothing sent again.
+    let lesson = body["lesson"]["id"].as_str().unwrap();
+    let resp = server
+        .http
+        .post(format!("{}/api/lessons/{lesson}/assemble", server.url))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    let job = resp.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_for("the forced assembly", 60, || {
+        let j: Value = server
+            .get(&format!("/api/jobs/{job}"), &token)
+            .json()
+            .ok()?;
+        (j["status"] == "succeeded").then_some(())
+    });
+    let out = server.ppi().args(["dataset", "assemble"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("2 item(s), 0 copied, 0 removed, published to testorg/classroom-patterns (0 file(s) sent)"), "{err}");
+
+    // A second lesson (another user's upload) joins the same dataset.
+    server.add_user("bob", "DL-user", "bob-password-1");
+    let bob = server.token("bob", "bob-password-1");
+    let (status, body2) = server.upload(&bob, &video, Some("Questions again"));
+    assert_eq!(status, 201, "{body2}");
+    let task2 = wait_for("the second task", 120, || {
+        ls.get(&format!("/api/tasks/?project={a}&page_size=10"))["tasks"]
+            .as_array()?
+            .iter()
+            .filter_map(|t| t["id"].as_i64())
+            .find(|id| *id != task)
+    });
+    wait_for("the second prediction", 240, || {
+        ls.predictions(task2).into_iter().next()
+    });
+    ls.post(
+        &format!("/api/tasks/{task2}/annotations/"),
+        json!({"result": [region("q1", 1, 100, "Lecture")]}),
+    );
+    let lesson2 = body2["lesson"]["id"].as_str().unwrap().to_owned();
+    let t2 = wait_for("the second lesson's review task", 120, || {
+        review_tasks(&ls, r)
+            .into_iter()
+            .find(|(k, _)| k.starts_with(&lesson2))
+            .and_then(|(_, t)| t["id"].as_i64())
+    });
+    ls.post(&format!("/api/tasks/{t2}/annotations/"), verdict("Approve"));
+    let csv = wait_for("three rows from two lessons", 120, || {
+        let f = hub.files("testorg/classroom-patterns");
+        let csv = String::from_utf8(f.get("metadata.csv")?.bytes.clone()).ok()?;
+        (csv.lines().count() == 4).then_some(csv)
+    });
+    assert!(csv.contains(lesson) && csv.contains(&lesson2), "{csv}");
 
     // 7. `datasets` loads it from the Hub.
     let home = tempfile::tempdir().unwrap();
@@ -212,6 +295,6 @@ fn annotate_review_assemble_publish() {
     );
     assert_eq!(
         said.trim(),
-        "2 ['Demonstration', 'Questioning'] JpegImageFile True"
+        "3 ['Demonstration', 'Lecture', 'Questioning'] JpegImageFile True"
     );
 }
