@@ -52,6 +52,20 @@ pub struct Row {
     pub task_id: String,
 }
 
+impl Row {
+    /// The item's files (dataset-relative; empty when absent): clip, key frame, cropped key
+    /// frame, audio, transcript.
+    pub fn files(&self) -> [&str; 5] {
+        [
+            &self.video_file,
+            &self.image_file,
+            &self.image_cropped_file,
+            &self.audio_file,
+            &self.transcript_file,
+        ]
+    }
+}
+
 /// The CSV header, for tests and documentation.
 pub fn columns() -> Vec<&'static str> {
     vec![

@@ -239,13 +239,7 @@ pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
             }
             let mut item = item.clone();
             let r = &item.row;
-            for rel in [
-                &r.video_file,
-                &r.image_file,
-                &r.image_cropped_file,
-                &r.audio_file,
-                &r.transcript_file,
-            ] {
+            for rel in r.files() {
                 copy(sl, &out, rel)?;
             }
             if !r.transcript_file.is_empty() {
@@ -284,14 +278,7 @@ pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
             .collect();
         for id in &gone {
             if let Some(item) = m.items.remove(id) {
-                let r = &item.row;
-                for rel in [
-                    &r.video_file,
-                    &r.image_file,
-                    &r.image_cropped_file,
-                    &r.audio_file,
-                    &r.transcript_file,
-                ] {
+                for rel in item.row.files() {
                     if !rel.is_empty() {
                         let _ = std::fs::remove_file(out.abs(rel));
                     }
