@@ -165,6 +165,7 @@ pub fn write_shards(layout: &Layout, rows: &[Row]) -> std::io::Result<Vec<String
             size = 0;
         }
         size += s;
+        // The first row always opens a shard above.
         shards.last_mut().expect("a shard").push(r.clone());
     }
     std::fs::create_dir_all(&dir)?;

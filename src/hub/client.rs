@@ -379,7 +379,6 @@ impl HubClient {
         file: &Path,
         action: &LfsAction,
     ) -> Result<u64, HubError> {
-        let read = |offset: u64, len: u64| read_range(file, offset, len);
         match action {
             LfsAction::Done => Ok(0),
             LfsAction::Basic {
@@ -387,7 +386,7 @@ impl HubClient {
                 header,
                 verify,
             } => {
-                let bytes = bytes::Bytes::from(read(0, size)?);
+                let bytes = bytes::Bytes::from(read_range(file, 0, size).await?);
                 self.send(&format!("LFS upload of {}", file.display()), || {
                     let mut b = self.http.put(href).body(bytes.clone());
                     for (k, v) in header {
@@ -422,7 +421,9 @@ impl HubClient {
                 let mut etags = Vec::new();
                 for (i, url) in parts.iter().enumerate() {
                     let offset = i as u64 * chunk;
-                    let bytes = bytes::Bytes::from(read(offset, chunk.min(size - offset))?);
+                    let bytes = bytes::Bytes::from(
+                        read_range(file, offset, chunk.min(size - offset)).await?,
+                    );
                     let r = self
                         .send(&format!("LFS part {} of {}", i + 1, file.display()), || {
                             self.http.put(url).body(bytes.clone())
@@ -480,15 +481,16 @@ impl HubClient {
     }
 }
 
-fn read_range(file: &Path, offset: u64, len: u64) -> Result<Vec<u8>, HubError> {
-    use std::io::{Read, Seek, SeekFrom};
+/// Reads `len` bytes at `offset` without blocking the runtime.
+async fn read_range(file: &Path, offset: u64, len: u64) -> Result<Vec<u8>, HubError> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
     let io = |e: std::io::Error| HubError::Io {
         path: file.display().to_string(),
         detail: e.to_string(),
     };
-    let mut f = std::fs::File::open(file).map_err(io)?;
-    f.seek(SeekFrom::Start(offset)).map_err(io)?;
+    let mut f = tokio::fs::File::open(file).await.map_err(io)?;
+    f.seek(std::io::SeekFrom::Start(offset)).await.map_err(io)?;
     let mut buf = vec![0u8; len as usize];
-    f.read_exact(&mut buf).map_err(io)?;
+    f.read_exact(&mut buf).await.map_err(io)?;
     Ok(buf)
 }

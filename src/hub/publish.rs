@@ -46,6 +46,8 @@ struct Local {
     file: PathBuf,
     size: u64,
     sha256: String,
+    /// The first 512 bytes, for preupload.
+    sample: Vec<u8>,
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> HubError {
@@ -148,11 +150,13 @@ pub async fn publish(
                 .map(|(path, file)| {
                     let size = std::fs::metadata(&file).map_err(|e| io(&file, e))?.len();
                     let sha256 = crate::hash::file_sha256(&file).map_err(|e| io(&file, e))?;
+                    let sample = sample(&file)?;
                     Ok(Local {
                         path,
                         file,
                         size,
                         sha256,
+                        sample,
                     })
                 })
                 .collect::<Result<Vec<_>, HubError>>()
@@ -160,13 +164,14 @@ pub async fn publish(
         .await
         .map_err(|e| HubError::Config(e.to_string()))??
     };
-    // Which files changed, and how each goes up.
-    let mut changed: Vec<(&Local, bool)> = Vec::new();
+    // Which files changed, and how each goes up (with the content of regular files, which
+    // are small and go inline).
+    let mut changed: Vec<(&Local, Option<Vec<u8>>)> = Vec::new();
     for chunk in local.chunks(BATCH) {
         let ask: Vec<(String, u64, Vec<u8>)> = chunk
             .iter()
-            .map(|l| Ok((l.path.clone(), l.size, sample(&l.file)?)))
-            .collect::<Result<_, HubError>>()?;
+            .map(|l| (l.path.clone(), l.size, l.sample.clone()))
+            .collect();
         let modes = client.preupload(&o.repo, &ask).await?;
         for l in chunk {
             let Some(m) = modes.iter().find(|m| m.path == l.path) else {
@@ -175,17 +180,16 @@ pub async fn publish(
             if m.should_ignore {
                 continue;
             }
-            let lfs = m.lfs && l.size > 0;
-            let local_oid = if lfs {
-                l.sha256.clone()
+            let (local_oid, inline) = if m.lfs && l.size > 0 {
+                (l.sha256.clone(), None)
             } else {
-                let bytes = std::fs::read(&l.file).map_err(|e| io(&l.file, e))?;
-                crate::hash::git_blob_sha1(&bytes)
+                let bytes = tokio::fs::read(&l.file).await.map_err(|e| io(&l.file, e))?;
+                (crate::hash::git_blob_sha1(&bytes), Some(bytes))
             };
             if m.remote_oid.as_deref() == Some(local_oid.as_str()) {
                 report.unchanged += 1;
             } else {
-                changed.push((l, lfs));
+                changed.push((l, inline));
             }
         }
     }
@@ -193,7 +197,7 @@ pub async fn publish(
     // LFS objects first; those the Hub already holds come back without actions.
     let lfs: Vec<&Local> = changed
         .iter()
-        .filter(|(_, lfs)| *lfs)
+        .filter(|(_, inline)| inline.is_none())
         .map(|(l, _)| *l)
         .collect();
     for chunk in lfs.chunks(BATCH) {
@@ -225,13 +229,13 @@ pub async fn publish(
         .collect();
     changed.sort_by_key(|(l, _)| l.path == "README.md");
     let b64 = base64::engine::general_purpose::STANDARD;
-    for (l, lfs) in &changed {
-        ops.push(if *lfs {
-            json!({"key": "lfsFile", "value": {"path": l.path, "algo": "sha256", "oid": l.sha256, "size": l.size}}).to_string()
-        } else {
-            let bytes = std::fs::read(&l.file).map_err(|e| io(&l.file, e))?;
-            report.inline_bytes += bytes.len() as u64;
-            json!({"key": "file", "value": {"path": l.path, "encoding": "base64", "content": b64.encode(&bytes)}}).to_string()
+    for (l, inline) in &changed {
+        ops.push(match inline {
+            None => json!({"key": "lfsFile", "value": {"path": l.path, "algo": "sha256", "oid": l.sha256, "size": l.size}}).to_string(),
+            Some(bytes) => {
+                report.inline_bytes += bytes.len() as u64;
+                json!({"key": "file", "value": {"path": l.path, "encoding": "base64", "content": b64.encode(bytes)}}).to_string()
+            }
         });
     }
     let total = ops.len().div_ceil(FILES_PER_COMMIT);

@@ -93,7 +93,9 @@ async fn publish_item(
         }
         let key = ObjectKey::parse(&format!("{prefix}/{}/{name}", r.id))
             .ok_or_else(|| permanent("review-bad-key", format!("item {}", r.id)))?;
-        let bytes = std::fs::read(layout.abs(rel)).map_err(|e| io(layout.abs(rel).display(), e))?;
+        let bytes = tokio::fs::read(layout.abs(rel))
+            .await
+            .map_err(|e| io(layout.abs(rel).display(), e))?;
         let content_type = match name.rsplit('.').next() {
             Some("mp4") => "video/mp4",
             Some("jpg") => "image/jpeg",

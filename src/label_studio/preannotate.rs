@@ -106,6 +106,7 @@ pub fn regions(segments: &[Segment], rules: &RegionRules, duration: f64) -> Vec<
         let near = |g: Option<f64>| g.filter(|g| *g <= rules.max_gap_secs);
         match (near(gap_prev), near(gap_next)) {
             (Some(gp), gn) if gn.is_none_or(|gn| gp <= gn) => {
+                // `gap_prev` is `Some` only when `out` has a last region.
                 let p = out.last_mut().expect("a previous region");
                 p.end = p.end.max(r.end);
                 p.text = join(&p.text, &r.text);
