@@ -99,7 +99,7 @@ case "$cmd" in
     pid=$(launch "$dir/data" "$port" "$dir/ls.log")
     echo "$pid" >"$dir/pid"
     wait_ready "$port" "$pid" "$dir/ls.log" 180
-    echo "export LABEL_STUDIO_URL=http://127.0.0.1:$port LABEL_STUDIO_API_KEY=$LS_TOKEN LS_PID=$pid" | tee "$dir/env"
+    echo "export LABEL_STUDIO_URL=http://127.0.0.1:$port LABEL_STUDIO_API_KEY=$LS_TOKEN LS_EMAIL=$LS_USER LS_PASSWORD=$LS_PASSWORD LS_PID=$pid" | tee "$dir/env"
     ;;
   stop)
     dir=$(realpath -m "${2:?directory}")
