@@ -326,6 +326,19 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The `updated_at` of the newest version of an annotation PPI has kept.
+    pub async fn ls_annotation_version(&self, id: i64) -> Result<Option<String>, DbError> {
+        let row =
+            sqlx::query("SELECT ls_updated_at FROM ppi_ls_annotations WHERE annotation_id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get("ls_updated_at")?),
+            None => None,
+        })
+    }
+
     pub async fn set_ls_annotation_status(&self, id: i64, status: &str) -> Result<(), DbError> {
         sqlx::query(
             "UPDATE ppi_ls_annotations SET status = $2, updated_at = $3 WHERE annotation_id = $1",

@@ -197,6 +197,11 @@ fn recrop(
 /// Assembles the dataset from every approved item; publishes it when configured.
 pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
     let out = dataset_layout(ctx);
+    // One assembly (and publish) at a time, across processes.
+    let _lock = ctx
+        .lock_dir(out.root())
+        .await
+        .map_err(|e| io(out.root().display(), e))?;
     let approved = ctx
         .db
         .review_items_with(APPROVED)

@@ -183,7 +183,23 @@ pub async fn run(
         .ok_or_else(|| permanent("ls-config-no-timeline", "no <TimelineLabels> on a <Video>"))?;
     let stage = format!("task-{task_id}");
     let dir = stage_dir(ctx, &stage);
-    std::fs::create_dir_all(&dir).map_err(|e| io(dir.display(), e))?;
+    // One extraction per task at a time (workers may run two versions at once), and an older
+    // version never overwrites a newer one's review tasks.
+    let _lock = ctx.lock_dir(&dir).await.map_err(|e| io(dir.display(), e))?;
+    let newest = ctx
+        .db
+        .ls_annotation_version(annotation_id)
+        .await
+        .map_err(JobError::from_coded)?;
+    if let (Some(newest), Some(this)) = (newest.as_deref(), p["updated_at"].as_str()) {
+        if this < newest {
+            tracing::info!(
+                annotation = annotation_id,
+                "a newer version of the annotation supersedes this one"
+            );
+            return Ok(());
+        }
+    }
 
     // The video, the annotation as an LS export, the patterns.
     progress.span(0.0, 10.0);

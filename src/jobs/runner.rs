@@ -65,6 +65,24 @@ impl JobContext {
         Ok(record)
     }
 
+    /// An exclusive lock on `dir/.lock` (a file lock, so it holds across processes sharing the
+    /// data dir), taken without blocking the runtime; released when dropped.
+    pub async fn lock_dir(&self, dir: &std::path::Path) -> std::io::Result<std::fs::File> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(".lock");
+        tokio::task::spawn_blocking(move || {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
+            f.lock()?;
+            Ok(f)
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+
     /// A scratch folder for one job, under the data dir.
     pub fn scratch(&self, job_id: &str) -> std::io::Result<tempfile::TempDir> {
         let base = self.settings.server.data_dir.join("tmp");

@@ -49,23 +49,24 @@ pub async fn queue_event(
     }
     if review {
         // The review project: only decisions matter (its tasks are PPI's own).
-        if let LsEvent::Annotation {
+        let LsEvent::Annotation {
             task, annotation, ..
         } = event
-        {
-            ctx.enqueue(
-                JobKind::ReviewDecision,
-                &format!(
-                    "review:{}:{}",
-                    annotation["id"],
-                    annotation["updated_at"].as_str().unwrap_or("")
-                ),
-                None,
-                None,
-                &json!({"review_task": task["id"], "annotation": annotation}),
-            )
-            .await?;
-        }
+        else {
+            return Ok(false);
+        };
+        ctx.enqueue(
+            JobKind::ReviewDecision,
+            &format!(
+                "review:{}:{}",
+                annotation["id"],
+                annotation["updated_at"].as_str().unwrap_or("")
+            ),
+            None,
+            None,
+            &json!({"review_task": task["id"], "annotation": annotation}),
+        )
+        .await?;
         return Ok(true);
     }
     match event {
