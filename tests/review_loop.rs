@@ -254,7 +254,7 @@ fn annotate_review_assemble_publish() {
     wait_for("the second prediction", 240, || {
         ls.predictions(task2).into_iter().next()
     });
-    ls.post(
+    let ann2 = ls.post(
         &format!("/api/tasks/{task2}/annotations/"),
         json!({"result": [region("q1", 1, 100, "Lecture")]}),
     );
@@ -297,4 +297,17 @@ fn annotate_review_assemble_publish() {
         said.trim(),
         "3 ['Demonstration', 'Lecture', 'Questioning'] JpegImageFile True"
     );
+
+    // Deleting the second lesson's annotation withdraws its clip from review and the dataset.
+    ls.call(
+        reqwest::Method::DELETE,
+        &format!("/api/annotations/{}/", ann2["id"]),
+        None,
+    );
+    wait_for("the withdrawn clip", 120, || {
+        let f = hub.files("testorg/classroom-patterns");
+        let csv = String::from_utf8(f.get("metadata.csv")?.bytes.clone()).ok()?;
+        let gone = !review_tasks(&ls, r).keys().any(|k| k.starts_with(&lesson2));
+        (csv.lines().count() == 3 && !csv.contains(&lesson2) && gone).then_some(())
+    });
 }

@@ -62,11 +62,11 @@ pub fn intervals(config: &LabelConfig, result: &[Value]) -> Vec<Value> {
 pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobError> {
     let p = payload(record)?;
     if let Some(id) = p["deleted"].as_i64() {
-        return ctx
-            .db
+        ctx.db
             .set_ls_annotation_status(id, DELETED)
             .await
-            .map_err(JobError::from_coded);
+            .map_err(JobError::from_coded)?;
+        return withdraw_review(ctx, id).await;
     }
     let project = p["project"]
         .as_i64()
@@ -158,5 +158,48 @@ pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobErr
         .await
         .map_err(JobError::from_coded)?;
     }
+    Ok(())
+}
+
+/// A deleted annotation takes its clips out of review (and, if any was approved, out of the
+/// dataset at the next assembly, which is queued).
+async fn withdraw_review(ctx: &Arc<JobContext>, annotation_id: i64) -> Result<(), JobError> {
+    use crate::db::review::{APPROVED, REMOVED};
+    let items = ctx
+        .db
+        .review_items_of_annotation(annotation_id)
+        .await
+        .map_err(JobError::from_coded)?;
+    let mut approved = false;
+    for item in items.iter().filter(|i| i.status != REMOVED) {
+        if let (Some(t), Some(client)) = (item.review_task, ctx.ls.as_ref()) {
+            match client.delete(&format!("/api/tasks/{t}/")).await {
+                Ok(()) => {}
+                Err(e) if e.status() == Some(404) => {}
+                Err(e) => return Err(JobError::from_coded(e)),
+            }
+        }
+        approved |= item.status == APPROVED;
+        ctx.db
+            .decide_review_item(&item.stage, &item.item_id, REMOVED, None)
+            .await
+            .map_err(JobError::from_coded)?;
+    }
+    if approved {
+        ctx.enqueue(
+            super::JobKind::Assemble,
+            &format!("assemble:withdrawn:{annotation_id}"),
+            None,
+            None,
+            &json!({ "withdrawn_annotation": annotation_id }),
+        )
+        .await
+        .map_err(JobError::from_coded)?;
+    }
+    tracing::info!(
+        annotation = annotation_id,
+        clips = items.len(),
+        "annotation deleted: its clips left review"
+    );
     Ok(())
 }
