@@ -38,6 +38,10 @@ fn label_studio_round_trip() {
         "created   project \"PPI clip review\"",
         "created   ML backend",
         "webhook",
+        // LS and PPI share this host: the SSRF/local-IP settings are named and seen in effect.
+        "is a private address",
+        "LABEL_STUDIO_ML_BLOCK_LOCAL_IP=false",
+        "checked   Label Studio reaches PPI on a private address",
     ] {
         assert!(first.contains(want), "{want} in\n{first}");
     }
@@ -278,6 +282,25 @@ fn label_studio_round_trip() {
         assert!(ls.predictions(*id).is_empty());
     }
 
+    // `ppi ls predict` queues what is not handled yet (here: nothing).
+    let out = server
+        .ppi()
+        .args(["ls", "predict", "--project", &a.to_string()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains(&format!(
+            "project {a}: 4 task(s), 0 queued for pre-annotation, 4 already handled"
+        )),
+        "{said}"
+    );
+
     // 6. Saved while PPI is down: the webhook is lost; reconcile picks it up after restart.
     server.stop();
     let t0 = Instant::now();
@@ -416,6 +439,23 @@ fn the_ml_endpoints_guard_themselves() {
         "{:?}",
         t0.elapsed()
     );
+    // The same delivery again (LS never retries, but a proxy might): deduplicated.
+    let r = http
+        .post(url("webhook"))
+        .header(
+            "X-PPI-Webhook-Secret",
+            "s3cr3t-0123456789-0123456789-0123456789",
+        )
+        .json(&hook)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    std::thread::sleep(Duration::from_millis(500));
+    let counts = support::python_run(
+        "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('select count(*) from ppi_ls_events').fetchone()[0], c.execute(\"select count(*) from ppi_jobs where kind='ls-annotation'\").fetchone()[0])",
+        &[dir.path().join("ppi.db").to_str().unwrap()],
+    );
+    assert_eq!(counts.trim(), "1 1", "one event, one job");
     let r = http
         .post(url("webhook"))
         .header(
