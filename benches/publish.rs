@@ -112,7 +112,7 @@ fn main() {
         .arg(root.join("tests/fixtures/patterns.csv"))
         .arg("--out")
         .arg(&out));
-    let size: u64 = walk(&out);
+    let (files, size) = tally(&out);
 
     let h = hub::HubDouble::start();
     let publish = |repo: &str| {
@@ -153,7 +153,7 @@ fn main() {
     let mb = |b: u64| b as f64 / 1e6;
     println!(
         "dataset: {ITEMS} items, {} files, {:.1} MB (Parquet included)",
-        count(&out),
+        files,
         mb(size)
     );
     println!("| step | wall (s) | bytes received by the Hub |");
@@ -176,32 +176,19 @@ fn main() {
     );
 }
 
-fn walk(p: &Path) -> u64 {
-    std::fs::read_dir(p)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| {
-            if e.path().is_dir() {
-                walk(&e.path())
-            } else {
-                e.metadata().unwrap().len()
-            }
-        })
-        .sum()
-}
-
-fn count(p: &Path) -> usize {
-    std::fs::read_dir(p)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| {
-            if e.path().is_dir() {
-                count(&e.path())
-            } else {
-                1
-            }
-        })
-        .sum()
+/// Files and bytes under `p`, hidden names skipped.
+fn tally(p: &Path) -> (usize, u64) {
+    let mut out = (0, 0);
+    for e in std::fs::read_dir(p).unwrap().map(|e| e.unwrap()) {
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let (n, b) = if e.path().is_dir() {
+            tally(&e.path())
+        } else {
+            (1, e.metadata().unwrap().len())
+        };
+        out = (out.0 + n, out.1 + b);
+    }
+    out
 }

@@ -50,16 +50,7 @@ fn label_studio_round_trip() {
         !second.contains("created") && !second.contains("updated"),
         "{second}"
     );
-    let projects = ls.get("/api/projects/?page_size=100")["results"]
-        .as_array()
-        .cloned()
-        .unwrap();
-    let project = |title: &str| {
-        projects.iter().find(|p| p["title"] == title).unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
-    let (a, r) = (project("PPI lessons"), project("PPI clip review"));
+    let (a, r) = ls.ppi_projects();
     let labels =
         ls.get(&format!("/api/projects/{a}/"))["parsed_label_config"]["pattern"]["labels"].clone();
     assert_eq!(
@@ -423,16 +414,18 @@ fn the_ml_endpoints_guard_themselves() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 401);
+    let deliver = || {
+        http.post(url("webhook"))
+            .header(
+                "X-PPI-Webhook-Secret",
+                "s3cr3t-0123456789-0123456789-0123456789",
+            )
+            .json(&hook)
+            .send()
+            .unwrap()
+    };
     let t0 = Instant::now();
-    let r = http
-        .post(url("webhook"))
-        .header(
-            "X-PPI-Webhook-Secret",
-            "s3cr3t-0123456789-0123456789-0123456789",
-        )
-        .json(&hook)
-        .send()
-        .unwrap();
+    let r = deliver();
     assert_eq!(r.status(), 200);
     assert!(
         t0.elapsed() < Duration::from_millis(500),
@@ -440,15 +433,7 @@ fn the_ml_endpoints_guard_themselves() {
         t0.elapsed()
     );
     // The same delivery again (LS never retries, but a proxy might): deduplicated.
-    let r = http
-        .post(url("webhook"))
-        .header(
-            "X-PPI-Webhook-Secret",
-            "s3cr3t-0123456789-0123456789-0123456789",
-        )
-        .json(&hook)
-        .send()
-        .unwrap();
+    let r = deliver();
     assert_eq!(r.status(), 200);
     std::thread::sleep(Duration::from_millis(500));
     let counts = support::python_run(

@@ -67,16 +67,7 @@ fn annotate_review_assemble_publish() {
     let token = server.token("root", "root-password-1");
     let report = bootstrap(&server, &["--s3", "--crop"]);
     assert!(report.contains("S3 storage s3://ppi-review"), "{report}");
-    let projects = ls.get("/api/projects/?page_size=100")["results"]
-        .as_array()
-        .cloned()
-        .unwrap();
-    let id_of = |title: &str| {
-        projects.iter().find(|p| p["title"] == title).unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
-    let (a, r) = (id_of("PPI lessons"), id_of("PPI clip review"));
+    let (a, r) = ls.ppi_projects();
 
     // 1-2. Upload; the prediction arrives.
     let (status, body) = server.upload(&token, &video, Some("Questions"));

@@ -103,6 +103,22 @@ impl Ls {
         self.call(reqwest::Method::POST, path, Some(body))
     }
 
+    /// The ids of the annotation and review projects `ppi ls bootstrap` made.
+    pub fn ppi_projects(&self) -> (i64, i64) {
+        let projects = self.get("/api/projects/?page_size=100")["results"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let id = |title: &str| {
+            projects
+                .iter()
+                .find(|p| p["title"] == title)
+                .and_then(|p| p["id"].as_i64())
+                .unwrap_or_else(|| panic!("no project {title:?}"))
+        };
+        (id("PPI lessons"), id("PPI clip review"))
+    }
+
     pub fn predictions(&self, task: i64) -> Vec<Value> {
         match self.get(&format!("/api/predictions/?task={task}")) {
             Value::Array(a) => a,
