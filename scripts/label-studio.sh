@@ -4,6 +4,9 @@
 #   scripts/label-studio.sh start DIR    # copies a migrated "golden" data dir into DIR, starts LS on
 #                                        # a free port, prints `export …` lines for PPI
 #   scripts/label-studio.sh stop DIR
+#   scripts/label-studio.sh serve DIR [PORT]  # a persistent LS for people (scripts/serve.sh
+#                                        # --with-label-studio): data in DIR/data, credentials
+#                                        # generated once into DIR (0600), port 8081 by default
 # The golden data dir is migrated once (70-120 s) under ~/.cache/ppi and reused (start ~11 s).
 # The test user and its legacy token are fixed, throw-away values.
 set -euo pipefail
@@ -101,15 +104,38 @@ case "$cmd" in
     wait_ready "$port" "$pid" "$dir/ls.log" 180
     echo "export LABEL_STUDIO_URL=http://127.0.0.1:$port LABEL_STUDIO_API_KEY=$LS_TOKEN LS_EMAIL=$LS_USER LS_PASSWORD=$LS_PASSWORD LS_PID=$pid" | tee "$dir/env"
     ;;
+  serve)
+    dir=$(realpath -m "${2:?directory}"); port=${3:-8081}
+    if [ -f "$dir/env" ] && [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+      cat "$dir/env"; exit 0
+    fi
+    install
+    mkdir -p "$dir"
+    [ -s "$dir/password" ] || (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$dir/password")
+    [ -s "$dir/token" ] || (umask 077 && head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/token")
+    LS_USER=${LS_USER:-admin@ppi.local}
+    LS_PASSWORD=$(cat "$dir/password")
+    LS_TOKEN=$(cat "$dir/token")
+    # LS silently moves to the next port when its own is taken: refuse instead.
+    if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null; then
+      echo "label-studio.sh: port $port is in use; pick another with PPI_LS_PORT" >&2; exit 1
+    fi
+    [ -f "$dir/data/label_studio.sqlite3" ] || echo "label-studio.sh: first start: migrating a new Label Studio data dir (70-120 s)" >&2
+    pid=$(launch "$dir/data" "$port" "$dir/ls.log")
+    echo "$pid" >"$dir/pid"
+    if ! wait_ready "$port" "$pid" "$dir/ls.log" 400; then kill "$pid" 2>/dev/null || true; rm -f "$dir/pid"; exit 1; fi
+    echo "export LABEL_STUDIO_URL=http://127.0.0.1:$port LABEL_STUDIO_API_KEY=$LS_TOKEN LS_EMAIL=$LS_USER LS_PID=$pid" | tee "$dir/env"
+    ;;
   stop)
     dir=$(realpath -m "${2:?directory}")
     if [ -f "$dir/pid" ]; then
       pid=$(cat "$dir/pid")
-      kill "$pid" 2>/dev/null || true
+      # LS runs in its own session (setsid): stop the whole group (its uwsgi/django children).
+      kill -TERM -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
       for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -9 "$pid" 2>/dev/null || true
+      kill -KILL -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
       rm -f "$dir/pid" "$dir/env"
     fi
     ;;
-  *) echo "usage: $0 install|start DIR|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start DIR|stop DIR|serve DIR [PORT]" >&2; exit 2 ;;
 esac

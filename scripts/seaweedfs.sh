@@ -42,7 +42,14 @@ PY
     echo "export PPI_STORAGE=s3 PPI_S3_ENDPOINT=http://127.0.0.1:$S AWS_ACCESS_KEY_ID=ppi-test-access AWS_SECRET_ACCESS_KEY=ppi-test-secret-0123456789 SEAWEEDFS_PID=$(cat "$dir/pid")" | tee "$dir/env"
     ;;
   stop)
-    if [ -f "$dir/pid" ]; then kill "$(cat "$dir/pid")" 2>/dev/null || true; rm -f "$dir/pid" "$dir/env"; fi
+    # `weed mini` ignores SIGTERM here: a short grace, then SIGKILL, to its whole group (setsid).
+    if [ -f "$dir/pid" ]; then
+      pid=$(cat "$dir/pid")
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      rm -f "$dir/pid" "$dir/env"
+    fi
     ;;
   *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac

@@ -59,6 +59,19 @@ pub struct App {
     pub jobs: Arc<JobContext>,
     /// The secret Label Studio sends with webhooks (`X-PPI-Webhook-Secret`).
     pub webhook_secret: Vec<u8>,
+    /// Where `serve`'s own Label Studio wiring stands (for `/ready`).
+    pub ls_wiring: Arc<crate::ls_sync::wiring::Wiring>,
+}
+
+/// The webhook secret: configured (`PPI_LS_WEBHOOK_SECRET`), else kept in the data dir.
+pub fn webhook_secret(settings: &Settings) -> Result<crate::config::Secret, AppError> {
+    Ok(match &settings.label_studio.webhook_secret {
+        Some(s) => s.clone(),
+        None => crate::config::Secret::new(
+            String::from_utf8_lossy(&data_secret(&settings.server.data_dir, "ls-webhook.key")?)
+                .into_owned(),
+        ),
+    })
 }
 
 /// Reads a secret kept in the data dir, creating it (mode 0600) on first use.
@@ -115,11 +128,7 @@ impl App {
             }
             None => data_secret(&data, "jwt.key")?,
         };
-        let public_url = settings
-            .server
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", settings.server.bind));
+        let public_url = settings.public_url();
         let (store, local): (Arc<dyn ObjectStore>, Option<Arc<LocalStore>>) =
             match settings.storage.backend {
                 StorageBackend::Local => {
@@ -137,7 +146,11 @@ impl App {
                 }
                 StorageBackend::S3 => (Arc::new(S3Store::connect(&settings.storage).await?), None),
             };
-        let queue = Queue::connect(&settings.database_url()).await?;
+        let queue = Queue::connect(
+            &settings.database_url(),
+            settings.server.worker_concurrency.max(1),
+        )
+        .await?;
         let metrics = Arc::new(Metrics::default());
         let ls = crate::label_studio::client::LsClient::from_settings(&settings.label_studio)
             .map_err(|e| AppError::Config(e.to_string()))?;
@@ -157,13 +170,16 @@ impl App {
             ls,
             asr: tokio::sync::OnceCell::new(),
             patterns,
+            stopping: tokio_util::sync::CancellationToken::new(),
         });
-        let webhook_secret = match &settings.label_studio.webhook_secret {
-            Some(s) => s.expose().as_bytes().to_vec(),
-            None => data_secret(&data, "ls-webhook.key")?,
+        let webhook_secret = webhook_secret(&settings)?.expose().as_bytes().to_vec();
+        let wiring = match crate::ls_sync::wiring::off_reason(&jobs) {
+            Some(reason) => crate::ls_sync::wiring::WiringState::Off { reason },
+            None => crate::ls_sync::wiring::WiringState::Wiring { attempt: 0 },
         };
         Ok(App {
             webhook_secret,
+            ls_wiring: Arc::new(crate::ls_sync::wiring::Wiring::new(wiring)),
             tokens: Tokens::new(&jwt, settings.server.access_token_ttl_secs),
             settings,
             db,

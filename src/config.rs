@@ -82,6 +82,10 @@ pub struct ServerSettings {
     pub job_timeout_secs: u64,
     /// Attempts per job before it fails for good.
     pub job_attempts: usize,
+    /// Browser origins besides Label Studio's and PPI's own that may load media from the S3
+    /// bucket (`PPI_CORS_ORIGINS`, comma-separated), e.g. LS's public address when PPI reaches
+    /// LS by an internal name.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -99,6 +103,7 @@ impl Default for ServerSettings {
             worker_concurrency: 2,
             job_timeout_secs: 2 * 3600,
             job_attempts: 3,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -445,6 +450,13 @@ impl Settings {
         {
             sv.database_url = Some(Secret::new(v));
         }
+        if let Some(v) = env.get("PPI_CORS_ORIGINS") {
+            sv.cors_origins = v
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect();
+        }
         if let Some(v) = env.get("PPI_JWT_SECRET") {
             sv.jwt_secret = Some(Secret::new(v));
         }
@@ -496,6 +508,29 @@ impl Settings {
                 "sqlite://{}?mode=rwc",
                 self.server.data_dir.join("ppi.db").display()
             ),
+        }
+    }
+
+    /// How browsers and Label Studio reach this server: `server.public_url`, else the bind
+    /// address (all interfaces named as 127.0.0.1). `serve` (which fills in the bound port) and
+    /// `ppi ls bootstrap` derive it the same way.
+    pub fn public_url(&self) -> String {
+        if let Some(u) = &self.server.public_url {
+            return u.trim_end_matches('/').to_owned();
+        }
+        let bind = &self.server.bind;
+        let local = ["0.0.0.0:", "[::]:"]
+            .iter()
+            .find_map(|p| bind.strip_prefix(p))
+            .map(|port| format!("127.0.0.1:{port}"));
+        format!("http://{}", local.as_deref().unwrap_or(bind))
+    }
+
+    /// How Label Studio reaches PPI's ML backend: `PPI_ML_URL`, else the public URL + `/ml`.
+    pub fn ml_url(&self) -> String {
+        match &self.label_studio.ml_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("{}/ml", self.public_url()),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Prometheus metrics, rendered in the text exposition format: request counts and latencies,
-//! jobs by kind and status, job durations, bytes stored.
+//! jobs by kind and status, how long jobs wait in the queue before they start, job durations,
+//! bytes stored.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -10,6 +11,7 @@ const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 const JOB_BUCKETS: [f64; 10] = [0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0];
+const WAIT_BUCKETS: [f64; 11] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0];
 
 #[derive(Default, Clone)]
 struct Histogram {
@@ -58,6 +60,7 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<String, Histogram>>,
     job_events: Mutex<BTreeMap<(String, String), u64>>,
     job_durations: Mutex<BTreeMap<String, Histogram>>,
+    job_waits: Mutex<BTreeMap<String, Histogram>>,
     bytes: AtomicU64,
 }
 
@@ -92,6 +95,15 @@ impl Metrics {
             m.entry(kind.to_owned())
                 .or_default()
                 .observe(&JOB_BUCKETS, seconds);
+        }
+    }
+
+    /// Time from a job being queued to its first attempt starting.
+    pub fn job_wait(&self, kind: &str, seconds: f64) {
+        if let Ok(mut m) = self.job_waits.lock() {
+            m.entry(kind.to_owned())
+                .or_default()
+                .observe(&WAIT_BUCKETS, seconds);
         }
     }
 
@@ -166,6 +178,21 @@ impl Metrics {
                     "ppi_job_duration_seconds",
                     &format!("kind=\"{}\"", esc(kind)),
                     &JOB_BUCKETS,
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP ppi_job_queue_wait_seconds Time from queued to started, by kind (jobs this process ran)."
+        );
+        let _ = writeln!(out, "# TYPE ppi_job_queue_wait_seconds histogram");
+        if let Ok(m) = self.job_waits.lock() {
+            for (kind, h) in m.iter() {
+                h.render(
+                    &mut out,
+                    "ppi_job_queue_wait_seconds",
+                    &format!("kind=\"{}\"", esc(kind)),
+                    &WAIT_BUCKETS,
                 );
             }
         }

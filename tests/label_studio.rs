@@ -55,7 +55,13 @@ fn label_studio_round_trip() {
         ls.get(&format!("/api/projects/{a}/"))["parsed_label_config"]["pattern"]["labels"].clone();
     assert_eq!(
         labels,
-        json!(["Lecture", "Questioning", "GroupWork", "Demonstration"])
+        json!([
+            "Lecture",
+            "Questioning",
+            "GroupWork",
+            "Demonstration",
+            "Speech"
+        ])
     );
     for p in [a, r] {
         let hooks = ls.get(&format!("/api/webhooks/?project={p}"));
@@ -105,7 +111,7 @@ fn label_studio_round_trip() {
     let prediction = wait_for("the prediction in LS", 240, || {
         ls.predictions(task).into_iter().next()
     });
-    assert_eq!(prediction["model_version"], "whisper-base-q8_0+rules-1");
+    assert_eq!(prediction["model_version"], "whisper-base-q8_0+rules-2");
     let result = prediction["result"].as_array().unwrap().clone();
     let config = ls.get(&format!("/api/projects/{a}/"))["label_config"]
         .as_str()
@@ -474,7 +480,7 @@ fn the_ml_endpoints_guard_themselves() {
     assert!(r.json::<Value>().unwrap()["model_version"]
         .as_str()
         .unwrap()
-        .contains("+rules-1"));
+        .contains("+rules-2"));
     let r = http
         .post(url("predict"))
         .basic_auth("ls", Some("ml-pass"))

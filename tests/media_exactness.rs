@@ -128,3 +128,52 @@ fn key_frames_are_the_exact_middle_frame() {
         assert_eq!(u64::from(image_index(&out)), mid, "range {s}..={e}");
     }
 }
+
+#[test]
+fn variable_frame_rate_maps_times_to_the_frames_on_screen() {
+    let dir = scratch();
+    let video = dir.path().join("vfr.mp4");
+    let on_screen = support::vfr_video(&video);
+    let probe = media::probe(&video).unwrap();
+    // Label Studio numbers frames at the task's 25 fps, whatever the file does.
+    let fps = Fps::new(25.0).unwrap();
+    let mut src = Source::open(&video, &probe).unwrap();
+    // The interval (middle 13.48 s, on screen: the 10 fps frame at 13.4 s), and one
+    // whose start (12.16 s) falls inside a 10 fps frame shown from 12.1 s.
+    for &(s, e) in &[(300, 375), (305, 380), (20, 40)] {
+        let r = FrameRange::new(s, e).unwrap();
+        let mid = ppi::domain::frames::index_seconds(r.middle_index(), fps);
+        let kf = src.frame_at(mid, fps.frame_duration()).unwrap();
+        let jpg = dir.path().join(format!("kf_{s}.jpg"));
+        kf.image.save_jpeg(&jpg, 95).unwrap();
+        assert_eq!(
+            image_index(&jpg),
+            on_screen(mid),
+            "key frame at {mid} s ({s}..{e})"
+        );
+
+        let out = dir.path().join(format!("clip_{s}.mp4"));
+        let got = src
+            .cut_clip(&request(r, fps, ClipMode::Accurate), &out)
+            .unwrap();
+        let idx = frame_indices(&out);
+        let (start, end) = (r.start_seconds(fps), r.end_seconds(fps));
+        assert_eq!(idx[0], on_screen(start), "first frame of {s}..{e}: {idx:?}");
+        assert_eq!(
+            *idx.last().unwrap(),
+            on_screen(end - 0.001),
+            "last frame of {s}..{e}: {idx:?}"
+        );
+        // The clip's own audio covers the clip's span, within one AAC frame (21 ms).
+        let vdur: f64 = support::ffprobe(&out, "v:0", "duration").parse().unwrap();
+        let adur: f64 = support::ffprobe(&out, "a:0", "duration").parse().unwrap();
+        assert!(
+            (vdur - (got.end - got.start)).abs() < 0.002,
+            "{vdur} vs {got:?}"
+        );
+        assert!(
+            (adur - vdur).abs() <= 0.0215 + 1e-6,
+            "audio {adur} vs video {vdur}"
+        );
+    }
+}

@@ -20,6 +20,10 @@ pub struct Pattern {
     /// Optional keywords and phrases used to suggest this pattern from a transcript.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// The sheet's explicit fallback: suggested for speech that carries no evidence for any
+    /// pattern (a `fallback` column marked yes). Without one, such speech gets the neutral label.
+    #[serde(default)]
+    pub fallback: bool,
 }
 
 /// The patterns of one sheet, in sheet order.
@@ -100,6 +104,11 @@ impl PatternCatalog {
     /// True when the sheet held no patterns.
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
+    }
+
+    /// The sheet's fallback pattern, when a row is marked as one.
+    pub fn fallback(&self) -> Option<&Pattern> {
+        self.patterns.iter().find(|p| p.fallback)
     }
 
     /// The pattern a label refers to.

@@ -2,7 +2,8 @@
 //!
 //! The seed sheet has the columns `pattern type` and `comments`. Headers are matched
 //! case- and space-insensitively, and Russian equivalents are accepted. An optional
-//! `keywords` column feeds pattern suggestion from transcripts.
+//! `keywords` column feeds pattern suggestion from transcripts; an optional `fallback` column
+//! marks the pattern to suggest for speech without evidence (at most one row).
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,15 @@ const DESCRIPTION_HEADERS: &[&str] = &[
     "примечание",
 ];
 const KEYWORD_HEADERS: &[&str] = &["keywords", "key words", "ключевые слова", "маркеры"];
+const FALLBACK_HEADERS: &[&str] = &["fallback", "default", "по умолчанию", "запасной"];
+
+/// A cell that marks a row (`fallback` column): yes, true, 1, x, да, ✓.
+fn marked(cell: &str) -> bool {
+    matches!(
+        cell.trim().to_lowercase().as_str(),
+        "yes" | "y" | "true" | "1" | "x" | "да" | "✓" | "✔"
+    )
+}
 
 /// Errors reading a patterns sheet. Every message names the file; row numbers are 1-based, as
 /// a spreadsheet shows them.
@@ -66,6 +76,13 @@ pub enum SheetError {
         name: String,
         other: String,
     },
+    #[error("{file}: row {row}: pattern {name:?} is marked as the fallback, but {other:?} already is; mark one")]
+    TwoFallbacks {
+        file: PathBuf,
+        row: usize,
+        name: String,
+        other: String,
+    },
     #[error("{file}: the sheet lists no patterns")]
     NoPatterns { file: PathBuf },
     #[error("{file}: line {line}: {detail}")]
@@ -84,6 +101,7 @@ impl Coded for SheetError {
             SheetError::Empty { .. } | SheetError::NoPatterns { .. } => "patterns-empty",
             SheetError::MissingColumn { .. } => "patterns-missing-column",
             SheetError::Duplicate { .. } => "patterns-duplicate",
+            SheetError::TwoFallbacks { .. } => "patterns-two-fallbacks",
             SheetError::Csv { .. } => "patterns-malformed-csv",
         }
     }
@@ -247,6 +265,7 @@ fn build(path: &Path, table: Table) -> Result<PatternCatalog, SheetError> {
     let desc_col = find_column(header, DESCRIPTION_HEADERS)
         .ok_or_else(|| missing("description", DESCRIPTION_HEADERS))?;
     let kw_col = find_column(header, KEYWORD_HEADERS);
+    let fallback_col = find_column(header, FALLBACK_HEADERS);
 
     let mut patterns: Vec<Pattern> = Vec::new();
     let mut rows_of: Vec<usize> = Vec::new();
@@ -277,10 +296,22 @@ fn build(path: &Path, table: Table) -> Result<PatternCatalog, SheetError> {
                     .collect()
             })
             .unwrap_or_default();
+        let fallback = fallback_col.is_some_and(|c| marked(get(c)));
+        if fallback {
+            if let Some(j) = patterns.iter().position(|p| p.fallback) {
+                return Err(SheetError::TwoFallbacks {
+                    file: path.into(),
+                    row: *row,
+                    name: name.to_owned(),
+                    other: format!("{} (row {})", patterns[j].name, rows_of[j]),
+                });
+            }
+        }
         patterns.push(Pattern {
             name: name.to_owned(),
             description: get(desc_col).to_owned(),
             keywords,
+            fallback,
         });
         rows_of.push(*row);
     }

@@ -14,6 +14,7 @@ fn catalog() -> PatternCatalog {
             name: (*n).to_owned(),
             description: format!("about {n}"),
             keywords: vec![],
+            fallback: false,
         })
         .collect(),
     )
@@ -50,11 +51,13 @@ fn duplicates_are_refused() {
             name: "Group Work".into(),
             description: String::new(),
             keywords: vec![],
+            fallback: false,
         },
         Pattern {
             name: "groupwork".into(),
             description: String::new(),
             keywords: vec![],
+            fallback: false,
         },
     ]);
     assert!(dup.is_err());

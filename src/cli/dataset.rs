@@ -90,6 +90,10 @@ pub struct BuildArgs {
     /// `datasets.load_dataset` decodes every modality (kept by later builds).
     #[arg(long)]
     pub parquet: bool,
+    /// Fail at once (`dataset-busy`) when another ppi is writing the folder, instead of
+    /// waiting for it.
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +197,7 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
             parquet: a.parquet,
             ..card_settings(settings, &out)
         },
+        wait_for_lock: !a.no_wait,
     };
     let progress = ui.progress();
     let started = std::time::Instant::now();

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::{Failure, Ui};
 use crate::app::App;
 use crate::catalog::sheet;
-use crate::config::{Secret, Settings};
+use crate::config::Settings;
 use crate::error::ErrorKind;
 use crate::label_studio::client::LsClient;
 use crate::label_studio::config::{annotation_config, review_config};
@@ -18,9 +18,9 @@ use crate::ls_sync::bootstrap::{bootstrap, BootstrapOptions};
 /// What the generated configs contain.
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
-    /// The patterns sheet (.xlsx or .csv): one timeline label per pattern.
+    /// The patterns sheet (.xlsx or .csv): one timeline label per pattern [default: PPI_PATTERNS].
     #[arg(long)]
-    pub patterns: PathBuf,
+    pub patterns: Option<PathBuf>,
     /// Speaker choices per region, comma-separated (e.g. teacher,student).
     #[arg(long, value_delimiter = ',')]
     pub speakers: Vec<String>,
@@ -39,16 +39,20 @@ pub enum LsCommand {
         #[arg(long, default_value = ".")]
         out_dir: PathBuf,
     },
-    /// Create or update the projects, attach PPI as the ML backend, register the webhooks
-    /// (idempotent; reports what it did). Needs LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY, and
-    /// `ppi serve` reachable from Label Studio.
+    /// Create or update the projects, attach PPI as the ML backend, register the webhooks,
+    /// import lessons uploaded earlier (idempotent; reports what it did). Needs
+    /// LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY, `ppi serve` reachable from Label Studio, and
+    /// the same config and data dir as `ppi serve` (`--config`, PPI_DATA_DIR). `ppi serve`
+    /// runs the same pass at start when PPI_PATTERNS is set.
     Bootstrap {
         #[command(flatten)]
         config: ConfigArgs,
-        /// Connect PPI's S3 bucket to the annotation project (presigned URLs).
+        /// Connect PPI's S3 bucket to the annotation project (presigned URLs) [default: on when
+        /// PPI_STORAGE=s3].
         #[arg(long)]
         s3: bool,
-        /// How Label Studio reaches PPI's ML backend [default: PPI_ML_URL, else PPI_PUBLIC_URL/ml].
+        /// How Label Studio reaches PPI's ML backend [default: PPI_ML_URL, else PPI_PUBLIC_URL/ml,
+        /// else http://<server.bind>/ml, as `ppi serve` derives it].
         #[arg(long)]
         ml_url: Option<String>,
     },
@@ -69,15 +73,32 @@ fn client(settings: &Settings) -> Result<LsClient, Failure> {
     })
 }
 
+/// The sheet: `--patterns`, else the configured one.
+fn patterns(
+    args: &ConfigArgs,
+    settings: &Settings,
+) -> Result<crate::catalog::PatternCatalog, Failure> {
+    let path = args
+        .patterns
+        .clone()
+        .or_else(|| settings.label_studio.patterns.clone())
+        .ok_or(Failure {
+            code: "config-invalid",
+            kind: ErrorKind::Input,
+            message: "which patterns sheet? Give --patterns FILE or set PPI_PATTERNS".into(),
+        })?;
+    Ok(sheet::load(&path)?)
+}
+
 pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
     match cmd {
         LsCommand::Config { config, out_dir } => {
-            let catalog = sheet::load(&config.patterns)?;
+            let catalog = patterns(&config, &settings)?;
             std::fs::create_dir_all(&out_dir).map_err(|e| io(&out_dir, e))?;
             for (name, xml) in [
                 (
                     "annotation.xml",
-                    annotation_config(&catalog, &config.speakers),
+                    annotation_config(&catalog, &config.speakers, settings.label_studio.neutral()),
                 ),
                 ("review.xml", review_config(config.crop)),
             ] {
@@ -88,48 +109,25 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
             Ok(())
         }
         LsCommand::Bootstrap { config, s3, ml_url } => {
-            let catalog = sheet::load(&config.patterns)?;
-            let ls = client(&settings)?;
-            let ml_url = ml_url
-                .or_else(|| settings.label_studio.ml_url.clone())
-                .or_else(|| {
-                    settings
-                        .server
-                        .public_url
-                        .as_ref()
-                        .map(|u| format!("{u}/ml"))
-                })
-                .ok_or(Failure {
-                    code: "config-invalid",
-                    kind: ErrorKind::Input,
-                    message: "how does Label Studio reach PPI? Give --ml-url, or set PPI_ML_URL \
-                              or PPI_PUBLIC_URL"
-                        .into(),
-                })?
-                .trim_end_matches('/')
-                .to_owned();
+            let catalog = patterns(&config, &settings)?;
+            client(&settings)?;
             let rt = super::runtime()?;
             rt.block_on(async {
-                let db = App::database(&settings).await?;
-                let secret = match &settings.label_studio.webhook_secret {
-                    Some(s) => s.clone(),
-                    None => Secret::new(
-                        String::from_utf8_lossy(&crate::app::data_secret(
-                            &settings.server.data_dir,
-                            "ls-webhook.key",
-                        )?)
-                        .into_owned(),
-                    ),
-                };
-                let opts = BootstrapOptions {
-                    catalog: &catalog,
-                    speakers: &config.speakers,
-                    crop: config.crop,
-                    s3,
-                    ml_url,
-                    webhook_secret: secret,
-                };
-                for done in bootstrap(&ls, &db, &settings, &opts).await? {
+                let app = App::open(settings.clone()).await?;
+                let mut opts = BootstrapOptions::from_settings(
+                    &settings,
+                    &catalog,
+                    crate::app::webhook_secret(&settings)?,
+                );
+                if !config.speakers.is_empty() {
+                    opts.speakers = config.speakers.clone();
+                }
+                opts.crop |= config.crop;
+                opts.s3 |= s3;
+                if let Some(u) = ml_url {
+                    opts.ml_url = u.trim_end_matches('/').to_owned();
+                }
+                for done in bootstrap(&app.jobs, &opts).await? {
                     println!("{:<9} {}", done.outcome, done.what);
                 }
                 Ok(())

@@ -27,7 +27,7 @@ pub struct Cli {
     /// Settings file (TOML); default `./ppi.toml` when present, or `PPI_CONFIG`.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// No progress bars; only errors and warnings are logged.
+    /// No progress bars or chatter; warnings and errors are still printed.
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// Log format on stderr.
@@ -89,7 +89,7 @@ impl<E: Coded + std::fmt::Display> From<E> for Failure {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let long_running = matches!(cli.command, Command::Serve(_) | Command::Worker);
     let level = match (cli.quiet, cli.verbose) {
-        (true, _) => "error",
+        (true, _) => "warn",
         (false, 0) if cli.log_format == LogFormat::Json || long_running => "info",
         (false, 0) => "warn",
         (false, 1) => "info",

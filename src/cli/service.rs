@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
@@ -71,7 +72,7 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
         settings.server.bind = b;
     }
     let rt = super::runtime()?;
-    rt.block_on(async move {
+    let done = rt.block_on(async move {
         // Bind first: with port 0 or no public URL configured, signed URLs must name the
         // address actually bound.
         let listener = tokio::net::TcpListener::bind(&settings.server.bind).await.map_err(|e| Failure {
@@ -88,6 +89,7 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
             }
         }
         let app = Arc::new(App::open(settings.clone()).await?);
+        clean_scratch(&app);
         bootstrap_admin(&app).await?;
         let server = Server::new(app.clone(), listener).map_err(io_failure)?;
         // The actual address, for scripts that bind port 0.
@@ -107,6 +109,15 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
                 }
             })
         });
+        let wiring = crate::ls_sync::wiring::off_reason(&app.jobs).is_none().then(|| {
+            let secret = crate::config::Secret::new(String::from_utf8_lossy(&app.webhook_secret).into_owned());
+            tokio::spawn(crate::ls_sync::wiring::run(
+                app.jobs.clone(),
+                app.ls_wiring.clone(),
+                secret,
+                app.jobs.stopping.clone(),
+            ))
+        });
         let every = app.settings.label_studio.reconcile_secs;
         let reconcile = (app.jobs.ls.is_some() && every > 0).then(|| {
             tokio::spawn(crate::ls_sync::reconcile::run(
@@ -120,19 +131,34 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
             let _ = rx_server.wait_for(|v| *v).await;
         }));
         shutdown_signal().await;
+        app.jobs.stopping.cancel();
         let _ = tx.send(true);
-        let _ = serving.await;
-        for task in [worker, reconcile].into_iter().flatten() {
-            let _ = task.await;
+        // Requests in flight and running jobs get a short grace; jobs that do not finish in it
+        // go back to the queue (they are keyed, so a re-run is safe). SIGTERM answers in < 2 s.
+        let wind_down = async {
+            let _ = serving.await;
+            for task in [worker, reconcile, wiring].into_iter().flatten() {
+                let _ = task.await;
+            }
+        };
+        if tokio::time::timeout(STOP_WAIT, wind_down).await.is_err() {
+            tracing::info!("stopped with requests or jobs in flight; jobs are queued again");
         }
         Ok(())
-    })
+    });
+    // Blocking work (FFmpeg, Whisper) saw the stop flag; do not wait for stragglers.
+    rt.shutdown_timeout(Duration::from_millis(300));
+    done
 }
+
+/// How long `serve` and `worker` wait for work in flight after SIGTERM or Ctrl-C.
+const STOP_WAIT: Duration = Duration::from_millis(1500);
 
 pub fn run_worker(settings: Settings, _ui: &Ui) -> Result<(), Failure> {
     let rt = super::runtime()?;
-    rt.block_on(async move {
+    let done = rt.block_on(async move {
         let app = Arc::new(App::open(settings).await?);
+        clean_scratch(&app);
         tracing::info!(storage = app.store.backend(), "worker started");
         run_workers(app.jobs.clone(), async {
             shutdown_signal().await;
@@ -144,7 +170,18 @@ pub fn run_worker(settings: Settings, _ui: &Ui) -> Result<(), Failure> {
             kind: ErrorKind::External,
             message: e.to_string(),
         })
-    })
+    });
+    rt.shutdown_timeout(Duration::from_millis(300));
+    done
+}
+
+/// Removes what crashed processes left in `<data dir>/tmp` (entries nobody holds).
+fn clean_scratch(app: &App) {
+    match crate::jobs::scratch::clean(&app.settings.server.data_dir.join("tmp"), None) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(removed = n, "removed leftover scratch entries"),
+        Err(e) => tracing::warn!("scratch not cleaned: {e}"),
+    }
 }
 
 /// On a fresh database, creates the admin named by `PPI_ADMIN_USER` / `PPI_ADMIN_PASSWORD`.

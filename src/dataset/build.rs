@@ -10,17 +10,16 @@ use std::path::{Path, PathBuf};
 
 use super::layout::Layout;
 use super::manifest::{CardSettings, Item, Lesson, Manifest, ManifestError};
-use super::metadata::Row;
 use super::plan::{
     lesson_slug, plan, remove_item_files, row_for, source_fingerprint, Planned, RowContext,
 };
-use super::work::run_media;
+use super::work::{run_media, LessonAudio, Made};
 use crate::catalog::{self, sheet::SheetError, UnknownLabels};
 use crate::domain::{CropBox, Fps, ItemId};
 use crate::error::{Coded, ErrorKind};
 use crate::label_studio::export::{self, ExportError};
 use crate::label_studio::result::{self, AnnotationChoice, LabeledInterval};
-use crate::media::{self, audio, wav, ClipMode, MediaError, Probe};
+use crate::media::{self, wav, ClipMode, MediaError, Probe};
 use crate::progress::Progress;
 
 /// Inputs of a build.
@@ -43,6 +42,8 @@ pub struct BuildRequest {
     pub allow_unknown_labels: bool,
     pub jpeg_quality: u8,
     pub card: CardSettings,
+    /// Wait for another writer of the folder (else fail with `dataset-busy`).
+    pub wait_for_lock: bool,
 }
 
 /// What a build did.
@@ -88,6 +89,8 @@ pub enum BuildError {
     NoIntervals { file: PathBuf, detail: String },
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    #[error("--out {path}: {detail}")]
+    OutNotAFolder { path: PathBuf, detail: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -95,6 +98,8 @@ pub enum BuildError {
     },
     #[error(transparent)]
     Wav(#[from] wav::WavError),
+    #[error(transparent)]
+    Locked(#[from] super::layout::LockError),
 }
 
 impl Coded for BuildError {
@@ -106,8 +111,10 @@ impl Coded for BuildError {
             BuildError::UnknownLabels { .. } => "annotations-unknown-labels",
             BuildError::Intervals { .. } => "interval-outside-video",
             BuildError::NoIntervals { .. } => "annotations-no-intervals",
+            BuildError::OutNotAFolder { .. } => "out-not-a-folder",
             BuildError::Manifest(e) => e.code(),
             BuildError::Io { .. } | BuildError::Wav(_) => "io-error",
+            BuildError::Locked(e) => e.code(),
         }
     }
 
@@ -117,6 +124,7 @@ impl Coded for BuildError {
             BuildError::Annotations(e) => e.kind(),
             BuildError::Media(e) => e.kind(),
             BuildError::Manifest(e) => e.kind(),
+            BuildError::Locked(e) => e.kind(),
             BuildError::Io { .. } | BuildError::Wav(_) => ErrorKind::Internal,
             _ => ErrorKind::Input,
         }
@@ -159,8 +167,8 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
             req.video.display(),
             probe.video.fps
         );
+        // Logged once, at warn level, which `--quiet` keeps.
         tracing::warn!("{msg}");
-        progress.note(&format!("warning: {msg}"));
     }
     let intervals = result::intervals(task, req.annotation, req.from_name.as_deref(), fps)
         .map_err(field_err)?;
@@ -182,9 +190,20 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
 
     // 2. Identity of the lesson and its items.
     let layout = Layout::new(&req.out);
-    layout.create().map_err(io_err(&req.out))?;
+    create_out(&layout, &req.out)?;
+    // One writer at a time: a second build of another lesson waits (or refuses), then reads
+    // the manifest the first one left, so both lessons end up listed.
+    let _lock = layout.lock(req.wait_for_lock)?;
     layout.clean_stale_parts().map_err(io_err(&req.out))?;
     let mut manifest = Manifest::load(&layout.manifest())?;
+    let listed: std::collections::BTreeSet<String> = manifest
+        .items
+        .values()
+        .flat_map(|it| it.row.files().map(str::to_owned))
+        .collect();
+    layout
+        .remove_unlisted(&|f| listed.contains(f))
+        .map_err(io_err(&req.out))?;
     let lesson_id = req
         .lesson_id
         .clone()
@@ -292,65 +311,53 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
         }
     }
 
-    // 4. Media work.
+    // 4. Media work, each item committed (renamed into place and listed) as it completes.
     std::fs::create_dir_all(layout.lesson_dir(&lesson_slug)).map_err(io_err(&req.out))?;
+    super::write_listing(&layout, &manifest)?;
+    let audio_plan = match (has_audio, need_audio) {
+        (false, _) => LessonAudio::None,
+        (true, true) => LessonAudio::Decode(&lesson_audio),
+        (true, false) => LessonAudio::Ready(&lesson_audio),
+    };
+    let shared = std::sync::Mutex::new(manifest);
+    let commit = |i: usize, made: Made| -> Result<(), BuildError> {
+        let p = todo[i];
+        let mut m = shared.lock().map_err(|_| BuildError::Io {
+            path: req.out.clone(),
+            source: std::io::Error::other("a worker panicked"),
+        })?;
+        made.files.commit().map_err(io_err(&req.out))?;
+        let row = row_for(p, &cx, made.keyframe_time, (made.clip.start, made.clip.end));
+        m.items.insert(
+            p.id.clone(),
+            Item {
+                row,
+                fingerprint: p.fingerprint.clone(),
+                lesson: lesson_slug.clone(),
+            },
+        );
+        Ok(super::write_listing(&layout, &m)?)
+    };
     let made = run_media(
-        req,
-        &layout,
-        &probe,
-        fps,
-        &todo,
-        need_audio.then_some(lesson_audio.as_path()),
-        progress,
+        req, &layout, &probe, fps, &todo, audio_plan, progress, &commit,
     );
+    let manifest = shared.into_inner().map_err(|_| BuildError::Io {
+        path: req.out.clone(),
+        source: std::io::Error::other("a worker panicked"),
+    })?;
     let mut first_error: Option<BuildError> = None;
     let mut built = 0;
-    for (p, outcome) in todo.iter().zip(made) {
+    for outcome in made.into_iter().flatten() {
         match outcome {
-            Some(Ok(m)) => {
-                let row = row_for(p, &cx, m.keyframe_time, (m.clip.start, m.clip.end));
-                manifest.items.insert(
-                    p.id.clone(),
-                    Item {
-                        row,
-                        fingerprint: p.fingerprint.clone(),
-                        lesson: lesson_slug.clone(),
-                    },
-                );
-                built += 1;
-            }
-            Some(Err(e)) => {
+            Ok(()) => built += 1,
+            Err(e) => {
                 first_error.get_or_insert(e);
             }
-            None => {}
         }
-    }
-    // Audio slices: sample-exact copies out of the lesson audio.
-    if has_audio && first_error.is_none() {
-        let rows: Vec<Row> = todo
-            .iter()
-            .filter_map(|p| manifest.items.get(&p.id).map(|i| i.row.clone()))
-            .collect();
-        progress.stage("slicing audio", rows.len() as u64);
-        for row in rows {
-            let start = audio::sample_at(row.start_time);
-            let end = audio::sample_at(row.end_time);
-            if let Err(e) = wav::slice(&lesson_audio, start, end, &layout.abs(&row.audio_file)) {
-                first_error.get_or_insert(e.into());
-                break;
-            }
-            progress.advance(1);
-        }
-        progress.finish_stage();
-    }
-    if first_error.is_some() {
-        // Keep only complete items: an item whose audio is missing is rebuilt next time.
-        manifest.items.retain(|_, it| {
-            it.row.audio_file.is_empty() || layout.abs(&it.row.audio_file).is_file()
-        });
     }
 
-    // 5. Index files, written even after a failure so the folder stays consistent.
+    // 5. Index files (card, Parquet), written even after a failure: the items that completed
+    // are listed and reused by the next run.
     super::write_index(&layout, &manifest)?;
     if let Some(e) = first_error {
         return Err(e);
@@ -366,6 +373,34 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
         excluded,
         stale_removed: stale.len(),
         has_audio,
+    })
+}
+
+/// Creates the dataset folder, naming the user's mistake when `--out` is (or is under) a file.
+pub(crate) fn create_out(layout: &Layout, out: &Path) -> Result<(), BuildError> {
+    let not_folder = |detail: String| BuildError::OutNotAFolder {
+        path: out.into(),
+        detail,
+    };
+    if out.exists() && !out.is_dir() {
+        return Err(not_folder("is a file, not a folder".into()));
+    }
+    layout.create().map_err(|e| {
+        // A parent that is a file: ENOTDIR (or EEXIST from create_dir_all).
+        if matches!(
+            e.kind(),
+            std::io::ErrorKind::NotADirectory | std::io::ErrorKind::AlreadyExists
+        ) || e.raw_os_error() == Some(20)
+        {
+            not_folder(format!("cannot be created under a file ({e})"))
+        } else if e.kind() == std::io::ErrorKind::PermissionDenied {
+            not_folder(format!("cannot be created: {e}"))
+        } else {
+            BuildError::Io {
+                path: out.into(),
+                source: e,
+            }
+        }
     })
 }
 

@@ -212,6 +212,7 @@ pub fn render(
     let _ = writeln!(out, "\n## How it was made\n");
     let _ = writeln!(out, "- Intervals come from Label Studio `timelinelabels` regions: frames are 1-based and the end frame is inclusive, so a clip spans `(start_frame-1)/fps` to `end_frame/fps` seconds.");
     let _ = writeln!(out, "- Clips were cut in {} mode. *accurate* copies the stream and trims presentation to the exact frames with an MP4 edit list (FFmpeg, torchcodec and browsers honour it); *copy* starts at the keyframe before the interval and records the real bounds in `clip_start_time`/`clip_end_time`; *reencode* re-encodes exactly the interval.", if modes.is_empty() { "accurate".to_owned() } else { modes.join(", ") });
+    let _ = writeln!(out, "- Readers that ignore MP4 edit lists (`decord`, common in video-ML code) return whole GOPs of an *accurate* clip instead of its frames: use PyAV, OpenCV or torchcodec, or rebuild with `ppi dataset build --reencode` for such readers.");
     let _ = writeln!(out, "- The key frame is the frame on screen at the middle of the interval, decoded exactly (not the nearest keyframe).");
     let _ = writeln!(
         out,

@@ -20,6 +20,21 @@ pub const IMAGE_FOLDER_FILES: [&str; 2] = ["metadata.csv", "images/*.jpg"];
 /// The default config's data files with Parquet: every modality decoded.
 pub const PARQUET_FILES: [&str; 1] = ["data/train-*"];
 
+/// Lists the items: `metadata.csv`, `metadata.jsonl`, then the manifest (cheap: no card, no
+/// Parquet), after each item a build commits.
+pub fn write_listing(layout: &Layout, manifest: &Manifest) -> Result<(), ManifestError> {
+    let rows = manifest.rows();
+    let io = |file: &str| {
+        let file = layout.abs(file);
+        move |source| ManifestError::Io { file, source }
+    };
+    metadata::write_csv(&layout.abs(layout::METADATA_CSV), &rows)
+        .map_err(io(layout::METADATA_CSV))?;
+    metadata::write_jsonl(&layout.abs(layout::METADATA_JSONL), &rows)
+        .map_err(io(layout::METADATA_JSONL))?;
+    manifest.save(&layout.manifest())
+}
+
 /// Writes `metadata.csv`, `metadata.jsonl`, the Parquet table when enabled, the card and the
 /// manifest from the manifest.
 pub fn write_index(layout: &Layout, manifest: &Manifest) -> Result<(), ManifestError> {

@@ -21,6 +21,8 @@ pub enum PrepareError {
     Selection(String),
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Locked(#[from] super::layout::LockError),
 }
 
 impl Coded for PrepareError {
@@ -29,21 +31,24 @@ impl Coded for PrepareError {
             PrepareError::NotADataset { .. } => "dataset-not-found",
             PrepareError::Selection(_) => "invalid-selection",
             PrepareError::Manifest(e) => e.code(),
+            PrepareError::Locked(e) => e.code(),
         }
     }
 
     fn kind(&self) -> ErrorKind {
         match self {
             PrepareError::Manifest(e) => e.kind(),
+            PrepareError::Locked(e) => e.kind(),
             _ => ErrorKind::Input,
         }
     }
 }
 
-/// An opened dataset folder.
+/// An opened dataset folder, locked against other writers while open.
 pub struct Dataset {
     pub layout: Layout,
     pub manifest: Manifest,
+    _lock: std::fs::File,
 }
 
 impl Dataset {
@@ -53,8 +58,13 @@ impl Dataset {
         if !layout.manifest().is_file() {
             return Err(PrepareError::NotADataset { dir: dir.into() });
         }
+        let lock = layout.lock(true)?;
         let manifest = Manifest::load(&layout.manifest())?;
-        Ok(Dataset { layout, manifest })
+        Ok(Dataset {
+            layout,
+            manifest,
+            _lock: lock,
+        })
     }
 
     /// Items in listing order; the user refers to them by 1-based position.

@@ -13,6 +13,21 @@ pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
 pub const CANCELED: &str = "canceled";
 
+/// How long a worker's claim on a running job lasts unless renewed (the progress pump renews
+/// it every 0.7 s). A dead worker's job is taken over by the next worker it is delivered to.
+pub const LEASE_MS: i64 = 6_000;
+
+/// The outcome of [`Db::claim_job`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This worker runs the attempt.
+    Started,
+    /// Canceled or finished: nothing to run.
+    Gone,
+    /// Another live worker runs it, under a lease ending at this time (ms).
+    Held { until_ms: i64 },
+}
+
 /// A job as the API shows it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JobRecord {
@@ -117,6 +132,27 @@ impl Db {
         q.fetch_all(self.pool()).await?.iter().map(job).collect()
     }
 
+    /// The newest jobs, optionally of one owner, kind and status.
+    pub async fn list_jobs(
+        &self,
+        owner: Option<&str>,
+        kind: Option<&str>,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<JobRecord>, DbError> {
+        let rows = sqlx::query(
+            "SELECT * FROM ppi_jobs WHERE ($1 IS NULL OR owner_id = $1) AND ($2 IS NULL OR kind = $2) \
+             AND ($3 IS NULL OR status = $3) ORDER BY created_at DESC, id DESC LIMIT $4",
+        )
+        .bind(owner)
+        .bind(kind)
+        .bind(status)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(job).collect()
+    }
+
     pub async fn job_by_key(&self, key: &str) -> Result<Option<JobRecord>, DbError> {
         let row = sqlx::query("SELECT * FROM ppi_jobs WHERE idem_key = $1")
             .bind(key)
@@ -125,19 +161,49 @@ impl Db {
         row.as_ref().map(job).transpose()
     }
 
-    /// Marks an attempt started; returns false when the job was canceled or already finished.
-    pub async fn start_job(&self, id: &str) -> Result<bool, DbError> {
+    /// Claims a job for an attempt: marks it running under a lease of [`LEASE_MS`], which the
+    /// progress pump renews. A job running under another live lease is [`Claim::Held`]; a
+    /// lapsed lease (its worker died) is taken over.
+    pub async fn claim_job(&self, id: &str) -> Result<Claim, DbError> {
         let now = now_ms();
         let done = sqlx::query(
             "UPDATE ppi_jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, $1), \
-             updated_at = $1, error_code = NULL, error_message = NULL \
-             WHERE id = $2 AND cancel_requested = 0 AND status IN ('queued', 'running', 'failed')",
+             updated_at = $1, error_code = NULL, error_message = NULL, lease_until = $3 \
+             WHERE id = $2 AND cancel_requested = 0 AND (status IN ('queued', 'failed') \
+             OR (status = 'running' AND (lease_until IS NULL OR lease_until < $1)))",
         )
         .bind(now)
         .bind(id)
+        .bind(now + LEASE_MS)
         .execute(self.pool())
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() == 1 {
+            return Ok(Claim::Started);
+        }
+        let row = sqlx::query("SELECT status, lease_until FROM ppi_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            Some(r) if r.try_get::<String, _>("status")? == RUNNING => Claim::Held {
+                until_ms: r.try_get::<Option<i64>, _>("lease_until")?.unwrap_or(now),
+            },
+            _ => Claim::Gone,
+        })
+    }
+
+    /// Gives a running job back to the queue (its worker is stopping): no attempt counted as
+    /// failed, no lease left, so the next worker to receive it runs it at once.
+    pub async fn release_job(&self, id: &str) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE ppi_jobs SET status = 'queued', stage = 'queued again (worker stopped)', \
+             lease_until = NULL, updated_at = $1 WHERE id = $2 AND status = 'running'",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// Reports progress; returns whether cancellation was requested meanwhile.
@@ -149,13 +215,15 @@ impl Db {
         eta: Option<f64>,
     ) -> Result<bool, DbError> {
         let row = sqlx::query(
-            "UPDATE ppi_jobs SET stage = $1, percent = $2, eta_seconds = $3, updated_at = $4 WHERE id = $5 RETURNING cancel_requested",
+            "UPDATE ppi_jobs SET stage = $1, percent = $2, eta_seconds = $3, updated_at = $4, lease_until = $6 \
+             WHERE id = $5 RETURNING cancel_requested",
         )
         .bind(stage)
         .bind(percent)
         .bind(eta)
         .bind(now_ms())
         .bind(id)
+        .bind(now_ms() + LEASE_MS)
         .fetch_optional(self.pool())
         .await?;
         let cancel: i64 = row
@@ -176,7 +244,8 @@ impl Db {
         let finished = (status != QUEUED).then_some(now);
         sqlx::query(
             "UPDATE ppi_jobs SET status = $1, error_code = $2, error_message = $3, finished_at = $4, updated_at = $5, \
-             percent = CASE WHEN $1 = 'succeeded' THEN 100.0 ELSE percent END, eta_seconds = NULL WHERE id = $6",
+             percent = CASE WHEN $1 = 'succeeded' THEN 100.0 ELSE percent END, eta_seconds = NULL, lease_until = NULL \
+             WHERE id = $6",
         )
         .bind(status)
         .bind(error.map(|e| e.0))

@@ -182,6 +182,38 @@ impl Db {
         Ok(())
     }
 
+    /// Ready lessons that have no task in `project` yet (uploaded before the project existed,
+    /// or while Label Studio was away), oldest first: `(lesson id, owner id)`.
+    pub async fn lessons_without_task(
+        &self,
+        project: i64,
+    ) -> Result<Vec<(String, String)>, DbError> {
+        let rows = sqlx::query(
+            "SELECT id, owner_id FROM ppi_lessons l WHERE status = 'ready' AND NOT EXISTS \
+             (SELECT 1 FROM ppi_ls_tasks t WHERE t.lesson_id = l.id AND t.project = $1) ORDER BY created_at",
+        )
+        .bind(project)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("owner_id")?)))
+            .collect()
+    }
+
+    /// The task showing a lesson in `project`, if any.
+    pub async fn lesson_task(&self, lesson_id: &str, project: i64) -> Result<Option<i64>, DbError> {
+        let row = sqlx::query(
+            "SELECT task_id FROM ppi_ls_tasks WHERE lesson_id = $1 AND project = $2 ORDER BY task_id LIMIT 1",
+        )
+        .bind(lesson_id)
+        .bind(project)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| r.try_get("task_id"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
     pub async fn ls_task(&self, task_id: i64) -> Result<Option<LsTask>, DbError> {
         let row = sqlx::query(
             "SELECT task_id, project, media_key, data, lesson_id, result, model_version, prediction_id, pushed_at, error FROM ppi_ls_tasks WHERE task_id = $1",

@@ -73,6 +73,13 @@ pub struct Db {
 
 const SCHEMA: &str = include_str!("schema.sql");
 
+/// Changes to tables that existing databases already have, applied once each, in order
+/// (`ppi_migrations` records which). Append only: never edit or reorder an entry.
+const MIGRATIONS: &[&str] = &[
+    // Job leases: a worker that holds a job renews this while it runs (issue 14).
+    "ALTER TABLE ppi_jobs ADD COLUMN lease_until BIGINT",
+];
+
 impl Db {
     /// Connects (creating the SQLite file if needed) and creates the tables.
     pub async fn connect(url: &str) -> Result<Self, DbError> {
@@ -104,6 +111,27 @@ impl Db {
     async fn migrate(&self) -> Result<(), DbError> {
         for stmt in SCHEMA.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             self.pool.execute(stmt).await?;
+        }
+        self.pool
+            .execute("CREATE TABLE IF NOT EXISTS ppi_migrations (id BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            .await?;
+        for (i, stmt) in MIGRATIONS.iter().enumerate() {
+            // Claiming the id and changing the table commit together, so two processes
+            // starting at once apply each change exactly once.
+            let mut tx = self.pool.begin().await?;
+            let claimed = sqlx::query(
+                "INSERT INTO ppi_migrations (id, applied_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(i as i64)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() == 1 {
+                sqlx::query(sqlx::AssertSqlSafe(*stmt))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
         }
         Ok(())
     }

@@ -197,11 +197,13 @@ fn recrop(
 /// Assembles the dataset from every approved item; publishes it when configured.
 pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
     let out = dataset_layout(ctx);
-    // One assembly (and publish) at a time, across processes.
-    let _lock = ctx
-        .lock_dir(out.root())
+    // One writer (assembly and publish) at a time, across processes: the folder's own lock,
+    // which `ppi dataset prepare` and `build` take too.
+    let locking = out.clone();
+    let _lock = tokio::task::spawn_blocking(move || locking.lock(true))
         .await
-        .map_err(|e| io(out.root().display(), e))?;
+        .map_err(|e| io("worker thread", e))?
+        .map_err(JobError::from_coded)?;
     let approved = ctx
         .db
         .review_items_with(APPROVED)

@@ -117,12 +117,19 @@ async fn publish_item(
         "item_id": r.id, "lesson_id": r.lesson_id, "lesson_title": title,
         "pattern": r.pattern_type, "description": r.pattern_description,
         "transcript": r.transcript, "start_s": r.start_time, "end_s": r.end_time,
-        "source_task": r.task_id, "source_annotation": r.annotation_id,
+        "source_task": ls_id(&r.task_id), "source_annotation": ls_id(&r.annotation_id),
     });
     for (k, v) in urls {
         data[k] = v;
     }
     Ok(data)
+}
+
+/// A Label Studio id as LS writes it: an integer (a non-numeric id stays text).
+fn ls_id(id: &str) -> Value {
+    id.parse::<i64>()
+        .map(Value::from)
+        .unwrap_or_else(|_| Value::from(id))
 }
 
 /// A patterns CSV from the project's labels, when no sheet is configured.
@@ -176,11 +183,18 @@ pub async fn run(
         .await
         .map_err(JobError::from_coded)?
         .ok_or_else(|| permanent("task-unknown", format!("PPI has not seen task {task_id}")))?;
-    let result: Value = p["result"].clone();
     let config = project_config(ctx, project, None).await?;
     let (timeline, _) = config
         .timeline()
         .ok_or_else(|| permanent("ls-config-no-timeline", "no <TimelineLabels> on a <Video>"))?;
+    // The neutral label marks speech, not a pattern: it never becomes a clip.
+    let result: Value =
+        match (p["result"].as_array(), ctx.settings.label_studio.neutral()) {
+            (Some(items), Some(neutral)) => Value::Array(
+                crate::label_studio::result::without_label(items, &timeline.name, neutral),
+            ),
+            _ => p["result"].clone(),
+        };
     let stage = format!("task-{task_id}");
     let dir = stage_dir(ctx, &stage);
     // One extraction per task at a time (workers may run two versions at once), and an older
@@ -259,13 +273,26 @@ pub async fn run(
         allow_unknown_labels: true,
         jpeg_quality: ctx.settings.dataset.jpeg_quality,
         card: CardSettings::default(),
+        wait_for_lock: true,
     };
     progress.span(10.0, 70.0);
-    let pr = progress.clone();
-    let report = tokio::task::spawn_blocking(move || build(&req, pr.as_ref()))
-        .await
-        .map_err(|e| io("worker thread", e))?
-        .map_err(JobError::from_coded)?;
+    let has_intervals = result
+        .as_array()
+        .is_some_and(|r| r.iter().any(|i| i["from_name"] == timeline.name.as_str()));
+    if has_intervals {
+        let pr = progress.clone();
+        tokio::task::spawn_blocking(move || build(&req, pr.as_ref()))
+            .await
+            .map_err(|e| io("worker thread", e))?
+            .map_err(JobError::from_coded)?;
+    } else if layout.manifest().is_file() {
+        // No pattern left (only neutral regions, or none): no clips, so no review tasks.
+        let mut m = Manifest::load(&layout.manifest()).map_err(JobError::from_coded)?;
+        for item in std::mem::take(&mut m.items).into_values() {
+            crate::dataset::plan::remove_item_files(&layout, &item.row);
+        }
+        crate::dataset::write_index(&layout, &m).map_err(JobError::from_coded)?;
+    }
     // Transcripts from the lesson transcript PPI already has.
     let mut manifest = Manifest::load(&layout.manifest()).map_err(JobError::from_coded)?;
     let ids: Vec<ItemId> = manifest.items.keys().cloned().collect();
@@ -353,7 +380,7 @@ pub async fn run(
     }
     tracing::info!(
         task = task_id,
-        items = report.items,
+        items = manifest.items.len(),
         created,
         updated,
         removed,

@@ -139,6 +139,7 @@ async fn process(
 }
 
 /// With Label Studio configured (and a project bootstrapped), the ready lesson becomes a task.
+/// Without a project yet, bootstrap imports it later (backfill).
 async fn queue_label_studio_import(
     ctx: &Arc<JobContext>,
     lesson: &crate::db::lessons::Lesson,
@@ -151,18 +152,15 @@ async fn queue_label_studio_import(
         .ls_projects(crate::db::ls::ROLE_ANNOTATION)
         .await
         .map_err(JobError::from_coded)?;
-    if projects.is_empty() {
-        tracing::info!("no Label Studio project yet (run `ppi ls bootstrap`); lesson not imported");
+    let Some((project, _, _)) = projects.first() else {
+        tracing::warn!(
+            "no Label Studio project yet: the lesson becomes a task when `ppi ls bootstrap` \
+             (or `ppi serve`'s own wiring) creates the projects in this data dir"
+        );
         return Ok(());
-    }
-    ctx.enqueue(
-        super::JobKind::LsImport,
-        &format!("ls-import:{}", lesson.id),
-        Some(&lesson.id),
-        Some(&lesson.owner_id),
-        &serde_json::json!({ "lesson_id": lesson.id }),
-    )
-    .await
-    .map_err(JobError::from_coded)?;
+    };
+    super::ls_tasks::queue_import(ctx, &lesson.id, &lesson.owner_id, *project)
+        .await
+        .map_err(JobError::from_coded)?;
     Ok(())
 }

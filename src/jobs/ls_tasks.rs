@@ -148,7 +148,11 @@ pub(super) async fn push_prediction(
         .map_err(|e| permanent("transcript-invalid", e.to_string()))?;
     let rules = ctx.settings.label_studio.regions;
     let regions = preannotate::regions(&transcript.segments, &rules, media.duration);
-    let suggester = Suggester::new(&timeline.labels, ctx.patterns.as_deref());
+    let suggester = Suggester::new(
+        &timeline.labels,
+        ctx.patterns.as_deref(),
+        ctx.settings.label_studio.neutral(),
+    );
     let prediction = preannotate::build(&config, &regions, &suggester, fps, Some(frames))
         .map_err(|e| permanent("prediction-invalid", format!("task {}: {e}", task.task_id)))?;
     let version = preannotate::model_version(&media.model);
@@ -276,25 +280,58 @@ pub async fn run_task(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), J
     }
 }
 
+/// Queues the import of a ready lesson into the annotation project, once per lesson and
+/// project however often it is asked for (upload, bootstrap backfill, `serve`'s wiring).
+pub async fn queue_import(
+    ctx: &JobContext,
+    lesson_id: &str,
+    owner_id: &str,
+    project: i64,
+) -> Result<bool, crate::db::DbError> {
+    let key = format!("ls-import:{lesson_id}:{project}");
+    let (_, created) = ctx
+        .enqueue_once(
+            JobKind::LsImport,
+            &key,
+            Some(lesson_id),
+            Some(owner_id),
+            &json!({ "lesson_id": lesson_id, "project": project }),
+        )
+        .await?;
+    Ok(created)
+}
+
 /// `ls-import`: payload `{lesson_id}`. Imports an uploaded lesson into the annotation project
 /// and queues its pre-annotation.
 pub async fn run_import(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobError> {
     let p = payload(record)?;
     let lesson_id = p["lesson_id"].as_str().unwrap_or_default();
     let client = ls(ctx)?;
-    let project = ctx
+    let project = match p["project"].as_i64() {
+        Some(p) => p,
+        None => ctx
+            .db
+            .ls_projects(ROLE_ANNOTATION)
+            .await
+            .map_err(JobError::from_coded)?
+            .first()
+            .map(|p| p.0)
+            .ok_or_else(|| {
+                permanent(
+                    "ls-no-project",
+                    "no Label Studio annotation project yet: run `ppi ls bootstrap`",
+                )
+            })?,
+    };
+    if let Some(task) = ctx
         .db
-        .ls_projects(ROLE_ANNOTATION)
+        .lesson_task(lesson_id, project)
         .await
         .map_err(JobError::from_coded)?
-        .first()
-        .map(|p| p.0)
-        .ok_or_else(|| {
-            permanent(
-                "ls-no-project",
-                "no Label Studio annotation project yet: run `ppi ls bootstrap`",
-            )
-        })?;
+    {
+        tracing::info!(task, project, "the lesson is already a task");
+        return Ok(());
+    }
     let lesson = ctx
         .db
         .lesson(lesson_id)

@@ -14,7 +14,9 @@ pub mod ls_tasks;
 pub mod progress;
 pub mod queue;
 pub mod runner;
+pub mod scratch;
 pub mod transcribe;
+pub mod wake;
 
 use crate::error::{Coded, ErrorKind};
 
@@ -64,6 +66,19 @@ impl JobKind {
 
     pub fn parse(s: &str) -> Option<Self> {
         KINDS.iter().find(|(_, n)| *n == s).map(|(k, _)| *k)
+    }
+
+    /// Quick bookkeeping runs on its own workers; media work on the others.
+    pub fn lane(self) -> queue::Lane {
+        match self {
+            JobKind::LsTask
+            | JobKind::LsAnnotation
+            | JobKind::LsImport
+            | JobKind::ReviewDecision => queue::Lane::Light,
+            JobKind::ExtractAudio | JobKind::Transcribe | JobKind::Extract | JobKind::Assemble => {
+                queue::Lane::Heavy
+            }
+        }
     }
 }
 

@@ -8,14 +8,18 @@ use std::time::{Duration, Instant};
 use apalis::prelude::*;
 use tracing::Instrument;
 
+use tokio_util::sync::CancellationToken;
+
 use super::progress::JobProgress;
+use super::queue::Backend;
+use super::wake::Wake;
 use super::{
     assemble, extract, extract_audio, ls_annotation, ls_tasks, transcribe, JobError, JobKind,
     JobMsg, Queue,
 };
 use crate::config::Settings;
-use crate::db::jobs::{JobRecord, CANCELED, FAILED, QUEUED, SUCCEEDED};
-use crate::db::{Db, DbError};
+use crate::db::jobs::{Claim, JobRecord, CANCELED, FAILED, LEASE_MS, QUEUED, SUCCEEDED};
+use crate::db::{now_ms, Db, DbError};
 use crate::metrics::Metrics;
 use crate::storage::ObjectStore;
 
@@ -34,6 +38,8 @@ pub struct JobContext {
     pub asr: tokio::sync::OnceCell<Arc<crate::asr::Transcriber>>,
     /// The patterns sheet for suggestions, when configured.
     pub patterns: Option<Arc<crate::catalog::PatternCatalog>>,
+    /// Cancelled when the process stops: running jobs give their work back to the queue.
+    pub stopping: CancellationToken,
 }
 
 impl JobContext {
@@ -46,6 +52,21 @@ impl JobContext {
         owner_id: Option<&str>,
         payload: &serde_json::Value,
     ) -> Result<JobRecord, DbError> {
+        Ok(self
+            .enqueue_once(kind, key, lesson_id, owner_id, payload)
+            .await?
+            .0)
+    }
+
+    /// [`Self::enqueue`], also saying whether this call created the job (`false`: it existed).
+    pub async fn enqueue_once(
+        &self,
+        kind: JobKind,
+        key: &str,
+        lesson_id: Option<&str>,
+        owner_id: Option<&str>,
+        payload: &serde_json::Value,
+    ) -> Result<(JobRecord, bool), DbError> {
         let (record, created) = self
             .db
             .upsert_job(
@@ -58,11 +79,16 @@ impl JobContext {
             .await?;
         if created {
             self.queue
-                .push(&record.id, key, self.settings.server.job_attempts + 2)
+                .push(
+                    kind.lane(),
+                    &record.id,
+                    key,
+                    self.settings.server.job_attempts + 2,
+                )
                 .await?;
             self.metrics.job_event(kind.as_str(), QUEUED);
         }
-        Ok(record)
+        Ok((record, created))
     }
 
     /// An exclusive lock on `dir/.lock` (a file lock, so it holds across processes sharing the
@@ -83,13 +109,9 @@ impl JobContext {
         .map_err(std::io::Error::other)?
     }
 
-    /// A scratch folder for one job, under the data dir.
-    pub fn scratch(&self, job_id: &str) -> std::io::Result<tempfile::TempDir> {
-        let base = self.settings.server.data_dir.join("tmp");
-        std::fs::create_dir_all(&base)?;
-        tempfile::Builder::new()
-            .prefix(&format!("job-{job_id}-"))
-            .tempdir_in(base)
+    /// A scratch folder for one job, under the data dir (an earlier attempt's is removed).
+    pub fn scratch(&self, job_id: &str) -> std::io::Result<super::scratch::Scratch> {
+        super::scratch::Scratch::create(&self.settings.server.data_dir.join("tmp"), job_id)
     }
 }
 
@@ -136,7 +158,8 @@ async fn attempt(
 
 /// The apalis handler: runs a job to its end (attempts, backoff, record keeping). Failures are
 /// recorded on the job, so apalis sees success and does not retry on its own; apalis's own
-/// attempts only come in when a worker dies mid-job (heartbeats lapse and it re-queues).
+/// re-delivery only comes in when a worker dies or stops mid-job (its heartbeats stop, and
+/// after [`super::queue::MISSED_HEARTBEATS`] the job is queued again).
 pub async fn handle(msg: JobMsg, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
     let ctx: Arc<JobContext> = (*ctx).clone();
     let Some(record) = ctx.db.job(&msg.job_id).await? else {
@@ -147,14 +170,45 @@ pub async fn handle(msg: JobMsg, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDy
     run_to_end(ctx, record).instrument(span).await
 }
 
+/// Never resolves: a job interrupted by the process stopping must not be acknowledged, so that
+/// the queue hands it to another worker (or to this one after a restart).
+async fn hold_unacknowledged() -> ! {
+    std::future::pending::<()>().await;
+    unreachable!("pending never resolves")
+}
+
+/// Claims the job, waiting while another live worker holds its lease; `false` when there is
+/// nothing to run.
+async fn claim(ctx: &JobContext, id: &str) -> Result<bool, DbError> {
+    loop {
+        match ctx.db.claim_job(id).await? {
+            Claim::Started => return Ok(true),
+            Claim::Gone => return Ok(false),
+            Claim::Held { until_ms } => {
+                tracing::info!("the job runs on another worker; waiting for it or its lease");
+                let wait = (until_ms - now_ms()).clamp(100, LEASE_MS) as u64;
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                    _ = ctx.stopping.cancelled() => hold_unacknowledged().await,
+                }
+            }
+        }
+    }
+}
+
 async fn run_to_end(ctx: Arc<JobContext>, record: JobRecord) -> Result<(), BoxDynError> {
     let kind = record.kind.clone();
     let started = Instant::now();
+    if record.started_at.is_none() {
+        let waited = (now_ms() - record.created_at).max(0) as f64 / 1000.0;
+        ctx.metrics.job_wait(&kind, waited);
+        tracing::info!(waited_ms = (waited * 1000.0).round(), "job started");
+    }
     let max = ctx.settings.server.job_attempts.max(1) as u32;
     let mut n = 0u32;
     loop {
         n += 1;
-        if !ctx.db.start_job(&record.id).await? {
+        if !claim(&ctx, &record.id).await? {
             tracing::info!("job canceled or finished before it ran");
             return Ok(());
         }
@@ -167,11 +221,21 @@ async fn run_to_end(ctx: Arc<JobContext>, record: JobRecord) -> Result<(), BoxDy
             Duration::from_millis(700),
             stop.clone(),
         ));
-        let result = attempt(&ctx, &record, &progress).await;
+        let result = tokio::select! {
+            r = attempt(&ctx, &record, &progress) => Some(r),
+            _ = ctx.stopping.cancelled() => None,
+        };
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         // Do not wait for the pump's next tick (up to 0.7 s per job).
         pump.abort();
         let _ = pump.await;
+        let Some(result) = result else {
+            // Blocking work sees the flag at its next check and stops.
+            progress.cancel();
+            ctx.db.release_job(&record.id).await?;
+            tracing::info!("the process is stopping: the job goes back to the queue");
+            hold_unacknowledged().await
+        };
         let (status, error) = match &result {
             Ok(()) => (SUCCEEDED, None),
             Err(JobError::Canceled) => (CANCELED, None),
@@ -180,7 +244,10 @@ async fn run_to_end(ctx: Arc<JobContext>, record: JobRecord) -> Result<(), BoxDy
                 ctx.db
                     .finish_job(&record.id, QUEUED, Some((e.code(), &e.to_string())))
                     .await?;
-                tokio::time::sleep(backoff(n)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff(n)) => {}
+                    _ = ctx.stopping.cancelled() => hold_unacknowledged().await,
+                }
                 continue;
             }
             Err(e) => (FAILED, Some((e.code(), e.to_string()))),
@@ -207,42 +274,64 @@ async fn run_to_end(ctx: Arc<JobContext>, record: JobRecord) -> Result<(), BoxDy
     }
 }
 
-/// How often an idle worker looks for work. apalis's default backs off to 60 s when the queue
-/// is empty, which made a fresh upload wait up to a minute; a steady half second costs one
-/// cheap indexed query.
+/// How often an idle worker looks for jobs pushed by other processes (this process's own
+/// pushes wake it at once). apalis's default backs off to 60 s on an empty queue.
 const POLL: Duration = Duration::from_millis(500);
 
-/// Runs workers until `shutdown` resolves, then lets running jobs finish (up to a grace period).
+/// Jobs of the light lane (webhooks, LS tasks, review decisions) a process runs at once.
+const LIGHT_CONCURRENCY: usize = 2;
+
+/// Running jobs get this long to notice the stop before the process leaves them to the queue.
+pub const STOP_GRACE: Duration = Duration::from_millis(1200);
+
+/// Runs workers until `shutdown` resolves. Running jobs are then stopped and handed back to the
+/// queue (they are keyed, so running them again is safe) instead of being waited for.
 pub async fn run_workers<F>(ctx: Arc<JobContext>, shutdown: F) -> Result<(), BoxDynError>
 where
     F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
 {
     let concurrency = ctx.settings.server.worker_concurrency.max(1);
-    let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(30));
-    let monitor = match ctx.queue.clone() {
-        Queue::Sqlite(storage) => {
-            let ctx = ctx.clone();
-            monitor.register(move |i| {
-                WorkerBuilder::new(format!("ppi-worker-{}-{i}", std::process::id()))
-                    .backend(storage.clone().poll_with_interval(POLL))
+    let mut monitor = Monitor::new().shutdown_timeout(STOP_GRACE);
+    for (lane, backend, slots) in [
+        ("heavy", ctx.queue.heavy.clone(), concurrency),
+        ("light", ctx.queue.light.clone(), LIGHT_CONCURRENCY),
+    ] {
+        let wake = ctx.queue.wake.clone();
+        let name = move |i: usize| format!("ppi-worker-{}-{lane}-{i}", std::process::id());
+        let ctx = ctx.clone();
+        monitor = match backend {
+            Backend::Sqlite(storage) => monitor.register(move |i| {
+                WorkerBuilder::new(name(i))
+                    .backend(
+                        storage
+                            .clone()
+                            .poll_with_strategy(Wake::new(wake.clone(), POLL)),
+                    )
                     .data(ctx.clone())
                     .parallelize(tokio::spawn)
-                    .concurrency(concurrency)
+                    .concurrency(slots)
                     .build(handle)
-            })
-        }
-        Queue::Postgres(storage) => {
-            let ctx = ctx.clone();
-            monitor.register(move |i| {
-                WorkerBuilder::new(format!("ppi-worker-{}-{i}", std::process::id()))
-                    .backend(storage.clone().poll_with_interval(POLL))
+            }),
+            Backend::Postgres(storage) => monitor.register(move |i| {
+                WorkerBuilder::new(name(i))
+                    .backend(
+                        storage
+                            .clone()
+                            .poll_with_strategy(Wake::new(wake.clone(), POLL)),
+                    )
                     .data(ctx.clone())
                     .parallelize(tokio::spawn)
-                    .concurrency(concurrency)
+                    .concurrency(slots)
                     .build(handle)
-            })
-        }
+            }),
+        };
+    }
+    let stopping = ctx.stopping.clone();
+    let signal = async move {
+        let r = shutdown.await;
+        stopping.cancel();
+        r
     };
-    monitor.run_with_signal(shutdown).await?;
+    monitor.run_with_signal(signal).await?;
     Ok(())
 }

@@ -303,10 +303,19 @@ fn body(template: &str) -> &str {
     }
 }
 
-/// The annotation project's config: one `Label` per pattern, optional per-region speaker choices.
-pub fn annotation_config(catalog: &PatternCatalog, speakers: &[String]) -> String {
+/// The neutral label's colour: grey, so that it reads as "not a pattern" on the timeline.
+const NEUTRAL_COLOUR: &str = "#b0b0b0";
+
+/// The annotation project's config: one `Label` per pattern, then the neutral label (for speech
+/// without evidence of a pattern; omitted when `None` or when the sheet has a pattern of that
+/// name), and optional per-region speaker choices.
+pub fn annotation_config(
+    catalog: &PatternCatalog,
+    speakers: &[String],
+    neutral: Option<&str>,
+) -> String {
     let names: Vec<&str> = catalog.patterns().iter().map(|p| p.name.as_str()).collect();
-    let labels: Vec<String> = names
+    let mut labels: Vec<String> = names
         .iter()
         .zip(colours(&names))
         .enumerate()
@@ -320,6 +329,12 @@ pub fn annotation_config(catalog: &PatternCatalog, speakers: &[String]) -> Strin
             )
         })
         .collect();
+    if let Some(n) = neutral_label(catalog, neutral) {
+        labels.push(format!(
+            "    <Label value=\"{}\" background=\"{NEUTRAL_COLOUR}\" hotkey=\"n\"/>",
+            xml_escape(n)
+        ));
+    }
     let speakers = if speakers.is_empty() {
         String::new()
     } else {
@@ -337,6 +352,14 @@ pub fn annotation_config(catalog: &PatternCatalog, speakers: &[String]) -> Strin
             .replace("{{pattern_labels}}", &labels.join("\n"))
             .replace("{{speaker_choices}}", &speakers),
     )
+}
+
+/// The neutral label as the annotation config carries it: `None` when unset, empty, or taken
+/// by a pattern of the sheet (which then is simply that pattern).
+pub fn neutral_label<'a>(catalog: &PatternCatalog, neutral: Option<&'a str>) -> Option<&'a str> {
+    neutral
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && catalog.lookup(n).is_none())
 }
 
 /// The review project's config; `crop` adds a crop box tool on the key frame.

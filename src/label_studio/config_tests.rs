@@ -9,6 +9,7 @@ fn catalog(names: &[&str]) -> PatternCatalog {
                 name: (*n).to_owned(),
                 description: String::new(),
                 keywords: vec![],
+                fallback: false,
             })
             .collect(),
     )
@@ -76,7 +77,7 @@ fn generated_configs_parse_and_carry_the_sheet() {
         "Group work & talk",
         "Демонстрация",
     ]);
-    let xml = annotation_config(&cat, &["Teacher".into(), "Student".into()]);
+    let xml = annotation_config(&cat, &["Teacher".into(), "Student".into()], Some("Speech"));
     assert!(!xml.contains("{{") && !xml.contains("<!--"), "{xml}");
     let cfg = LabelConfig::parse(&xml).unwrap();
     let (timeline, video) = cfg.timeline().unwrap();
@@ -86,9 +87,11 @@ fn generated_configs_parse_and_carry_the_sheet() {
             "Lecture",
             "Questioning",
             "Group work & talk",
-            "Демонстрация"
+            "Демонстрация",
+            "Speech"
         ]
     );
+    assert!(xml.contains(r##"<Label value="Speech" background="#b0b0b0" hotkey="n"/>"##));
     assert_eq!(video.frame_rate.as_deref(), Some("$fps"));
     assert!(cfg.region_text("video").is_some());
     assert_eq!(
@@ -97,11 +100,18 @@ fn generated_configs_parse_and_carry_the_sheet() {
     );
     assert!(xml.contains("hotkey=\"1\"") && xml.contains("hotkey=\"4\""));
 
-    let plain = annotation_config(&cat, &[]);
-    assert!(LabelConfig::parse(&plain)
-        .unwrap()
-        .control("speaker")
-        .is_none());
+    let plain = annotation_config(&cat, &[], None);
+    let parsed = LabelConfig::parse(&plain).unwrap();
+    assert!(parsed.control("speaker").is_none());
+    assert_eq!(
+        parsed.timeline().unwrap().0.labels.len(),
+        4,
+        "no neutral label"
+    );
+    // A sheet pattern of the neutral label's name is that pattern, not a second label.
+    let own = catalog(&["Lecture", "Speech"]);
+    let cfg = LabelConfig::parse(&annotation_config(&own, &[], Some("speech"))).unwrap();
+    assert_eq!(cfg.timeline().unwrap().0.labels, ["Lecture", "Speech"]);
 
     let review = LabelConfig::parse(&review_config(true)).unwrap();
     assert_eq!(

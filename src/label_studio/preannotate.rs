@@ -139,7 +139,7 @@ pub fn regions(segments: &[Segment], rules: &RegionRules, duration: f64) -> Vec<
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
     pub result: Vec<Value>,
-    /// Mean of the regions' suggestion scores.
+    /// Mean of the pattern regions' suggestion scores (neutral regions claim nothing).
     pub score: f64,
 }
 
@@ -183,19 +183,23 @@ pub fn build(
             }
             end = end.min(n);
         }
+        // No pattern with evidence, no fallback and no neutral label: leave the region out
+        // rather than guess.
         let Some(s) = suggester.suggest(&r.text) else {
-            return Err(PredictError::Invalid(format!(
-                "{:?} has no labels",
-                timeline.name
-            )));
+            continue;
         };
         let id = format!("ppi{:03}", i + 1);
         let ranges = json!([{"start": start, "end": end}]);
-        result.push(json!({
+        let mut region = json!({
             "id": id, "from_name": timeline.name, "to_name": video.name,
-            "type": "timelinelabels", "origin": "prediction", "score": s.score,
+            "type": "timelinelabels", "origin": "prediction",
             "value": {"ranges": ranges, "timelinelabels": [s.label]},
-        }));
+        });
+        if let Some(score) = s.score {
+            region["score"] = json!(score);
+            scores.push(score);
+        }
+        result.push(region);
         if let Some(t) = text {
             result.push(json!({
                 "id": id, "from_name": t.name, "to_name": video.name, "type": "textarea",
@@ -203,7 +207,6 @@ pub fn build(
                 "value": {"ranges": ranges, "text": [r.text]},
             }));
         }
-        scores.push(s.score);
     }
     let problems = check_result(config, &result, frames, "result");
     if !problems.is_empty() {

@@ -87,22 +87,29 @@ fn config() -> LabelConfig {
             name: "Lecture".into(),
             description: "The teacher explains.".into(),
             keywords: vec![],
+            fallback: false,
         },
         crate::catalog::Pattern {
             name: "Questioning".into(),
             description: "Questions to the class.".into(),
             keywords: vec![],
+            fallback: false,
         },
     ])
     .unwrap();
-    LabelConfig::parse(&super::super::config::annotation_config(&catalog, &[])).unwrap()
+    LabelConfig::parse(&super::super::config::annotation_config(
+        &catalog,
+        &[],
+        Some("Speech"),
+    ))
+    .unwrap()
 }
 
 #[test]
 fn results_are_integer_frames_with_transcripts_and_pass_validation() {
     let cfg = config();
     let labels: Vec<String> = cfg.timeline().unwrap().0.labels.clone();
-    let s = Suggester::new(&labels, None);
+    let s = Suggester::new(&labels, None, Some("Speech"));
     let regions = vec![
         Region {
             start: 0.0,
@@ -135,7 +142,7 @@ fn results_are_integer_frames_with_transcripts_and_pass_validation() {
     assert!(p.score > 0.0);
     assert_eq!(
         model_version("ggml-base-q8_0.bin"),
-        "whisper-base-q8_0+rules-1"
+        "whisper-base-q8_0+rules-2"
     );
 }
 
@@ -145,9 +152,38 @@ fn a_config_without_a_timeline_is_refused() {
         r#"<View><Text name="t" value="$t"/><Choices name="c" toName="t"><Choice value="a"/></Choices></View>"#,
     )
     .unwrap();
-    let s = Suggester::new(&[], None);
+    let s = Suggester::new(&[], None, None);
     assert_eq!(
         build(&cfg, &[], &s, Fps::new(25.0).unwrap(), None),
         Err(PredictError::NoTimeline)
     );
+}
+
+#[test]
+fn speech_without_evidence_gets_the_neutral_label_and_no_score() {
+    let cfg = config();
+    let labels: Vec<String> = cfg.timeline().unwrap().0.labels.clone();
+    assert_eq!(labels.last().map(String::as_str), Some("Speech"));
+    let s = Suggester::new(&labels, None, Some("Speech"));
+    let regions = vec![
+        Region {
+            start: 0.0,
+            end: 2.0,
+            text: "Good morning, everyone.".into(),
+        },
+        Region {
+            start: 3.0,
+            end: 5.0,
+            text: "Any questions?".into(),
+        },
+    ];
+    let p = build(&cfg, &regions, &s, Fps::new(25.0).unwrap(), None).unwrap();
+    assert_eq!(p.result[0]["value"]["timelinelabels"], json!(["Speech"]));
+    assert!(p.result[0].get("score").is_none(), "{:?}", p.result[0]);
+    assert_eq!(
+        p.result[2]["value"]["timelinelabels"],
+        json!(["Questioning"])
+    );
+    // The draft's score is the pattern regions' mean only.
+    assert_eq!(p.score, p.result[2]["score"].as_f64().unwrap());
 }

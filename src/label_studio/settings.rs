@@ -57,6 +57,16 @@ pub struct LabelStudioSettings {
     /// The patterns sheet: descriptions and keywords for suggestions (`PPI_PATTERNS`).
     pub patterns: Option<std::path::PathBuf>,
     pub regions: RegionRules,
+    /// The label speech without evidence of a pattern gets (`PPI_LS_NEUTRAL_LABEL`; empty: such
+    /// speech is not drafted). Not a pattern: its intervals never become dataset items.
+    pub neutral_label: String,
+    /// Per-region speaker choices in the annotation config (`PPI_LS_SPEAKERS`, comma-separated).
+    pub speakers: Vec<String>,
+    /// A crop box tool on the review project's key frame (`PPI_LS_CROP`).
+    pub crop: bool,
+    /// `ppi serve` wires Label Studio itself at start when the URL, key and patterns sheet are
+    /// set (`PPI_LS_AUTO_WIRE`; the same pass as `ppi ls bootstrap`).
+    pub auto_wire: bool,
 }
 
 impl Default for LabelStudioSettings {
@@ -76,6 +86,10 @@ impl Default for LabelStudioSettings {
             task_url_ttl_secs: 365 * 24 * 3600,
             patterns: None,
             regions: RegionRules::default(),
+            neutral_label: "Speech".into(),
+            speakers: Vec::new(),
+            crop: false,
+            auto_wire: true,
         }
     }
 }
@@ -120,7 +134,28 @@ impl LabelStudioSettings {
         if let Some(v) = env.get("PPI_LS_IMPORT_UPLOADS") {
             self.import_uploads = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = env.get("PPI_LS_NEUTRAL_LABEL") {
+            self.neutral_label = v.trim().to_owned();
+        }
+        if let Some(v) = env.get("PPI_LS_SPEAKERS") {
+            self.speakers = v
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        if let Some(v) = env.get("PPI_LS_CROP") {
+            self.crop = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env.get("PPI_LS_AUTO_WIRE") {
+            self.auto_wire = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
+        }
         Ok(())
+    }
+
+    /// The neutral label, when one is configured.
+    pub fn neutral(&self) -> Option<&str> {
+        Some(self.neutral_label.trim()).filter(|n| !n.is_empty())
     }
 
     /// Whether Label Studio is configured.

@@ -7,14 +7,23 @@
 //! of the pattern's name 2, a word of its description 1. Short and common words are ignored.
 //! A question mark in the text counts as the term "question" (`вопрос`). The region's score is
 //! `s / (s + 3)` for the best pattern's weight sum `s`, so one name word gives 0.4 and strong
-//! evidence approaches 1. With no evidence the first label is suggested with score 0.05.
+//! evidence approaches 1 (docs/suggestions.md measures how often each band is right).
+//!
+//! Speech without evidence gets no pattern guess: the sheet's explicit fallback pattern when
+//! it marks one (score [`FALLBACK_SCORE`]), else the neutral label (e.g. "Speech", generated
+//! into the annotation config; not a pattern, so it never becomes a dataset item), with no
+//! score. A guess dressed as a label is worse than no label.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::PatternCatalog;
 
-/// Bumped whenever the rules change, so LS sees a new model version.
-pub const RULES_VERSION: u32 = 1;
+/// Bumped whenever the rules change, so LS sees a new model version. 2: no guess without
+/// evidence (neutral label or the sheet's fallback).
+pub const RULES_VERSION: u32 = 2;
+
+/// The score of the sheet's fallback pattern, suggested without evidence.
+pub const FALLBACK_SCORE: f64 = 0.1;
 
 const STEM: usize = 5;
 
@@ -99,7 +108,8 @@ pub fn stems(text: &str) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
     pub label: String,
-    pub score: f64,
+    /// How sure the rules are, in [0, 1]; `None` for the neutral label, which claims nothing.
+    pub score: Option<f64>,
 }
 
 struct Terms {
@@ -113,14 +123,22 @@ struct Terms {
 /// Scores transcripts against a project's labels.
 pub struct Suggester {
     terms: Vec<Terms>,
+    /// What speech without evidence gets.
+    otherwise: Option<Suggestion>,
 }
 
 impl Suggester {
     /// `labels` are the project's timeline labels (in order); the sheet, when given, adds
-    /// descriptions and keywords for the labels it knows.
-    pub fn new(labels: &[String], sheet: Option<&PatternCatalog>) -> Self {
+    /// descriptions, keywords and the fallback for the labels it knows. `neutral` is the
+    /// neutral label's name: it is never a candidate pattern, and speech without evidence gets
+    /// it when the sheet has no fallback (and the project has it).
+    pub fn new(labels: &[String], sheet: Option<&PatternCatalog>, neutral: Option<&str>) -> Self {
+        let is_neutral = |l: &str| {
+            neutral.is_some_and(|n| crate::catalog::match_key(n) == crate::catalog::match_key(l))
+        };
         let terms = labels
             .iter()
+            .filter(|l| !is_neutral(l))
             .map(|label| {
                 let mut words = BTreeMap::new();
                 let mut phrases = Vec::new();
@@ -148,12 +166,30 @@ impl Suggester {
                 }
             })
             .collect();
-        Suggester { terms }
+        let fallback = sheet
+            .and_then(PatternCatalog::fallback)
+            .and_then(|f| {
+                labels
+                    .iter()
+                    .find(|l| sheet.and_then(|c| c.lookup(l)) == Some(f))
+            })
+            .map(|l| Suggestion {
+                label: l.clone(),
+                score: Some(FALLBACK_SCORE),
+            });
+        let neutral = labels.iter().find(|l| is_neutral(l)).map(|l| Suggestion {
+            label: l.clone(),
+            score: None,
+        });
+        Suggester {
+            terms,
+            otherwise: fallback.or(neutral),
+        }
     }
 
-    /// The best label for `text`, with its score in [0, 1].
+    /// The best label for `text`: a pattern backed by evidence, else the fallback or the
+    /// neutral label; `None` when the project has neither (the region is left out).
     pub fn suggest(&self, text: &str) -> Option<Suggestion> {
-        let first = self.terms.first()?;
         let lower = text.to_lowercase();
         let mut found: BTreeSet<String> = stems(text).into_iter().collect();
         if text.contains('?') {
@@ -178,16 +214,13 @@ impl Suggester {
                 Some((_, b)) if b >= s => best,
                 _ => Some((t, s)),
             });
-        Some(match best {
-            Some((t, s)) if s > 0.0 => Suggestion {
+        match best {
+            Some((t, s)) if s > 0.0 => Some(Suggestion {
                 label: t.label.clone(),
-                score: round3(s / (s + 3.0)),
-            },
-            _ => Suggestion {
-                label: first.label.clone(),
-                score: 0.05,
-            },
-        })
+                score: Some(round3(s / (s + 3.0))),
+            }),
+            _ => self.otherwise.clone(),
+        }
     }
 }
 
@@ -206,17 +239,20 @@ mod tests {
                 name: "Lecture".into(),
                 description: "The teacher explains new material to the whole class.".into(),
                 keywords: vec!["explain".into(), "объясняю".into()],
+                fallback: false,
             },
             Pattern {
                 name: "Questioning".into(),
                 description: "The teacher asks questions and students answer. Вопросы учителя."
                     .into(),
                 keywords: vec!["who knows".into(), "кто знает".into()],
+                fallback: false,
             },
             Pattern {
                 name: "Group work".into(),
                 description: "Students work together in small groups; работа в группах.".into(),
                 keywords: vec![],
+                fallback: false,
             },
         ])
         .unwrap()
@@ -231,7 +267,7 @@ mod tests {
     #[test]
     fn english_and_russian_cues_pick_the_pattern() {
         let sheet = sheet();
-        let s = Suggester::new(&labels(), Some(&sheet));
+        let s = Suggester::new(&labels(), Some(&sheet), Some("Speech"));
         let cases = [
             ("Who knows the answer to this?", "Questioning"),
             ("Кто знает ответ на этот вопрос?", "Questioning"),
@@ -242,21 +278,49 @@ mod tests {
         for (text, want) in cases {
             let got = s.suggest(text).unwrap();
             assert_eq!(got.label, want, "{text}: {got:?}");
-            assert!(got.score > 0.3 && got.score < 1.0, "{text}: {got:?}");
+            let score = got.score.unwrap();
+            assert!(score > 0.3 && score < 1.0, "{text}: {got:?}");
         }
     }
 
     #[test]
-    fn no_evidence_falls_back_to_the_first_label_with_a_low_score() {
-        let s = Suggester::new(&labels(), None);
-        let got = s.suggest("Hmm.").unwrap();
+    fn no_evidence_gets_the_neutral_label_or_the_sheets_fallback() {
+        let mut with_neutral = labels();
+        with_neutral.push("Speech".into());
+        let s = Suggester::new(&with_neutral, Some(&sheet()), Some("Speech"));
+        for text in ["Hmm.", "Good morning, everyone.", "Здравствуйте."] {
+            assert_eq!(
+                s.suggest(text).unwrap(),
+                Suggestion {
+                    label: "Speech".into(),
+                    score: None
+                },
+                "{text}"
+            );
+        }
+        // The neutral label is never a candidate, even when a transcript says "speech".
         assert_eq!(
-            got,
+            s.suggest("Who knows the answer?").unwrap().label,
+            "Questioning"
+        );
+        assert_eq!(s.suggest("A speech.").unwrap().label, "Speech");
+        assert!(s.suggest("A speech.").unwrap().score.is_none());
+
+        let mut patterns = sheet().patterns().to_vec();
+        patterns[0].fallback = true;
+        let marked = PatternCatalog::new(patterns).unwrap();
+        let s = Suggester::new(&with_neutral, Some(&marked), Some("Speech"));
+        assert_eq!(
+            s.suggest("Hmm.").unwrap(),
             Suggestion {
                 label: "Lecture".into(),
-                score: 0.05
+                score: Some(FALLBACK_SCORE)
             }
         );
-        assert!(Suggester::new(&[], None).suggest("x").is_none());
+        // No neutral label, no fallback: no guess at all.
+        assert!(Suggester::new(&labels(), Some(&sheet()), Some("Speech"))
+            .suggest("Hmm.")
+            .is_none());
+        assert!(Suggester::new(&[], None, None).suggest("x").is_none());
     }
 }

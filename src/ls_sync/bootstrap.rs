@@ -1,16 +1,20 @@
 //! `ppi ls bootstrap`: wires Label Studio to PPI in one idempotent pass and reports what it
 //! created, updated or found: the annotation and review projects (configs generated from the
 //! patterns sheet and validated by LS), PPI as the ML backend, the webhooks with the secret
-//! header and an action filter, and optionally S3 storage with presigned URLs.
+//! header and an action filter, optionally S3 storage with presigned URLs and the bucket's CORS
+//! rules for LS's origin, and the import of lessons uploaded before the projects existed.
+//! `ppi ls bootstrap` and `ppi serve` (at start) run the same pass.
 
 use serde_json::{json, Value};
 
 use crate::catalog::PatternCatalog;
-use crate::config::{Secret, Settings};
+use crate::config::{Secret, Settings, StorageBackend};
 use crate::db::ls::{ROLE_ANNOTATION, ROLE_REVIEW};
-use crate::db::Db;
+use crate::db::DbKind;
+use crate::jobs::JobContext;
 use crate::label_studio::client::{LsClient, LsError};
 use crate::label_studio::config::{annotation_config, review_config};
+use crate::storage::StorageError;
 
 /// The header the webhooks carry.
 pub const SECRET_HEADER: &str = "X-PPI-Webhook-Secret";
@@ -35,13 +39,27 @@ pub const REVIEW_ACTIONS: &[&str] = &[
 /// What bootstrap needs.
 pub struct BootstrapOptions<'a> {
     pub catalog: &'a PatternCatalog,
-    pub speakers: &'a [String],
+    pub speakers: Vec<String>,
     pub crop: bool,
     /// Connect PPI's S3 bucket to the annotation project (presign on).
     pub s3: bool,
     /// How LS reaches PPI's ML backend (`…/ml`).
     pub ml_url: String,
     pub webhook_secret: Secret,
+}
+
+impl<'a> BootstrapOptions<'a> {
+    /// The options as the settings give them (`serve` uses these; the CLI's flags override).
+    pub fn from_settings(settings: &Settings, catalog: &'a PatternCatalog, secret: Secret) -> Self {
+        BootstrapOptions {
+            catalog,
+            speakers: settings.label_studio.speakers.clone(),
+            crop: settings.label_studio.crop,
+            s3: settings.storage.backend == StorageBackend::S3,
+            ml_url: settings.ml_url(),
+            webhook_secret: secret,
+        }
+    }
 }
 
 /// One line of the report.
@@ -61,6 +79,10 @@ pub enum BootstrapError {
     ConfigRefused { which: &'static str, detail: String },
     #[error("{0}")]
     Blocked(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("Label Studio is not configured: set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")]
+    NotConfigured,
 }
 
 impl crate::error::Coded for BootstrapError {
@@ -70,6 +92,8 @@ impl crate::error::Coded for BootstrapError {
             BootstrapError::Db(e) => e.code(),
             BootstrapError::ConfigRefused { .. } => "ls-config-refused",
             BootstrapError::Blocked(_) => "ls-ssrf-blocked",
+            BootstrapError::Storage(e) => e.code(),
+            BootstrapError::NotConfigured => "config-invalid",
         }
     }
 
@@ -77,6 +101,7 @@ impl crate::error::Coded for BootstrapError {
         match self {
             BootstrapError::Ls(e) => e.kind(),
             BootstrapError::Db(e) => e.kind(),
+            BootstrapError::Storage(e) => e.kind(),
             _ => crate::error::ErrorKind::Input,
         }
     }
@@ -221,13 +246,19 @@ async fn webhook(
     Ok(())
 }
 
+/// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
+fn origin(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(u.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
 /// Runs the whole wiring.
 pub async fn bootstrap(
-    ls: &LsClient,
-    db: &Db,
-    settings: &Settings,
+    ctx: &JobContext,
     o: &BootstrapOptions<'_>,
 ) -> Result<Vec<Done>, BootstrapError> {
+    let ls = ctx.ls.as_ref().ok_or(BootstrapError::NotConfigured)?;
+    let (db, settings) = (&ctx.db, ctx.settings.as_ref());
     let mut report = Vec::new();
     let release = ls.version().await?;
     let me = ls.whoami().await?;
@@ -239,7 +270,7 @@ pub async fn bootstrap(
             me["email"].as_str().unwrap_or("?")
         ),
     });
-    let annotation = annotation_config(o.catalog, o.speakers);
+    let annotation = annotation_config(o.catalog, &o.speakers, settings.label_studio.neutral());
     let review = review_config(o.crop);
     for (which, xml) in [("annotation", &annotation), ("review", &review)] {
         ls.validate_config(xml).await.map_err(|e| match e {
@@ -271,6 +302,21 @@ pub async fn bootstrap(
         .await?;
     db.upsert_ls_project(r, Some(ROLE_REVIEW), Some(&review))
         .await?;
+    report.push(Done {
+        outcome: "recorded",
+        what: format!(
+            "projects {a} and {r} in {} (`ppi serve` must use the same)",
+            match db.kind() {
+                DbKind::Sqlite => format!(
+                    "the data dir {}",
+                    std::path::absolute(&settings.server.data_dir)
+                        .unwrap_or_else(|_| settings.server.data_dir.clone())
+                        .display()
+                ),
+                DbKind::Postgres => "the Postgres database (PPI_DATABASE_URL)".into(),
+            }
+        ),
+    });
 
     if is_local_host(&o.ml_url) {
         report.push(Done {
@@ -322,7 +368,63 @@ pub async fn bootstrap(
     if o.s3 {
         s3_storage(ls, settings, a, &mut report).await?;
     }
+    media_cors(ctx, ls, &mut report).await?;
+    backfill(ctx, a, &mut report).await?;
     Ok(report)
+}
+
+/// Lets LS's editor (and PPI's web UI) load media from the bucket cross-origin.
+async fn media_cors(
+    ctx: &JobContext,
+    ls: &LsClient,
+    report: &mut Vec<Done>,
+) -> Result<(), BootstrapError> {
+    let mut origins: Vec<String> = [ls.base().to_owned(), ctx.settings.public_url()]
+        .iter()
+        .chain(&ctx.settings.server.cors_origins)
+        .filter_map(|u| origin(u))
+        .collect();
+    origins.dedup();
+    let bucket = &ctx.settings.storage.bucket;
+    match ctx.store.allow_origins(&origins).await? {
+        None => report.push(Done {
+            outcome: "checked",
+            what: "PPI's signed media URLs answer CORS for Label Studio's editor".into(),
+        }),
+        Some(changed) => report.push(Done {
+            outcome: if changed { "updated" } else { "existing" },
+            what: format!(
+                "CORS on s3://{bucket} for {} (GET, HEAD, Range)",
+                origins.join(", ")
+            ),
+        }),
+    }
+    Ok(())
+}
+
+/// Lessons uploaded before the annotation project existed become its tasks, once each.
+async fn backfill(
+    ctx: &JobContext,
+    project: i64,
+    report: &mut Vec<Done>,
+) -> Result<(), BootstrapError> {
+    if !ctx.settings.label_studio.import_uploads {
+        return Ok(());
+    }
+    let mut queued = 0;
+    for (lesson, owner) in ctx.db.lessons_without_task(project).await? {
+        queued +=
+            usize::from(crate::jobs::ls_tasks::queue_import(ctx, &lesson, &owner, project).await?);
+    }
+    if queued > 0 {
+        report.push(Done {
+            outcome: "queued",
+            what: format!(
+                "{queued} lesson(s) uploaded before project {project} existed, to become its tasks"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Connects PPI's bucket to the project (presign on, no sync: PPI imports tasks itself).

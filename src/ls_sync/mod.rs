@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod bootstrap;
 pub mod reconcile;
+pub mod wiring;
 
 use serde_json::json;
 

@@ -64,20 +64,22 @@ pub struct ClipOutcome {
     pub bytes: u64,
 }
 
-/// Bounds of a request in video timestamps.
+/// Bounds of a request in video timestamps, by presentation timestamps (exact for variable
+/// frame rates too).
 struct Bounds {
-    /// The first frame is the earliest with `pts >= start`.
+    /// The first frame is the one on screen at the start: the last with `pts <= start`
+    /// (else, before the video's first frame, the earliest after it).
     start: i64,
-    /// Frames with `pts < end` belong to the clip.
+    /// Frames with `pts < end` (starting before the interval's end) belong to the clip.
     end: i64,
 }
 
 impl Source {
     fn bounds(&self, req: &ClipRequest) -> Bounds {
-        let half = req.frame_duration / 2.0;
+        let tol = super::on_screen_tolerance(req.frame_duration);
         Bounds {
-            start: self.video.ts(req.start - half),
-            end: self.video.ts(req.end - half),
+            start: self.video.ts(req.start + tol),
+            end: self.video.ts(req.end - tol),
         }
     }
 
@@ -101,8 +103,9 @@ impl Source {
         let mut pending_start = self.seek_keyframe(b.start)?;
 
         // Phase 1: find the timestamp that becomes 0 in the clip. In accurate mode it is the
-        // earliest frame at or after the start bound; it is known once a packet's dts reaches
-        // the best candidate, because later packets have pts >= dts.
+        // frame on screen at the start: the latest with pts <= the start bound, final once a
+        // packet's dts passes the bound (later packets have pts >= dts); failing that, the
+        // earliest frame after it, final once a dts reaches it.
         let keyframe_pts = pending_start
             .last()
             .and_then(|p| p.pts())
@@ -111,15 +114,21 @@ impl Source {
             ClipMode::Copy => Some(keyframe_pts),
             _ => None,
         };
-        let mut best: Option<i64> = None;
+        // (latest pts <= start bound, earliest pts in (start bound, end bound))
+        let mut best: (Option<i64>, Option<i64>) = (None, None);
         let mut eof = false;
-        let consider = |p: &ff::Packet, best: &mut Option<i64>| {
+        let consider = |p: &ff::Packet, best: &mut (Option<i64>, Option<i64>)| {
             if let Some(pts) = p.pts() {
-                if pts >= b.start && pts < b.end && best.is_none_or(|x| pts < x) {
-                    *best = Some(pts);
+                if pts <= b.start {
+                    if best.0.is_none_or(|x| pts > x) {
+                        best.0 = Some(pts);
+                    }
+                } else if pts < b.end && best.1.is_none_or(|x| pts < x) {
+                    best.1 = Some(pts);
                 }
             }
         };
+        let pick = |best: (Option<i64>, Option<i64>)| best.0.or(best.1);
         for p in pending_start.iter().filter(|p| p.stream() == v.index) {
             consider(p, &mut best);
         }
@@ -129,10 +138,13 @@ impl Source {
                 .rev()
                 .find(|p| p.stream() == v.index)
                 .and_then(|p| p.dts().or(p.pts()))
-                .zip(best)
-                .is_some_and(|(dts, x)| dts >= x);
+                .is_some_and(|dts| match best {
+                    (Some(_), _) => dts > b.start,
+                    (None, Some(x)) => dts >= x,
+                    (None, None) => false,
+                });
             if resolved {
-                zero = best;
+                zero = pick(best);
                 break;
             }
             match self.read()? {
@@ -141,7 +153,7 @@ impl Source {
                         consider(&p, &mut best);
                         if p.dts().or(p.pts()).is_some_and(|d| d >= b.end) {
                             pending_start.push(p);
-                            zero = best;
+                            zero = pick(best);
                             break;
                         }
                     }
@@ -149,7 +161,7 @@ impl Source {
                 }
                 Read::Eof => {
                     eof = true;
-                    zero = best;
+                    zero = pick(best);
                     break;
                 }
             }
@@ -210,7 +222,7 @@ impl Source {
         // Copy mode runs to the next keyframe, so its audio runs on until video is done.
         let mut audio_end = audio.map(|a| match req.mode {
             ClipMode::Copy => i64::MAX,
-            _ => a.ts(v.secs(b.end)),
+            _ => a.ts(req.end),
         });
         let mut video_done = false;
         let mut audio_done = audio.is_none();

@@ -102,12 +102,15 @@ impl Source {
         })
     }
 
-    /// Decodes the frame that is on screen at `time` seconds (its start within half a frame).
+    /// Decodes the frame that is on screen at `time` seconds: the last one presented at or
+    /// before it (by presentation timestamps, so variable frame rates are exact), within a
+    /// rounding tolerance ([`super::on_screen_tolerance`]). A time before the first frame gets
+    /// the first frame.
     pub fn frame_at(&mut self, time: f64, frame_duration: f64) -> Result<KeyFrame, MediaError> {
         let v = self.video;
         let target = v.ts(time);
-        let half = super::secs_to_ts(frame_duration / 2.0, v.tb).max(1);
-        let packets = self.seek_keyframe(target - half)?;
+        let tol = super::secs_to_ts(super::on_screen_tolerance(frame_duration), v.tb).max(1);
+        let packets = self.seek_keyframe(target + tol)?;
         self.frame_state()?.decoder.flush();
 
         let mut best: Option<ff::frame::Video> = None;
@@ -138,15 +141,16 @@ impl Source {
                 }
             }
             let mut done = false;
+            // Decoders return frames in presentation order: the first one past the target
+            // ends the search.
             while state.decoder.receive_frame(&mut decoded).is_ok() {
                 let pts = decoded.timestamp().or(decoded.pts()).unwrap_or(i64::MIN);
-                if pts <= target + half {
+                if pts <= target + tol {
                     best = Some(decoded.clone());
-                    if pts >= target - half {
-                        done = true;
-                        break;
-                    }
                 } else {
+                    if best.is_none() {
+                        best = Some(decoded.clone());
+                    }
                     done = true;
                     break;
                 }

@@ -27,6 +27,8 @@ use crate::error::{Coded, ErrorKind};
 pub enum MediaError {
     #[error("{file}: the file is empty (0 bytes)")]
     Empty { file: PathBuf },
+    #[error("{file}: {detail}")]
+    Missing { file: PathBuf, detail: String },
     #[error("{file}: not a readable video: {detail}")]
     Unreadable { file: PathBuf, detail: String },
     #[error("{file}: has no video stream (an audio-only file?); a lesson video is needed")]
@@ -56,6 +58,7 @@ impl Coded for MediaError {
     fn code(&self) -> &'static str {
         match self {
             MediaError::Empty { .. } => "media-empty",
+            MediaError::Missing { .. } => "file-not-found",
             MediaError::Unreadable { .. } => "media-unreadable",
             MediaError::NoVideoStream { .. } => "media-no-video-stream",
             MediaError::NoAudioStream { .. } => "media-no-audio-stream",
@@ -76,6 +79,12 @@ impl Coded for MediaError {
             _ => ErrorKind::Input,
         }
     }
+}
+
+/// How far past a time a frame's timestamp may lie and still count as starting at it: time
+/// base rounding (half a tick of a millisecond time base, say), never near a real frame gap.
+pub fn on_screen_tolerance(frame_duration: f64) -> f64 {
+    (frame_duration / 4.0).min(0.002)
 }
 
 /// Initialises FFmpeg once per process and silences its own logging: PPI reports errors itself,

@@ -71,10 +71,20 @@ fn rate_of(stream: &ff::format::stream::Stream) -> Option<ff::Rational> {
 /// Probes `path`: container, streams, and a test decode of the first video frame.
 pub fn probe(path: &Path) -> Result<Probe, MediaError> {
     init();
-    let meta = std::fs::metadata(path).map_err(|source| MediaError::Io {
+    let meta = std::fs::metadata(path).map_err(|e| MediaError::Missing {
         file: path.into(),
-        source,
+        detail: match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => e.to_string(),
+        },
     })?;
+    if meta.is_dir() {
+        return Err(MediaError::Missing {
+            file: path.into(),
+            detail: "is a folder, not a video file".into(),
+        });
+    }
     if meta.len() == 0 {
         return Err(MediaError::Empty { file: path.into() });
     }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 mod openapi;
+pub mod rejections;
 mod routes;
 mod upload;
 
@@ -21,6 +22,7 @@ use crate::app::App;
 /// Builds the router.
 pub fn router(app: Arc<App>) -> Router {
     routes::router()
+        .layer(axum::middleware::from_fn(rejections::json_errors))
         .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }

@@ -9,12 +9,14 @@ use tokio::io::AsyncWriteExt;
 
 use super::error::ApiError;
 
-/// A received file; removed on drop unless kept.
+/// A received file; removed on drop unless kept. Its lock tells a starting process's scratch
+/// cleaning that the file is in use (`jobs::scratch`).
 pub struct Incoming {
     pub path: PathBuf,
     pub sha256: String,
     pub size: u64,
     keep: bool,
+    _lock: Option<std::fs::File>,
 }
 
 impl Incoming {
@@ -82,15 +84,18 @@ where
         .await
         .map_err(|e| internal(&e))?;
     let path = dir.join(format!("upload-{}.part", crate::domain::EntityId::new()));
+    let std_file = std::fs::File::create(&path).map_err(|e| internal(&e))?;
+    let lock = std_file.try_clone().map_err(|e| internal(&e))?;
+    lock.try_lock()
+        .map_err(|e| internal(&std::io::Error::other(e)))?;
     let mut incoming = Incoming {
         path: path.clone(),
         sha256: String::new(),
         size: 0,
         keep: false,
+        _lock: Some(lock),
     };
-    let file = tokio::fs::File::create(&path)
-        .await
-        .map_err(|e| internal(&e))?;
+    let file = tokio::fs::File::from_std(std_file);
     let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
     let mut hasher = Sha256::new();
     while let Some(chunk) = next.next_chunk().await.map_err(|e| {

@@ -102,4 +102,14 @@ pub trait ObjectStore: Send + Sync + 'static {
 
     /// The object as a local file, when the backend keeps it on this machine's disk.
     fn local_path(&self, key: &ObjectKey) -> Option<PathBuf>;
+
+    /// Lets browsers on `origins` load objects cross-origin (Label Studio's editor does). A
+    /// backend that answers CORS itself (the local store's `/files`) needs nothing: `None`.
+    /// Otherwise `Some(true)` when the rules were changed, `Some(false)` when already in place.
+    fn allow_origins<'a>(
+        &'a self,
+        _origins: &'a [String],
+    ) -> BoxFut<'a, Result<Option<bool>, StorageError>> {
+        Box::pin(async { Ok(None) })
+    }
 }

@@ -10,7 +10,7 @@ use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::{ByteStream, Length};
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, CorsConfiguration, CorsRule};
 use aws_sdk_s3::Client;
 use tokio::io::AsyncWriteExt;
 
@@ -360,4 +360,77 @@ impl ObjectStore for S3Store {
     fn local_path(&self, _key: &ObjectKey) -> Option<PathBuf> {
         None
     }
+
+    fn allow_origins<'a>(
+        &'a self,
+        origins: &'a [String],
+    ) -> BoxFut<'a, Result<Option<bool>, StorageError>> {
+        Box::pin(async move {
+            let rule = cors_rule(origins).map_err(backend)?;
+            let current = self
+                .client
+                .get_bucket_cors()
+                .bucket(&self.bucket)
+                .send()
+                .await;
+            // A bucket without rules answers an error (NoSuchCORSConfiguration): set them.
+            if let Ok(c) = &current {
+                if c.cors_rules().iter().any(|r| same_rule(r, &rule)) {
+                    return Ok(Some(false));
+                }
+            }
+            let mut rules: Vec<CorsRule> = current
+                .map(|c| c.cors_rules().to_vec())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| r.id() != Some(CORS_RULE_ID))
+                .collect();
+            rules.push(rule);
+            let config = CorsConfiguration::builder()
+                .set_cors_rules(Some(rules))
+                .build()
+                .map_err(backend)?;
+            self.client
+                .put_bucket_cors()
+                .bucket(&self.bucket)
+                .cors_configuration(config)
+                .send()
+                .await
+                .map_err(backend)?;
+            Ok(Some(true))
+        })
+    }
+}
+
+/// The id of the CORS rule PPI manages on its bucket (other rules are left alone).
+const CORS_RULE_ID: &str = "ppi-media";
+
+/// What a browser player needs: GET/HEAD with `Range`, and the range headers exposed.
+fn cors_rule(origins: &[String]) -> Result<CorsRule, aws_sdk_s3::error::BuildError> {
+    let mut origins = origins.to_vec();
+    origins.sort();
+    origins.dedup();
+    CorsRule::builder()
+        .id(CORS_RULE_ID)
+        .set_allowed_origins(Some(origins))
+        .set_allowed_methods(Some(vec!["GET".into(), "HEAD".into(), "PUT".into()]))
+        .allowed_headers("*")
+        .set_expose_headers(Some(
+            ["Content-Range", "Accept-Ranges", "Content-Length", "ETag"]
+                .map(String::from)
+                .to_vec(),
+        ))
+        .max_age_seconds(3600)
+        .build()
+}
+
+fn same_rule(a: &CorsRule, b: &CorsRule) -> bool {
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    sorted(a.allowed_origins()) == sorted(b.allowed_origins())
+        && sorted(a.allowed_methods()) == sorted(b.allowed_methods())
+        && sorted(a.expose_headers()) == sorted(b.expose_headers())
 }

@@ -158,6 +158,9 @@ pub fn ppi_env(ls: &Service) -> Vec<(String, String)> {
             fixture("patterns.xlsx").display().to_string(),
         ),
         ("PPI_LS_RECONCILE_SECS".into(), "2".into()),
+        // Tests wire LS with `ppi ls bootstrap` themselves (tests/serve_script.rs covers
+        // `serve`'s own wiring at start).
+        ("PPI_LS_AUTO_WIRE".into(), "0".into()),
     ]
 }
 

@@ -360,3 +360,82 @@ pub fn wer(reference: &str, hyp: &str) -> f64 {
     }
     d[r.len()][h.len()] as f64 / r.len().max(1) as f64
 }
+
+/// A variable-frame-rate video: index-coded frames 0–299 at 25 fps (0–11.96 s), then frames
+/// 300… at 10 fps from 12.0 s, with a sine audio track (two CFR segments joined by FFmpeg's
+/// concat demuxer, which keeps each one's timestamps). Returns the frame on screen at `t`.
+pub fn vfr_video(path: &Path) -> impl Fn(f64) -> u32 {
+    let w = BLOCK * BITS;
+    let dir = path.parent().unwrap();
+    let segment = |name: &str, fps: u32, secs: u32, offset: u32, gop: &str| {
+        let lum =
+            format!("if(bitand(floor((N+{offset})/pow(2\\,floor(X/{BLOCK})))\\,1)\\,235\\,16)");
+        let out = dir.join(name);
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!(
+                "nullsrc=s={w}x{h}:r={fps}:d={secs},geq=lum='{lum}':cb=128:cr=128",
+                h = BLOCK * 2
+            ),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "10",
+            "-g",
+            gop,
+            "-bf",
+            "2",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "mpegts",
+            out.to_str().unwrap(),
+        ]);
+        out
+    };
+    let (a, b) = (
+        segment(".vfr-a.ts", 25, 12, 0, "50"),
+        segment(".vfr-b.ts", 10, 8, 300, "20"),
+    );
+    let list = dir.join(".vfr.txt");
+    std::fs::write(
+        &list,
+        format!("file '{}'\nfile '{}'\n", a.display(), b.display()),
+    )
+    .unwrap();
+    ffmpeg(&[
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        list.to_str().unwrap(),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:duration=20",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        "-video_track_timescale",
+        "12800",
+        "-shortest",
+        path.to_str().unwrap(),
+    ]);
+    |t: f64| {
+        if t < 12.0 - 1e-9 {
+            (t * 25.0 + 1e-9).floor() as u32
+        } else {
+            300 + ((t - 12.0) * 10.0 + 1e-9).floor() as u32
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! `/files/<key>`: objects of the local storage backend behind HMAC-signed, expiring URLs.
 //! GET and HEAD support byte ranges (206), so browsers and Label Studio can seek in videos;
-//! PUT receives presigned uploads.
+//! PUT receives presigned uploads. Answers carry CORS headers for any origin: Label Studio's
+//! editor loads media cross-origin (`crossOrigin`, XHR), and a signed URL carries its own
+//! authority, so no origin needs to be trusted for it.
 
 use std::io::SeekFrom;
 use std::sync::Arc;
@@ -10,12 +12,35 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tower_http::cors::{Any, CorsLayer};
 
 use crate::app::App;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::upload::{receive, BodyChunks};
 use crate::storage::local::SignatureCheck;
 use crate::storage::ObjectKey;
+
+/// CORS for media: any origin, the methods and headers a player needs (Range for seeking), and
+/// the range headers exposed so that XHR readers see them. Preflights answer here too.
+pub fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::PUT, Method::OPTIONS])
+        .allow_headers([
+            header::RANGE,
+            header::CONTENT_TYPE,
+            header::IF_RANGE,
+            header::IF_NONE_MATCH,
+            header::IF_MODIFIED_SINCE,
+        ])
+        .expose_headers([
+            header::CONTENT_RANGE,
+            header::ACCEPT_RANGES,
+            header::CONTENT_LENGTH,
+            header::CONTENT_TYPE,
+        ])
+        .max_age(std::time::Duration::from_secs(3600))
+}
 
 #[derive(serde::Deserialize)]
 pub struct Signed {

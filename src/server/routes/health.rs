@@ -16,11 +16,12 @@ pub async fn health() -> Json<serde_json::Value> {
     )
 }
 
-/// Readiness: the database and the object storage answer.
+/// Readiness: the database and the object storage answer, and Label Studio's wiring (when
+/// `serve` does it) is not failing.
 pub async fn ready(State(app): State<Arc<App>>) -> impl IntoResponse {
     let db = app.db.ping().await;
     let storage = app.store.check().await;
-    let ok = db.is_ok() && storage.is_ok();
+    let ok = db.is_ok() && storage.is_ok() && app.ls_wiring.healthy();
     let describe = |r: Result<(), String>| match r {
         Ok(()) => serde_json::json!("ok"),
         Err(e) => serde_json::json!(e),
@@ -30,6 +31,7 @@ pub async fn ready(State(app): State<Arc<App>>) -> impl IntoResponse {
         "database": describe(db.map_err(|e| e.to_string())),
         "storage": describe(storage.map_err(|e| e.to_string())),
         "storage_backend": app.store.backend(),
+        "label_studio": app.ls_wiring.get(),
     });
     (
         if ok {

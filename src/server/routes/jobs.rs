@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::Json;
 
 use crate::app::App;
@@ -22,6 +22,35 @@ async fn visible(app: &App, caller: &Caller, id: &str) -> ApiResult<JobRecord> {
         None if !caller.is_admin() => Err(missing()),
         _ => Ok(job),
     }
+}
+
+/// Filters of `GET /api/jobs`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobFilter {
+    kind: Option<String>,
+    status: Option<String>,
+    limit: Option<i64>,
+}
+
+/// The newest jobs: an admin sees all, a `DL-user` their own.
+pub async fn list(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Query(f): Query<JobFilter>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let owner = (!caller.is_admin()).then(|| caller.id.clone());
+    let limit = f.limit.unwrap_or(100).clamp(1, 1000);
+    let jobs = app
+        .db
+        .list_jobs(
+            owner.as_deref(),
+            f.kind.as_deref(),
+            f.status.as_deref(),
+            limit,
+        )
+        .await?;
+    Ok(Json(serde_json::json!({ "jobs": jobs })))
 }
 
 pub async fn get(

@@ -17,6 +17,9 @@ use axum::Router;
 
 use crate::app::App;
 
+/// The largest body Label Studio sends to the ML endpoints (a bulk webhook, many tasks).
+const ML_BODY_LIMIT: usize = 64 << 20;
+
 pub fn router() -> Router<Arc<App>> {
     Router::new()
         .route("/health", get(health::health))
@@ -39,6 +42,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/lessons/{id}/assemble", post(lessons::assemble))
         .route("/api/uploads", post(lessons::start_upload))
         .route("/api/uploads/{id}/complete", post(lessons::complete_upload))
+        .route("/api/jobs", get(jobs::list))
         .route("/api/jobs/{id}", get(jobs::get))
         .route("/api/jobs/{id}/cancel", post(jobs::cancel))
         .route(
@@ -46,7 +50,8 @@ pub fn router() -> Router<Arc<App>> {
             get(files::get)
                 .head(files::get)
                 .put(files::put)
-                .layer(DefaultBodyLimit::disable()),
+                .layer::<_, std::convert::Infallible>(DefaultBodyLimit::disable())
+                .layer::<_, std::convert::Infallible>(files::cors()),
         )
         .route("/api/ls/tasks/{id}", get(ls::task))
         .route("/api/ls/annotations", get(ls::annotations))
@@ -57,12 +62,26 @@ pub fn router() -> Router<Arc<App>> {
         .route("/ml/setup", post(ml::setup))
         .route(
             "/ml/predict",
-            post(ml::predict).layer(DefaultBodyLimit::max(64 << 20)),
+            post(ml::predict)
+                .layer(DefaultBodyLimit::disable())
+                .layer(axum::middleware::from_fn(|r, n| {
+                    crate::server::rejections::limit_body(ML_BODY_LIMIT, r, n)
+                })),
         )
         .route(
             "/ml/webhook",
-            post(ml::webhook).layer(DefaultBodyLimit::max(64 << 20)),
+            post(ml::webhook)
+                .layer(DefaultBodyLimit::disable())
+                .layer(axum::middleware::from_fn(|r, n| {
+                    crate::server::rejections::limit_body(ML_BODY_LIMIT, r, n)
+                })),
         )
         .route("/", get(ui::index))
         .route("/ui/{file}", get(ui::asset))
+        .fallback(|uri: axum::http::Uri| async move {
+            crate::server::error::ApiError::not_found(
+                "route-not-found",
+                format!("no route {}", uri.path()),
+            )
+        })
 }
