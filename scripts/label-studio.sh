@@ -117,7 +117,8 @@ case "$cmd" in
     LS_PASSWORD=$(cat "$dir/password")
     LS_TOKEN=$(cat "$dir/token")
     # LS silently moves to the next port when its own is taken: refuse instead.
-    if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null; then
+    # (SO_REUSEADDR: connections of a just-stopped LS in TIME_WAIT do not hold the port.)
+    if ! python3 -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null; then
       echo "label-studio.sh: port $port is in use; pick another with PPI_LS_PORT" >&2; exit 1
     fi
     [ -f "$dir/data/label_studio.sqlite3" ] || echo "label-studio.sh: first start: migrating a new Label Studio data dir (70-120 s)" >&2

@@ -56,7 +56,8 @@ ls_dir="$PPI_DATA_DIR/label-studio"
 ls_port="${PPI_LS_PORT:-8081}"
 started_ls=0
 if ! { [ -f "$ls_dir/pid" ] && kill -0 "$(cat "$ls_dir/pid")" 2>/dev/null; }; then started_ls=1; fi
-eval "$(scripts/label-studio.sh serve "$ls_dir" "$ls_port")"
+ls_env=$(scripts/label-studio.sh serve "$ls_dir" "$ls_port") || exit 1
+eval "$ls_env"
 stop_ls() { if [ "$started_ls" = 1 ]; then scripts/label-studio.sh stop "$ls_dir"; fi; }
 trap stop_ls EXIT
 export LABEL_STUDIO_URL LABEL_STUDIO_API_KEY

@@ -116,11 +116,15 @@ async fn publish_item(
     let mut data = json!({
         "item_id": r.id, "lesson_id": r.lesson_id, "lesson_title": title,
         "pattern": r.pattern_type, "description": r.pattern_description,
-        "transcript": r.transcript, "start_s": r.start_time, "end_s": r.end_time,
+        "transcript": r.transcript, "start_s": r.start_time, "end_s": r.end_time, "fps": r.fps,
         "source_task": ls_id(&r.task_id), "source_annotation": ls_id(&r.annotation_id),
     });
     for (k, v) in urls {
         data[k] = v;
+    }
+    // The review config's <Audio> needs the key; a clip without sound gets an empty one.
+    if data.get("audio_url").is_none() {
+        data["audio_url"] = Value::String(String::new());
     }
     Ok(data)
 }

@@ -20,7 +20,10 @@ try {
     if (/CORS|Access-Control|issue loading URL/i.test(t)) problems.push(t);
   });
   page.on("requestfailed", (r) => {
-    if (/\/files\/|X-Amz-|keyframe|clip|audio/.test(r.url())) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+    const why = r.failure()?.errorText || "";
+    // A player re-mounted by the editor aborts its earlier request: not a failure to load.
+    if (why.includes("ERR_ABORTED")) return;
+    if (/\/files\/|X-Amz-|keyframe|clip|audio/.test(r.url())) problems.push(`request failed: ${r.url()} ${why}`);
   });
   await page.goto(`${base}/user/login/`);
   await page.fill("input[name=email]", email);
@@ -57,6 +60,10 @@ try {
     .catch(async () => fail(`no draft region "${label}" on screen:\n${(await text()).slice(0, 3000)}`));
   const regions = await page.evaluate(() =>
     document.querySelectorAll("[class*=timeline] [class*=region], [class*=seeker] [class*=region], [class*=keypoints] [class*=region]").length);
+  // Selecting the draft re-mounts the player: it must load again.
+  await plays("the lesson video, with the draft selected");
+  await page.mouse.move(5, 500);
+  await page.waitForTimeout(500);
   await page.screenshot({ path: `${prefix}annotation.png`, fullPage: true });
 
   // 2. The review task: the clip plays, the key frame decodes, the audio loads.
@@ -80,6 +87,10 @@ try {
     return a ? { ready: a.readyState, duration: a.duration } : { waveform: true };
   });
   await page.screenshot({ path: `${prefix}review.png`, fullPage: true });
+  // The key frame and the audio sit below the clip in the editor's scrolling panel.
+  await page.evaluate(() => [...document.images].find((i) => /keyframe/.test(i.src))?.scrollIntoView());
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${prefix}review-frame.png` });
   if (problems.length) fail(`the console reported: ${problems.join(" | ")}`);
   console.log(`OK lesson=${JSON.stringify(lessonVideo)} regions=${regions} clip=${JSON.stringify(clip)} ` +
               `keyframe=${frame.w}x${frame.h} audio=${JSON.stringify(audio)}`);
