@@ -20,9 +20,11 @@ pub const IMAGE_FOLDER_FILES: [&str; 2] = ["metadata.csv", "images/*.jpg"];
 /// The default config's data files with Parquet: every modality decoded.
 pub const PARQUET_FILES: [&str; 1] = ["data/train-*"];
 
-/// Lists the items: `metadata.csv`, `metadata.jsonl`, then the manifest (cheap: no card, no
-/// Parquet), after each item a build commits.
+/// Lists the items: the manifest, then `metadata.csv` and `metadata.jsonl` (cheap: no card,
+/// no Parquet), after each item a build commits. The manifest goes first, so a kill between
+/// the writes leaves the next run knowing every item the listing shows (and reusing it).
 pub fn write_listing(layout: &Layout, manifest: &Manifest) -> Result<(), ManifestError> {
+    manifest.save(&layout.manifest())?;
     let rows = manifest.rows();
     let io = |file: &str| {
         let file = layout.abs(file);
@@ -31,8 +33,7 @@ pub fn write_listing(layout: &Layout, manifest: &Manifest) -> Result<(), Manifes
     metadata::write_csv(&layout.abs(layout::METADATA_CSV), &rows)
         .map_err(io(layout::METADATA_CSV))?;
     metadata::write_jsonl(&layout.abs(layout::METADATA_JSONL), &rows)
-        .map_err(io(layout::METADATA_JSONL))?;
-    manifest.save(&layout.manifest())
+        .map_err(io(layout::METADATA_JSONL))
 }
 
 /// Writes `metadata.csv`, `metadata.jsonl`, the Parquet table when enabled, the card and the

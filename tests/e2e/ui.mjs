@@ -36,6 +36,9 @@ try {
   const status = await page.textContent("[data-testid=upload-status]");
   if (!/uploaded/.test(status)) fail(`upload status: ${status}`);
 
+  // The upload line follows the lesson until it is ready (not a fixed "extracting" line).
+  await page.waitForFunction(() => document.querySelector("[data-testid=upload-status]").textContent.endsWith(": ready"),
+    null, { timeout: 120000 }).catch(async () => fail(`upload status stays: ${await page.textContent("[data-testid=upload-status]")}`));
   // The lesson list shows the job until the audio is extracted.
   await page.waitForFunction(
     () => [...document.querySelectorAll("[data-testid=lesson-row-status]")].some((e) => e.textContent === "ready"),

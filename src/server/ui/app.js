@@ -124,6 +124,21 @@ $("login-form").addEventListener("submit", async (ev) => {
 
 $("logout").addEventListener("click", () => { save(null); location.hash = ""; route(); });
 
+// The upload line follows the lesson's real state until it is ready (or failed).
+let uploadTimer = null;
+async function followUpload(id, duplicate) {
+  clearTimeout(uploadTimer);
+  try {
+    const d = await api(`/api/lessons/${id}`);
+    const job = d.job && d.lesson.status !== "ready" ? ` (${progressText(d.job)})` : "";
+    const what = d.lesson.status === "failed" ? `failed: ${d.lesson.error || "see the lesson"}` : d.lesson.status;
+    $("upload-status").textContent = `${duplicate ? "already uploaded" : "uploaded"}: ${what}${job}`;
+    if (d.lesson.status !== "ready" && d.lesson.status !== "failed") uploadTimer = setTimeout(() => followUpload(id, duplicate), 1000);
+  } catch (e) {
+    $("upload-status").textContent = e.message;
+  }
+}
+
 $("upload-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const form = ev.target;
@@ -142,9 +157,10 @@ $("upload-form").addEventListener("submit", (ev) => {
     try { body = JSON.parse(xhr.responseText); } catch (_) {}
     if (xhr.status === 201 || xhr.status === 200) {
       bar.value = 100;
-      $("upload-status").textContent = body.duplicate ? "already uploaded" : "uploaded; extracting audio…";
+      $("upload-status").textContent = body.duplicate ? "already uploaded" : "uploaded";
       form.reset();
       loadLessons();
+      if (body.lesson) followUpload(body.lesson.id, body.duplicate);
     } else if (xhr.status === 401) {
       refreshSession().then((ok) => ($("upload-status").textContent = ok ? "session renewed, upload again" : "please log in again"));
     } else {
