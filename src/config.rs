@@ -342,15 +342,38 @@ impl Settings {
                     file: f.clone(),
                     source,
                 })?;
-                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                let mut s: Settings = toml::from_str(&text).map_err(|e| ConfigError::Parse {
                     file: f.clone(),
                     detail: e.to_string(),
-                })?
+                })?;
+                s.resolve_against(f.parent().unwrap_or(Path::new("")));
+                s
             }
             None => Settings::default(),
         };
         s.apply_env(env)?;
         Ok(s)
+    }
+
+    /// Relative paths written in a settings file mean paths beside that file, so `serve` and
+    /// `ppi ls bootstrap` find the same data dir and sheet from any working directory. (Paths
+    /// from the environment and flags stay relative to the working directory.)
+    fn resolve_against(&mut self, dir: &Path) {
+        if dir.as_os_str().is_empty() {
+            return;
+        }
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        };
+        fix(&mut self.server.data_dir);
+        if let Some(r) = self.storage.root.as_mut() {
+            fix(r);
+        }
+        if let Some(p) = self.label_studio.patterns.as_mut() {
+            fix(p);
+        }
     }
 
     fn apply_env(&mut self, env: &dyn Env) -> Result<(), ConfigError> {

@@ -57,3 +57,32 @@ fn bad_values_name_their_source() {
         .to_string();
     assert!(e.contains("PPI_JOBS"), "{e}");
 }
+
+#[test]
+fn paths_in_a_settings_file_are_beside_it_and_urls_derive_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("ppi.toml");
+    std::fs::write(
+        &f,
+        "[server]\ndata_dir = \"data\"\nbind = \"0.0.0.0:9090\"\n[label_studio]\npatterns = \"sheet.xlsx\"\n",
+    )
+    .unwrap();
+    let s = Settings::load(Some(&f), &env(&[])).unwrap();
+    assert_eq!(s.server.data_dir, dir.path().join("data"));
+    assert_eq!(s.label_studio.patterns, Some(dir.path().join("sheet.xlsx")));
+    // `serve` and `ppi ls bootstrap` derive the same URLs.
+    assert_eq!(s.public_url(), "http://127.0.0.1:9090");
+    assert_eq!(s.ml_url(), "http://127.0.0.1:9090/ml");
+    // The environment's paths stay relative to the working directory.
+    let s = Settings::load(Some(&f), &env(&[("PPI_DATA_DIR", "here")])).unwrap();
+    assert_eq!(s.server.data_dir, PathBuf::from("here"));
+    let s = Settings::load(
+        None,
+        &env(&[
+            ("PPI_PUBLIC_URL", "https://ppi.example/"),
+            ("PPI_ML_URL", ""),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(s.ml_url(), "https://ppi.example/ml");
+}

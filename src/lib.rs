@@ -5,6 +5,8 @@
 //! metadata out.
 
 pub mod accounts;
+pub mod agreement;
+pub mod analytics;
 pub mod app;
 pub mod asr;
 pub mod atomic;

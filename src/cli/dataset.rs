@@ -65,9 +65,17 @@ pub struct BuildArgs {
     /// Frame rate of the frame numbers when the task has no `fps` [default: the video's].
     #[arg(long)]
     pub fps: Option<f64>,
-    /// Which annotation of the task: latest, all, or an annotation id.
+    /// Which annotation of the task: latest, all, consensus (the gated consensus of every
+    /// annotator; see `ppi agreement`), or an annotation id.
     #[arg(long, default_value = "latest")]
     pub annotation: AnnotationChoice,
+    /// With --annotation consensus: majority (frames most annotators marked) or mean
+    /// (matched intervals, averaged bounds) [default: [label_studio.agreement] consensus].
+    #[arg(long)]
+    pub consensus: Option<crate::agreement::ConsensusRule>,
+    /// With --annotation consensus: the κ the annotators need [default: 0.6].
+    #[arg(long)]
+    pub gate: Option<f64>,
     /// Task id, when the export holds several tasks for this video.
     #[arg(long)]
     pub task: Option<i64>,
@@ -198,6 +206,16 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
             ..card_settings(settings, &out)
         },
         wait_for_lock: !a.no_wait,
+        agreement: {
+            let mut g = settings.label_studio.agreement;
+            if let Some(c) = a.consensus {
+                g.consensus = c;
+            }
+            if let Some(v) = a.gate {
+                g.gate = v;
+            }
+            g
+        },
     };
     let progress = ui.progress();
     let started = std::time::Instant::now();

@@ -55,6 +55,11 @@ pub enum LsCommand {
         /// else http://<server.bind>/ml, as `ppi serve` derives it].
         #[arg(long)]
         ml_url: Option<String>,
+        /// Annotators per task (LS's maximum_annotations); with two or more, a task's
+        /// agreement is measured and its gated consensus goes to review [default:
+        /// PPI_LS_ANNOTATORS].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50))]
+        annotators: Option<u32>,
     },
     /// Queue pre-annotation for every task of a project (a running `ppi serve` or `ppi worker`
     /// does the work).
@@ -108,7 +113,12 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
             }
             Ok(())
         }
-        LsCommand::Bootstrap { config, s3, ml_url } => {
+        LsCommand::Bootstrap {
+            config,
+            s3,
+            ml_url,
+            annotators,
+        } => {
             let catalog = patterns(&config, &settings)?;
             client(&settings)?;
             let rt = super::runtime()?;
@@ -126,6 +136,9 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
                 opts.s3 |= s3;
                 if let Some(u) = ml_url {
                     opts.ml_url = u.trim_end_matches('/').to_owned();
+                }
+                if annotators.is_some() {
+                    opts.annotators = annotators;
                 }
                 for done in bootstrap(&app.jobs, &opts).await? {
                     println!("{:<9} {}", done.outcome, done.what);

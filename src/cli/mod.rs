@@ -1,6 +1,7 @@
 //! The command line. Each subcommand parses its flags, applies them over the layered
 //! configuration and calls the same use-case function the service uses.
 
+mod agreement;
 mod asr;
 mod dataset;
 mod ls;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Label Studio: generate label configs, wire projects/ML backend/webhooks, pre-annotate.
     #[command(subcommand)]
     Ls(ls::LsCommand),
+    /// Agreement between the annotators of each task of a Label Studio export (κ, α, IoU
+    /// matching, segments) and their gated consensus, as text, CSV or JSON.
+    Agreement(agreement::AgreementArgs),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -109,6 +113,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Users(cmd) => service::run_users(cmd, settings, &ui),
         Command::Models(cmd) => asr::run_models(cmd, &settings, &ui),
         Command::Ls(cmd) => ls::run(cmd, settings, &ui),
+        Command::Agreement(args) => agreement::run(args, &settings),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;
             println!(

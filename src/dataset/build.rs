@@ -44,6 +44,8 @@ pub struct BuildRequest {
     pub card: CardSettings,
     /// Wait for another writer of the folder (else fail with `dataset-busy`).
     pub wait_for_lock: bool,
+    /// With `annotation: consensus`: how the consensus is formed and gated.
+    pub agreement: crate::label_studio::settings::AgreementSettings,
 }
 
 /// What a build did.
@@ -100,6 +102,14 @@ pub enum BuildError {
     Wav(#[from] wav::WavError),
     #[error(transparent)]
     Locked(#[from] super::layout::LockError),
+    #[error("{file}: {task}: the annotators' agreement is below the gate ({measure:?} κ {value} < {gate}): the consensus needs adjudication (see `ppi agreement`; --gate lowers the bar)")]
+    BelowGate {
+        file: PathBuf,
+        task: String,
+        measure: crate::agreement::GateMeasure,
+        value: String,
+        gate: f64,
+    },
 }
 
 impl Coded for BuildError {
@@ -115,6 +125,7 @@ impl Coded for BuildError {
             BuildError::Manifest(e) => e.code(),
             BuildError::Io { .. } | BuildError::Wav(_) => "io-error",
             BuildError::Locked(e) => e.code(),
+            BuildError::BelowGate { .. } => "agreement-below-gate",
         }
     }
 
@@ -170,8 +181,12 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
         // Logged once, at warn level, which `--quiet` keeps.
         tracing::warn!("{msg}");
     }
-    let intervals = result::intervals(task, req.annotation, req.from_name.as_deref(), fps)
-        .map_err(field_err)?;
+    let intervals = match req.annotation {
+        AnnotationChoice::Consensus => consensus_intervals(req, task, fps, &probe, &catalog)?,
+        choice => {
+            result::intervals(task, choice, req.from_name.as_deref(), fps).map_err(field_err)?
+        }
+    };
     if intervals.is_empty() {
         return Err(BuildError::NoIntervals {
             file: req.annotations.clone(),
@@ -374,6 +389,71 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
         stale_removed: stale.len(),
         has_audio,
     })
+}
+
+/// The gated consensus of the task's annotators as intervals (one annotator: theirs).
+fn consensus_intervals(
+    req: &BuildRequest,
+    task: &export::ExportTask,
+    fps: Fps,
+    probe: &Probe,
+    catalog: &catalog::PatternCatalog,
+) -> Result<Vec<LabeledInterval>, BuildError> {
+    let field_err = |e: export::FieldError| ExportError::Invalid {
+        file: req.annotations.clone(),
+        pointer: e.pointer,
+        detail: e.detail,
+    };
+    let markings =
+        result::markings(task, req.from_name.as_deref(), fps, None).map_err(field_err)?;
+    if markings.len() < 2 {
+        return Ok(result::intervals(
+            task,
+            AnnotationChoice::Latest,
+            req.from_name.as_deref(),
+            fps,
+        )
+        .map_err(field_err)?);
+    }
+    let a = req.agreement;
+    let report = crate::agreement::analyse(
+        &markings,
+        &crate::agreement::Options {
+            frames: (probe.video.duration * fps.get()).ceil() as u64,
+            iou: a.iou,
+            labels: None,
+            all_labels: catalog.patterns().iter().map(|p| p.name.clone()).collect(),
+            gate: a.gate,
+            gate_measure: a.measure,
+            consensus: a.consensus,
+        },
+    );
+    if !report.gate.passed {
+        return Err(BuildError::BelowGate {
+            file: req.annotations.clone(),
+            task: task.describe(),
+            measure: report.gate.measure,
+            value: crate::agreement::report::fig(report.gate.value),
+            gate: report.gate.threshold,
+        });
+    }
+    let who = format!("consensus of {}", report.annotators.join(", "));
+    Ok(report
+        .consensus
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            Some(LabeledInterval {
+                range: s.to_range()?,
+                label: s.label.clone(),
+                region_id: None,
+                annotation_id: None,
+                annotator: Some(who.clone()),
+                crop: None,
+                pointer: format!("{}.consensus[{i}]", task.pointer),
+            })
+        })
+        .collect())
 }
 
 /// Creates the dataset folder, naming the user's mistake when `--out` is (or is under) a file.

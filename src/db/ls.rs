@@ -61,6 +61,8 @@ pub struct LsAnnotation {
     pub status: String,
     pub intervals: Option<String>,
     pub errors: Option<String>,
+    /// Label Studio's `completed_by`: who saved it.
+    pub completed_by: Option<String>,
 }
 
 impl Db {
@@ -337,11 +339,12 @@ impl Db {
     /// stored.
     pub async fn put_ls_annotation(&self, a: &LsAnnotation, result: &str) -> Result<bool, DbError> {
         let done = sqlx::query(
-            "INSERT INTO ppi_ls_annotations (annotation_id, task_id, project, ls_updated_at, status, intervals, errors, result, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (annotation_id) DO UPDATE SET \
+            "INSERT INTO ppi_ls_annotations (annotation_id, task_id, project, ls_updated_at, status, intervals, errors, result, updated_at, completed_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (annotation_id) DO UPDATE SET \
              task_id = excluded.task_id, project = excluded.project, ls_updated_at = excluded.ls_updated_at, \
              status = excluded.status, intervals = excluded.intervals, errors = excluded.errors, \
-             result = excluded.result, updated_at = excluded.updated_at \
+             result = excluded.result, updated_at = excluded.updated_at, \
+             completed_by = COALESCE(excluded.completed_by, ppi_ls_annotations.completed_by) \
              WHERE ppi_ls_annotations.ls_updated_at <= excluded.ls_updated_at",
         )
         .bind(a.annotation_id)
@@ -353,9 +356,21 @@ impl Db {
         .bind(&a.errors)
         .bind(result)
         .bind(now_ms())
+        .bind(&a.completed_by)
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// The task and project of an annotation PPI has kept.
+    pub async fn ls_annotation_task(&self, id: i64) -> Result<Option<(i64, i64)>, DbError> {
+        let row =
+            sqlx::query("SELECT task_id, project FROM ppi_ls_annotations WHERE annotation_id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(|r| Ok((r.try_get("task_id")?, r.try_get("project")?)))
+            .transpose()
     }
 
     /// The `updated_at` of the newest version of an annotation PPI has kept.
@@ -385,7 +400,7 @@ impl Db {
 
     pub async fn ls_annotations(&self, project: i64) -> Result<Vec<LsAnnotation>, DbError> {
         let rows = sqlx::query(
-            "SELECT annotation_id, task_id, project, ls_updated_at, status, intervals, errors \
+            "SELECT annotation_id, task_id, project, ls_updated_at, status, intervals, errors, completed_by \
              FROM ppi_ls_annotations WHERE project = $1 ORDER BY annotation_id",
         )
         .bind(project)
@@ -401,6 +416,7 @@ impl Db {
                     status: r.try_get("status")?,
                     intervals: r.try_get("intervals")?,
                     errors: r.try_get("errors")?,
+                    completed_by: r.try_get("completed_by")?,
                 })
             })
             .collect()

@@ -3,6 +3,7 @@
 //! driver: queries use `$N` placeholders, which both accept, and only portable types
 //! (BIGINT, TEXT, DOUBLE PRECISION).
 
+pub mod agreement;
 pub mod jobs;
 pub mod lessons;
 pub mod ls;
@@ -78,6 +79,11 @@ const SCHEMA: &str = include_str!("schema.sql");
 const MIGRATIONS: &[&str] = &[
     // Job leases: a worker that holds a job renews this while it runs (issue 14).
     "ALTER TABLE ppi_jobs ADD COLUMN lease_until BIGINT",
+    // Several annotators per task (issue 9): who saved each annotation, how many a project
+    // plans, and what review shows for each task.
+    "ALTER TABLE ppi_ls_annotations ADD COLUMN completed_by TEXT",
+    "ALTER TABLE ppi_ls_projects ADD COLUMN annotators BIGINT",
+    "ALTER TABLE ppi_ls_tasks ADD COLUMN review_target TEXT",
 ];
 
 impl Db {

@@ -65,21 +65,6 @@ impl Db {
         rows.iter().map(item).collect()
     }
 
-    /// Items cut from an annotation (every status).
-    pub async fn review_items_of_annotation(
-        &self,
-        annotation_id: i64,
-    ) -> Result<Vec<ReviewItem>, DbError> {
-        let rows = sqlx::query(
-            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop \
-             FROM ppi_review_items WHERE annotation_id = $1 ORDER BY item_id",
-        )
-        .bind(annotation_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(item).collect()
-    }
-
     pub async fn review_item_by_task(
         &self,
         review_task: i64,

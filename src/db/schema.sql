@@ -128,4 +128,14 @@ CREATE TABLE IF NOT EXISTS ppi_review_items (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (stage, item_id)
 );
-CREATE INDEX IF NOT EXISTS ppi_review_items_task ON ppi_review_items (review_task)
+CREATE INDEX IF NOT EXISTS ppi_review_items_task ON ppi_review_items (review_task);
+CREATE TABLE IF NOT EXISTS ppi_agreements (
+    task_id BIGINT PRIMARY KEY,
+    project BIGINT NOT NULL,
+    report TEXT NOT NULL,
+    consensus TEXT NOT NULL,
+    passed BIGINT NOT NULL,
+    annotators BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ppi_agreements_project ON ppi_agreements (project)

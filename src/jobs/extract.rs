@@ -218,6 +218,15 @@ pub async fn run(
             return Ok(());
         }
     }
+    // The task's review shows something else now (another annotator's work came in, the
+    // consensus changed, or the task was flagged).
+    if !super::review_target::current(ctx, task_id, p["target"].as_str()).await? {
+        tracing::info!(
+            task = task_id,
+            "the task's review target changed; extraction skipped"
+        );
+        return Ok(());
+    }
 
     // The video, the annotation as an LS export, the patterns.
     progress.span(0.0, 10.0);
@@ -244,7 +253,7 @@ pub async fn run(
         .map_err(|e| io(dir.display(), e))?;
     let export = json!([{ "id": task_id, "data": serde_json::from_str::<Value>(&task.data).unwrap_or_default(),
         "annotations": [{"id": annotation_id, "result": result, "was_cancelled": false,
-                         "updated_at": p["updated_at"]}] }]);
+                         "updated_at": p["updated_at"], "completed_by": p["completed_by"]}] }]);
     let annotations = dir.join("annotation.json");
     crate::atomic::write(&annotations, export.to_string().as_bytes())
         .map_err(|e| io(annotations.display(), e))?;
@@ -278,6 +287,7 @@ pub async fn run(
         jpeg_quality: ctx.settings.dataset.jpeg_quality,
         card: CardSettings::default(),
         wait_for_lock: true,
+        agreement: ctx.settings.label_studio.agreement,
     };
     progress.span(10.0, 70.0);
     let has_intervals = result

@@ -66,7 +66,16 @@ pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobErr
             .set_ls_annotation_status(id, DELETED)
             .await
             .map_err(JobError::from_coded)?;
-        return withdraw_review(ctx, id).await;
+        // The task's review follows what is left of its annotations.
+        return match ctx
+            .db
+            .ls_annotation_task(id)
+            .await
+            .map_err(JobError::from_coded)?
+        {
+            Some((task, project)) => reconsider_locked(ctx, project, task).await,
+            None => Ok(()),
+        };
     }
     let project = p["project"]
         .as_i64()
@@ -109,6 +118,12 @@ pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobErr
         status: ACCEPTED.into(),
         intervals: None,
         errors: None,
+        completed_by: match &a["completed_by"] {
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Object(o) => o.get("id").map(|v| v.to_string()),
+            _ => None,
+        },
     };
     let problems = check_result(&config, &result, frames, &format!("annotation {id}.result"));
     let outcome = if a["was_cancelled"].as_bool() == Some(true) {
@@ -138,39 +153,36 @@ pub async fn run(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(), JobErr
         return Ok(());
     }
     tracing::info!(annotation = id, task = task_id, status = %row.status, "annotation received");
-    outcome?;
-    // Accepted: cut the clips for review (once per saved version).
-    let has_review = !ctx
-        .db
-        .ls_projects(crate::db::ls::ROLE_REVIEW)
-        .await
-        .map_err(JobError::from_coded)?
-        .is_empty();
-    if row.status == ACCEPTED && has_review {
-        ctx.enqueue(
-            super::JobKind::Extract,
-            &format!("extract:{id}:{}", row.ls_updated_at),
-            None,
-            None,
-            &json!({"project": project, "task_id": task_id, "annotation_id": id,
-                    "result": a["result"], "updated_at": a["updated_at"]}),
-        )
-        .await
-        .map_err(JobError::from_coded)?;
-    }
-    Ok(())
+    // Whatever the status, the task's review target may change (a cancelled or invalid
+    // version no longer counts).
+    reconsider_locked(ctx, project, task_id).await?;
+    outcome
 }
 
-/// A deleted annotation takes its clips out of review (and, if any was approved, out of the
-/// dataset at the next assembly, which is queued).
-async fn withdraw_review(ctx: &Arc<JobContext>, annotation_id: i64) -> Result<(), JobError> {
+/// Decides the task's review target again, one decision per task at a time (two annotators
+/// saving together must not race).
+async fn reconsider_locked(ctx: &JobContext, project: i64, task_id: i64) -> Result<(), JobError> {
+    let dir = super::extract::stage_dir(ctx, &format!("task-{task_id}")).join("target");
+    let _lock = ctx.lock_dir(&dir).await.map_err(|e| JobError::Transient {
+        code: "io-error",
+        message: format!("{}: {e}", dir.display()),
+    })?;
+    super::review_target::reconsider(ctx, project, task_id).await
+}
+
+/// Takes every clip of a task out of review (and, if any was approved, out of the dataset at
+/// the next assembly, which is queued): its annotations were deleted, or it waits for more,
+/// or its annotators disagree.
+pub async fn withdraw_task(ctx: &JobContext, task_id: i64) -> Result<(), JobError> {
     use crate::db::review::{APPROVED, REMOVED};
+    let stage = format!("task-{task_id}");
     let items = ctx
         .db
-        .review_items_of_annotation(annotation_id)
+        .review_items(&stage)
         .await
         .map_err(JobError::from_coded)?;
     let mut approved = false;
+    let mut withdrawn = 0;
     for item in items.iter().filter(|i| i.status != REMOVED) {
         if let (Some(t), Some(client)) = (item.review_task, ctx.ls.as_ref()) {
             match client.delete(&format!("/api/tasks/{t}/")).await {
@@ -184,22 +196,25 @@ async fn withdraw_review(ctx: &Arc<JobContext>, annotation_id: i64) -> Result<()
             .decide_review_item(&item.stage, &item.item_id, REMOVED, None)
             .await
             .map_err(JobError::from_coded)?;
+        withdrawn += 1;
     }
     if approved {
         ctx.enqueue(
             super::JobKind::Assemble,
-            &format!("assemble:withdrawn:{annotation_id}"),
+            &format!("assemble:withdrawn:{task_id}:{}", crate::db::now_ms()),
             None,
             None,
-            &json!({ "withdrawn_annotation": annotation_id }),
+            &json!({ "withdrawn_task": task_id }),
         )
         .await
         .map_err(JobError::from_coded)?;
     }
-    tracing::info!(
-        annotation = annotation_id,
-        clips = items.len(),
-        "annotation deleted: its clips left review"
-    );
+    if withdrawn > 0 {
+        tracing::info!(
+            task = task_id,
+            clips = withdrawn,
+            "the task's clips left review"
+        );
+    }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod ls_annotation;
 pub mod ls_tasks;
 pub mod progress;
 pub mod queue;
+pub mod review_target;
 pub mod runner;
 pub mod scratch;
 pub mod transcribe;

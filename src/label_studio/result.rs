@@ -311,6 +311,9 @@ pub enum AnnotationChoice {
     All,
     /// The annotation with this id.
     Id(i64),
+    /// The gated consensus of every annotator's latest annotation (the dataset builder forms
+    /// it; read here as every annotation).
+    Consensus,
 }
 
 impl std::str::FromStr for AnnotationChoice {
@@ -320,10 +323,10 @@ impl std::str::FromStr for AnnotationChoice {
         match s.trim() {
             "latest" => Ok(AnnotationChoice::Latest),
             "all" => Ok(AnnotationChoice::All),
-            other => other
-                .parse::<i64>()
-                .map(AnnotationChoice::Id)
-                .map_err(|_| format!("expected latest, all or an annotation id, found {other:?}")),
+            "consensus" => Ok(AnnotationChoice::Consensus),
+            other => other.parse::<i64>().map(AnnotationChoice::Id).map_err(|_| {
+                format!("expected latest, all, consensus or an annotation id, found {other:?}")
+            }),
         }
     }
 }
@@ -394,7 +397,7 @@ pub fn choose_annotations(
                 task.annotations.len()
             ),
         )),
-        AnnotationChoice::All => Ok(live),
+        AnnotationChoice::All | AnnotationChoice::Consensus => Ok(live),
         AnnotationChoice::Latest => {
             // ISO-8601 UTC timestamps from LS compare correctly as strings; ids break ties.
             let latest = live
@@ -550,6 +553,51 @@ pub fn intervals(
         (a.range, &a.label, a.annotation_id).cmp(&(b.range, &b.label, b.annotation_id))
     });
     Ok(out)
+}
+
+/// Each annotator's marking of a task, for agreement: the task's non-cancelled annotations,
+/// the latest one per annotator (`completed_by`; an annotation without one is its own
+/// annotator), with their intervals on `control`. An annotation without intervals marks
+/// nothing and still counts as an annotator. `skip` labels (the neutral one) are left out.
+pub fn markings(
+    task: &ExportTask,
+    control: Option<&str>,
+    fps: Fps,
+    skip: Option<&str>,
+) -> Result<Vec<crate::agreement::Marking>, FieldError> {
+    let annotations = choose_annotations(task, AnnotationChoice::All)?;
+    let all = intervals(task, AnnotationChoice::All, control, fps)?;
+    let who = |a: &ExportAnnotation| {
+        a.annotator.clone().unwrap_or_else(|| match a.id {
+            Some(id) => format!("annotation {id}"),
+            None => a.pointer.clone(),
+        })
+    };
+    let mut latest: Vec<&ExportAnnotation> = Vec::new();
+    for a in annotations {
+        let key = |x: &ExportAnnotation| (x.updated_at.clone().or(x.created_at.clone()), x.id);
+        match latest.iter_mut().find(|l| who(l) == who(a)) {
+            Some(l) if key(a) > key(l) => *l = a,
+            Some(_) => {}
+            None => latest.push(a),
+        }
+    }
+    let skip = skip.map(crate::catalog::match_key);
+    Ok(latest
+        .into_iter()
+        .map(|a| crate::agreement::Marking {
+            annotator: who(a),
+            annotation_id: a.id,
+            spans: all
+                .iter()
+                .filter(|i| {
+                    i.annotation_id == a.id && i.pointer.starts_with(&format!("{}.", a.pointer))
+                })
+                .filter(|i| skip.as_deref() != Some(crate::catalog::match_key(&i.label).as_str()))
+                .map(|i| crate::agreement::Span::from_range(i.label.clone(), i.range))
+                .collect(),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -25,6 +25,38 @@ impl Default for RegionRules {
     }
 }
 
+/// Agreement between a task's annotators and the gate in front of review
+/// (`[label_studio.agreement]`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgreementSettings {
+    /// Intervals match when their IoU reaches this (`PPI_AGREEMENT_IOU`).
+    pub iou: f64,
+    /// The κ a task needs for its consensus to reach review (`PPI_AGREEMENT_GATE`).
+    pub gate: f64,
+    /// Which κ the gate reads: pooled, macro or alpha (`PPI_AGREEMENT_MEASURE`).
+    pub measure: crate::agreement::GateMeasure,
+    /// majority or mean (`PPI_CONSENSUS`).
+    pub consensus: crate::agreement::ConsensusRule,
+    /// Accepted annotations a task needs before anything goes to review; default: the
+    /// project's planned annotators (`ppi ls bootstrap --annotators N`), and with one planned,
+    /// one (that annotation goes to review; a second one turns agreement on)
+    /// (`PPI_LS_MIN_ANNOTATIONS`).
+    pub min_annotations: Option<u32>,
+}
+
+impl Default for AgreementSettings {
+    fn default() -> Self {
+        AgreementSettings {
+            iou: 0.5,
+            gate: 0.6,
+            measure: crate::agreement::GateMeasure::Pooled,
+            consensus: crate::agreement::ConsensusRule::Majority,
+            min_annotations: None,
+        }
+    }
+}
+
 /// Label Studio integration.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -67,6 +99,10 @@ pub struct LabelStudioSettings {
     /// `ppi serve` wires Label Studio itself at start when the URL, key and patterns sheet are
     /// set (`PPI_LS_AUTO_WIRE`; the same pass as `ppi ls bootstrap`).
     pub auto_wire: bool,
+    /// Annotators per task the projects plan (LS's `maximum_annotations`; `PPI_LS_ANNOTATORS`,
+    /// or `ppi ls bootstrap --annotators N`).
+    pub annotators: Option<u32>,
+    pub agreement: AgreementSettings,
 }
 
 impl Default for LabelStudioSettings {
@@ -90,6 +126,8 @@ impl Default for LabelStudioSettings {
             speakers: Vec::new(),
             crop: false,
             auto_wire: true,
+            annotators: None,
+            agreement: AgreementSettings::default(),
         }
     }
 }
@@ -149,6 +187,48 @@ impl LabelStudioSettings {
         }
         if let Some(v) = env.get("PPI_LS_AUTO_WIRE") {
             self.auto_wire = matches!(v.to_lowercase().as_str(), "1" | "true" | "yes");
+        }
+        let count = |name: &'static str, v: String| {
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(ConfigError::Env {
+                    name,
+                    detail: format!("expected a positive number, found {v:?}"),
+                })
+        };
+        if let Some(v) = env.get("PPI_LS_ANNOTATORS") {
+            self.annotators = Some(count("PPI_LS_ANNOTATORS", v)?);
+        }
+        if let Some(v) = env.get("PPI_LS_MIN_ANNOTATIONS") {
+            self.agreement.min_annotations = Some(count("PPI_LS_MIN_ANNOTATIONS", v)?);
+        }
+        let share = |name: &'static str, v: String, lo: f64| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| *x >= lo && *x <= 1.0)
+                .ok_or(ConfigError::Env {
+                    name,
+                    detail: format!("expected a number in [{lo}, 1], found {v:?}"),
+                })
+        };
+        if let Some(v) = env.get("PPI_AGREEMENT_IOU") {
+            self.agreement.iou = share("PPI_AGREEMENT_IOU", v, 0.0)?;
+        }
+        if let Some(v) = env.get("PPI_AGREEMENT_GATE") {
+            self.agreement.gate = share("PPI_AGREEMENT_GATE", v, -1.0)?;
+        }
+        if let Some(v) = env.get("PPI_AGREEMENT_MEASURE") {
+            self.agreement.measure = v.parse().map_err(|detail| ConfigError::Env {
+                name: "PPI_AGREEMENT_MEASURE",
+                detail,
+            })?;
+        }
+        if let Some(v) = env.get("PPI_CONSENSUS") {
+            self.agreement.consensus = v.parse().map_err(|detail| ConfigError::Env {
+                name: "PPI_CONSENSUS",
+                detail,
+            })?;
         }
         Ok(())
     }

@@ -46,6 +46,8 @@ pub struct BootstrapOptions<'a> {
     /// How LS reaches PPI's ML backend (`…/ml`).
     pub ml_url: String,
     pub webhook_secret: Secret,
+    /// Annotators per task (LS's `maximum_annotations` on the annotation project).
+    pub annotators: Option<u32>,
 }
 
 impl<'a> BootstrapOptions<'a> {
@@ -58,6 +60,7 @@ impl<'a> BootstrapOptions<'a> {
             s3: settings.storage.backend == StorageBackend::S3,
             ml_url: settings.ml_url(),
             webhook_secret: secret,
+            annotators: settings.label_studio.annotators,
         }
     }
 }
@@ -302,6 +305,9 @@ pub async fn bootstrap(
         .await?;
     db.upsert_ls_project(r, Some(ROLE_REVIEW), Some(&review))
         .await?;
+    if let Some(n) = o.annotators {
+        annotators(ls, db, &existing, a, n, &mut report).await?;
+    }
     report.push(Done {
         outcome: "recorded",
         what: format!(
@@ -371,6 +377,41 @@ pub async fn bootstrap(
     media_cors(ctx, ls, &mut report).await?;
     backfill(ctx, a, &mut report).await?;
     Ok(report)
+}
+
+/// Sets how many annotators each task of the annotation project gets (LS's
+/// `maximum_annotations`, which Label Studio Community accepts through the API) and records it
+/// for the agreement: a task's consensus goes to review once that many have annotated it.
+async fn annotators(
+    ls: &LsClient,
+    db: &crate::db::Db,
+    existing: &[Value],
+    project: i64,
+    n: u32,
+    report: &mut Vec<Done>,
+) -> Result<(), BootstrapError> {
+    let now = existing
+        .iter()
+        .find(|p| p["id"] == project)
+        .and_then(|p| p["maximum_annotations"].as_u64());
+    if now == Some(u64::from(n)) {
+        report.push(Done {
+            outcome: "existing",
+            what: format!("{n} annotator(s) per task (project {project})"),
+        });
+    } else {
+        ls.patch(
+            &format!("/api/projects/{project}/"),
+            &json!({ "maximum_annotations": n }),
+        )
+        .await?;
+        report.push(Done {
+            outcome: "updated",
+            what: format!("{n} annotator(s) per task (project {project}, maximum_annotations)"),
+        });
+    }
+    db.set_project_annotators(project, i64::from(n)).await?;
+    Ok(())
 }
 
 /// Lets LS's editor (and PPI's web UI) load media from the bucket cross-origin.

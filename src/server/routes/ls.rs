@@ -69,3 +69,58 @@ pub async fn annotations(
         .collect();
     Ok(Json(json!({ "annotations": items })))
 }
+
+/// `project` or `task`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementQuery {
+    project: Option<i64>,
+    task: Option<i64>,
+}
+
+/// The agreement figures: a task's whole report, or a project's tasks in brief.
+pub async fn agreement(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Query(q): Query<AgreementQuery>,
+) -> ApiResult<Json<Value>> {
+    admin(&caller)?;
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    match (q.task, q.project) {
+        (Some(task), _) => {
+            let a = app.db.agreement(task).await?.ok_or_else(|| {
+                ApiError::not_found(
+                    "agreement-not-found",
+                    format!("task {task} has no agreement (fewer than two accepted annotations)"),
+                )
+            })?;
+            let target = app.db.review_target(task).await?;
+            Ok(Json(json!({
+                "task_id": a.task_id, "project": a.project, "annotators": a.annotators,
+                "passed": a.passed != 0, "review_target": target,
+                "report": parse(&a.report), "consensus": parse(&a.consensus),
+            })))
+        }
+        (None, Some(project)) => {
+            let tasks: Vec<Value> = app
+                .db
+                .agreements(project)
+                .await?
+                .into_iter()
+                .map(|a| {
+                    let r = parse(&a.report);
+                    json!({"task_id": a.task_id, "annotators": a.annotators, "passed": a.passed != 0,
+                           "gate": r["gate"], "pooled": r["frame"]["pooled"],
+                           "macro_kappa": r["frame"]["macro_kappa"], "f1": r["intervals"]["f1"],
+                           "segment_kappa": r["intervals"]["segment_kappa"],
+                           "consensus_intervals": r["consensus"].as_array().map(Vec::len)})
+                })
+                .collect();
+            Ok(Json(json!({ "project": project, "tasks": tasks })))
+        }
+        (None, None) => Err(ApiError::bad_request(
+            "agreement-query",
+            "give ?project=ID or ?task=ID",
+        )),
+    }
+}

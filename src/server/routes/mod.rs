@@ -55,6 +55,7 @@ pub fn router() -> Router<Arc<App>> {
         )
         .route("/api/ls/tasks/{id}", get(ls::task))
         .route("/api/ls/annotations", get(ls::annotations))
+        .route("/api/ls/agreement", get(ls::agreement))
         .route("/ml", get(ml::health))
         .route("/ml/", get(ml::health))
         .route("/ml/health", get(ml::health))

@@ -1,0 +1,206 @@
+//! `ppi agreement EXPORT.json`: agreement between the annotators of each task of a Label Studio
+//! export, as a table a researcher can paste (text, CSV) or JSON.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::Failure;
+use crate::agreement::{self, report, ConsensusRule, GateMeasure, Options};
+use crate::config::Settings;
+use crate::domain::Fps;
+use crate::error::ErrorKind;
+use crate::label_studio::export::{self, ExportTask};
+use crate::label_studio::result;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct AgreementArgs {
+    /// A Label Studio export with several annotations per task (any JSON shape LS exports).
+    pub export: PathBuf,
+    /// Intervals match when their intersection over union reaches this.
+    #[arg(long, default_value_t = 0.5)]
+    pub iou: f64,
+    /// The labels to report, comma-separated [default: every label used; with --patterns,
+    /// the sheet's patterns, used or not, first].
+    #[arg(long, value_delimiter = ',')]
+    pub labels: Vec<String>,
+    /// The patterns sheet: its patterns are reported even when nobody used one.
+    #[arg(long)]
+    pub patterns: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Frame rate for tasks without `fps`.
+    #[arg(long)]
+    pub fps: Option<f64>,
+    /// Lesson length in frames for tasks without `frames` (or `duration`) in their data
+    /// [default: the last frame anyone marked].
+    #[arg(long)]
+    pub frames: Option<u64>,
+    /// Only this task.
+    #[arg(long)]
+    pub task: Option<i64>,
+    /// Control (`from_name`) holding the pattern intervals, when there are several.
+    #[arg(long)]
+    pub from_name: Option<String>,
+    /// How the consensus is formed: majority (frames most annotators marked) or mean
+    /// (matched intervals, averaged bounds).
+    #[arg(long, default_value = "majority")]
+    pub consensus: ConsensusRule,
+    /// The gate: the κ a task needs for its consensus to go to review.
+    #[arg(long, default_value_t = 0.6)]
+    pub gate: f64,
+    /// Which κ the gate reads: pooled, macro or alpha.
+    #[arg(long, default_value = "pooled")]
+    pub gate_measure: GateMeasure,
+}
+
+fn invalid(message: String) -> Failure {
+    Failure {
+        code: "invalid-argument",
+        kind: ErrorKind::Input,
+        message,
+    }
+}
+
+/// The lesson length of a task: `data.frames`, `data.duration` × fps, `--frames`, else the
+/// last marked frame (and a note saying so).
+fn frames_of(task: &ExportTask, fps: Fps, flag: Option<u64>) -> (u64, Option<&'static str>) {
+    if let Some(n) = task.data.get("frames").and_then(serde_json::Value::as_u64) {
+        return (n, None);
+    }
+    if let Some(d) = task
+        .data
+        .get("duration")
+        .and_then(serde_json::Value::as_f64)
+    {
+        return ((d * fps.get()).round() as u64, None);
+    }
+    match flag {
+        Some(n) => (n, None),
+        None => (
+            0,
+            Some("lesson length unknown: frames up to the last marked one (give --frames or data.frames)"),
+        ),
+    }
+}
+
+pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
+    if !(a.iou > 0.0 && a.iou <= 1.0) {
+        return Err(invalid(format!("--iou {} must be in (0, 1]", a.iou)));
+    }
+    if !(-1.0..=1.0).contains(&a.gate) {
+        return Err(invalid(format!("--gate {} must be in [-1, 1]", a.gate)));
+    }
+    let flag_fps = a
+        .fps
+        .map(Fps::new)
+        .transpose()
+        .map_err(|e| invalid(format!("--fps: {e}")))?;
+    let sheet = a
+        .patterns
+        .as_deref()
+        .map(crate::catalog::sheet::load)
+        .transpose()?;
+    let all_labels: Vec<String> = sheet
+        .as_ref()
+        .map(|c| c.patterns().iter().map(|p| p.name.clone()).collect())
+        .unwrap_or_default();
+    let ex = export::read(&a.export)?;
+    let field = |e: export::FieldError| export::ExportError::Invalid {
+        file: a.export.clone(),
+        pointer: e.pointer,
+        detail: e.detail,
+    };
+    let mut text = String::new();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut json_tasks = Vec::new();
+    let mut seen = 0;
+    for task in ex
+        .tasks
+        .iter()
+        .filter(|t| a.task.is_none() || t.id == a.task)
+    {
+        seen += 1;
+        let name = task
+            .id
+            .map(|i| i.to_string())
+            .unwrap_or_else(|| task.pointer.clone());
+        let fps = match (task.fps().map_err(field)?, flag_fps) {
+            (Some(f), _) | (None, Some(f)) => f,
+            (None, None) => {
+                return Err(invalid(format!(
+                    "{}: {} has no fps in its data; give --fps",
+                    a.export.display(),
+                    task.describe()
+                )))
+            }
+        };
+        let markings = result::markings(
+            task,
+            a.from_name.as_deref(),
+            fps,
+            settings.label_studio.neutral(),
+        )
+        .map_err(field)?;
+        if markings.len() < 2 {
+            let why = format!("{} annotator(s): nothing to compare", markings.len());
+            text.push_str(&format!("task {name}: skipped, {why}\n"));
+            json_tasks.push(serde_json::json!({"task": name, "skipped": why}));
+            continue;
+        }
+        let (frames, note) = frames_of(task, fps, a.frames);
+        let o = Options {
+            frames,
+            iou: a.iou,
+            labels: (!a.labels.is_empty()).then(|| a.labels.clone()),
+            all_labels: all_labels.clone(),
+            gate: a.gate,
+            gate_measure: a.gate_measure,
+            consensus: a.consensus,
+        };
+        let r = agreement::analyse(&markings, &o);
+        text.push_str(&report::text(&name, &r));
+        if let Some(n) = note {
+            text.push_str(&format!("  note: {n}\n"));
+        }
+        rows.extend(report::csv_rows(&name, &r));
+        json_tasks.push(serde_json::json!({"task": name, "note": note, "report": r}));
+    }
+    if seen == 0 {
+        return Err(invalid(format!(
+            "{}: no task{}",
+            a.export.display(),
+            a.task.map(|t| format!(" {t}")).unwrap_or_default()
+        )));
+    }
+    match a.format {
+        Format::Text => print!("{text}"),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "tasks": json_tasks }))
+                .unwrap_or_default()
+        ),
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            let io = |e: csv::Error| Failure {
+                code: "io-error",
+                kind: ErrorKind::Internal,
+                message: e.to_string(),
+            };
+            w.write_record(report::CSV_HEADER).map_err(io)?;
+            for r in rows {
+                w.write_record(&r).map_err(io)?;
+            }
+            w.flush().map_err(|e| io(e.into()))?;
+        }
+    }
+    Ok(())
+}
