@@ -103,7 +103,7 @@ fn main() {
         [
             ("HF_ENDPOINT", hub.url.as_str()),
             ("HF_TOKEN", "hf_latency_token"),
-            ("HF_USERNAME", "bench"),
+            ("HF_USERNAME", "testorg"),
             ("DATASET_NAME", "latency"),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
@@ -177,7 +177,7 @@ fn main() {
             verdict.clone(),
         );
         let (t_pub, _) = until("the published dataset", t2, || {
-            let f = hub.files("bench/latency");
+            let f = hub.files("testorg/latency");
             let csv = String::from_utf8(f.get("metadata.csv")?.bytes.clone()).ok()?;
             (csv.lines().count() == rows_before + 3).then_some(())
         });

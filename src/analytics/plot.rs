@@ -29,6 +29,15 @@ pub struct PlotError {
     pub detail: String,
 }
 
+impl crate::error::Coded for PlotError {
+    fn code(&self) -> &'static str {
+        "plot-failed"
+    }
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Internal
+    }
+}
+
 fn font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -84,6 +93,7 @@ fn draw_timeline<DB: DrawingBackend>(
             ("sans-serif", 18),
         )
         .margin(10)
+        .margin_right(36)
         .x_label_area_size(28)
         .y_label_area_size(190)
         .build_cartesian_2d(0f64..duration, total..0f64)
@@ -198,6 +208,7 @@ fn draw_heatmap<DB: DrawingBackend>(
             ("sans-serif", 18),
         )
         .margin(10)
+        .margin_right(36)
         .x_label_area_size(28)
         .y_label_area_size(190)
         .build_cartesian_2d(0f64..bins as f64, rows as f64..0f64)

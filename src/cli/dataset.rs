@@ -180,6 +180,12 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
         .map(Fps::new)
         .transpose()
         .map_err(|e| invalid("invalid-argument", format!("--fps: {e}")))?;
+    if a.gate.is_some_and(|g| !(-1.0..=1.0).contains(&g)) {
+        return Err(invalid(
+            "invalid-argument",
+            "--gate must be between -1 and 1".into(),
+        ));
+    }
     if a.jobs == Some(0) {
         return Err(invalid(
             "invalid-argument",
@@ -206,6 +212,7 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
             ..card_settings(settings, &out)
         },
         wait_for_lock: !a.no_wait,
+        analytics: true,
         agreement: {
             let mut g = settings.label_studio.agreement;
             if let Some(c) = a.consensus {

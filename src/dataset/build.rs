@@ -46,6 +46,8 @@ pub struct BuildRequest {
     pub wait_for_lock: bool,
     /// With `annotation: consensus`: how the consensus is formed and gated.
     pub agreement: crate::label_studio::settings::AgreementSettings,
+    /// Write the lesson's analytics (`analytics/<lesson>/`).
+    pub analytics: bool,
 }
 
 /// What a build did.
@@ -371,8 +373,32 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
         }
     }
 
-    // 5. Index files (card, Parquet), written even after a failure: the items that completed
-    // are listed and reused by the next run.
+    // 5. The lesson's analytics, then the index files (card, Parquet), written even after a
+    // failure: the items that completed are listed and reused by the next run.
+    if req.analytics {
+        let markings =
+            result::markings(task, req.from_name.as_deref(), fps, None).unwrap_or_default();
+        let input = crate::analytics::LessonInput {
+            title: lesson_id.clone(),
+            frames: (probe.video.duration * fps.get()).ceil() as u64,
+            fps: fps.get(),
+            labels: catalog.patterns().iter().map(|p| p.name.clone()).collect(),
+            markings: if markings.len() >= 2 {
+                markings
+            } else {
+                Vec::new()
+            },
+            agreed: intervals
+                .iter()
+                .map(|i| crate::agreement::Span::from_range(i.label.clone(), i.range))
+                .collect(),
+            speech: None,
+            speakers: Vec::new(),
+        };
+        if let Err(e) = super::analytics::write(&layout, &lesson_slug, &input) {
+            tracing::warn!("{e}");
+        }
+    }
     super::write_index(&layout, &manifest)?;
     if let Some(e) = first_error {
         return Err(e);

@@ -13,6 +13,8 @@ use super::metadata::{column_meanings, Row};
 pub struct TranscriptInfo {
     /// Models that produced the transcripts, e.g. `whisper ggml-base-q8_0`.
     pub models: Vec<String>,
+    /// Each lesson's analytics (`analytics/<lesson>/summary.json`): slug and summary.
+    pub analytics: Vec<(String, crate::analytics::Summary)>,
 }
 
 /// The Hub's `size_categories` bucket for `n` rows.
@@ -201,6 +203,45 @@ pub fn render(
             langs.join(", "),
             if transcripts.models.is_empty() { "unrecorded".to_owned() } else { transcripts.models.join(", ") }
         );
+    }
+
+    if !transcripts.analytics.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Lesson analytics\n\nPer lesson, from the agreed intervals (the annotators' consensus, or the one \
+             annotation): the patterns over time (one lane per pattern, the agreed intervals on top, each \
+             annotator below, disagreement shaded), coverage per 2-minute bin, and talk time. Pictures and \
+             `summary.json` are in `analytics/<lesson>/`."
+        );
+        for (slug, a) in &transcripts.analytics {
+            let _ = writeln!(
+                out,
+                "\n### {} ({}, {} annotator(s))\n\n![timeline](analytics/{slug}/timeline.png)\n\n{}",
+                a.title,
+                crate::analytics::mmss(a.duration_s),
+                a.annotators.len().max(1),
+                crate::analytics::markdown_table(a)
+            );
+            if let Some(t) = &a.talk {
+                let who: Vec<String> = t
+                    .speakers
+                    .iter()
+                    .map(|(n, _, share)| format!("{n} {:.0} %", 100.0 * share))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "Talk time: speech {} ({:.0} % of the lesson), silence {}{}.",
+                    crate::analytics::mmss(t.speech_s),
+                    100.0 * t.speech_share,
+                    crate::analytics::mmss(t.silence_s),
+                    if who.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; of the labelled speech: {}", who.join(", "))
+                    }
+                );
+            }
+        }
     }
 
     let modes: Vec<&str> = {

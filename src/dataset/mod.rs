@@ -1,6 +1,7 @@
 //! Dataset folders: layout, metadata schema, manifest, card, and the build and prepare use
 //! cases shared by the CLI and the service.
 
+pub mod analytics;
 pub mod build;
 pub mod card;
 pub mod layout;
@@ -50,6 +51,7 @@ pub fn write_index(layout: &Layout, manifest: &Manifest) -> Result<(), ManifestE
         .map_err(io(layout::METADATA_JSONL))?;
     let info = card::TranscriptInfo {
         models: manifest.transcript_models(),
+        analytics: analytics::summaries(layout),
     };
     let files: &[&str] = if manifest.card.parquet {
         parquet::write_shards(layout, &rows).map_err(io("data"))?;

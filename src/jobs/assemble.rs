@@ -211,6 +211,23 @@ pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
         .map_err(JobError::from_coded)?;
     let quality = ctx.settings.dataset.jpeg_quality;
     let settings = ctx.settings.clone();
+    // Each lesson's analytics input (annotators, agreed intervals, speech), gathered first.
+    let mut inputs: BTreeMap<String, crate::analytics::LessonInput> = BTreeMap::new();
+    for lesson in approved.iter().filter_map(|a| a.lesson_id.clone()) {
+        if inputs.contains_key(&lesson) {
+            continue;
+        }
+        let title = match ctx.db.lesson(&lesson).await.map_err(JobError::from_coded)? {
+            Some(l) => l.title,
+            None => lesson.clone(),
+        };
+        if let Some(i) = crate::ls_sync::analytics::lesson_input(ctx, &lesson, &title)
+            .await
+            .map_err(JobError::from_coded)?
+        {
+            inputs.insert(lesson, i);
+        }
+    }
     let mut report = tokio::task::spawn_blocking(move || -> Result<AssembleReport, JobError> {
         out.create().map_err(|e| io(out.root().display(), e))?;
         let mut m = Manifest::load(&out.manifest()).map_err(JobError::from_coded)?;
@@ -310,6 +327,19 @@ pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
             repo_id: settings.hub.repo_id(),
             parquet: true,
         };
+        // Analytics per lesson in the dataset; lessons that left take theirs along.
+        for (slug, lesson) in &m.lessons {
+            if let Some(input) = inputs.get(&lesson.lesson_id) {
+                if let Err(e) = crate::dataset::analytics::write(&out, slug, input) {
+                    tracing::warn!(lesson = %lesson.lesson_id, "analytics not written: {e}");
+                }
+            }
+        }
+        for (slug, _) in crate::dataset::analytics::summaries(&out) {
+            if !m.lessons.contains_key(&slug) {
+                crate::dataset::analytics::remove(&out, &slug);
+            }
+        }
         crate::dataset::write_index(&out, &m).map_err(JobError::from_coded)?;
         report.items = m.items.len();
         Ok(report)

@@ -288,6 +288,7 @@ pub async fn run(
         card: CardSettings::default(),
         wait_for_lock: true,
         agreement: ctx.settings.label_studio.agreement,
+        analytics: false,
     };
     progress.span(10.0, 70.0);
     let has_intervals = result

@@ -29,7 +29,7 @@ fn coded<E: crate::error::Coded + std::fmt::Display>(e: E) -> JobError {
 }
 
 /// One accepted annotation's intervals as an annotator's marking.
-fn marking(a: &crate::db::agreement::AcceptedAnnotation, skip: Option<&str>) -> Marking {
+pub fn marking(a: &crate::db::agreement::AcceptedAnnotation, skip: Option<&str>) -> Marking {
     let intervals: Vec<Value> = a
         .intervals
         .as_deref()

@@ -2,6 +2,7 @@
 //! deduplicated jobs; the ML backend's answers; the reconcile loop that catches what a lost
 //! webhook would have brought.
 
+pub mod analytics;
 pub mod backend;
 pub mod bootstrap;
 pub mod reconcile;

@@ -344,3 +344,34 @@ pub async fn assemble(
         .await?;
     Ok((axum::http::StatusCode::ACCEPTED, Json(job)))
 }
+
+/// The lesson's analytics: its summary and the timeline and heatmap as SVG, from what PPI keeps
+/// about its Label Studio task (404 until the lesson has an accepted annotation).
+pub async fn analytics(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let lesson = visible(&app, &caller, &id).await?;
+    let input = crate::ls_sync::analytics::lesson_input(&app.jobs, &lesson.id, &lesson.title)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "analytics-not-ready",
+                "no accepted annotation of this lesson yet: analytics follow the annotation",
+            )
+        })?;
+    let summary = crate::analytics::summarise(&input);
+    let (timeline, heatmap) = tokio::task::spawn_blocking(move || {
+        let t = crate::analytics::plot::timeline_svg(&input);
+        let h = crate::analytics::plot::heatmap_svg(&summary).map(|h| (h, summary));
+        (t, h)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let (heatmap, summary) = heatmap.map_err(ApiError::from)?;
+    Ok(Json(serde_json::json!({
+        "summary": summary, "timeline_svg": timeline.map_err(ApiError::from)?,
+        "heatmap_svg": heatmap,
+    })))
+}

@@ -40,6 +40,7 @@ pub fn router() -> Router<Arc<App>> {
         )
         .route("/api/lessons/{id}", get(lessons::get))
         .route("/api/lessons/{id}/assemble", post(lessons::assemble))
+        .route("/api/lessons/{id}/analytics", get(lessons::analytics))
         .route("/api/uploads", post(lessons::start_upload))
         .route("/api/uploads/{id}/complete", post(lessons::complete_upload))
         .route("/api/jobs", get(jobs::list))

@@ -93,6 +93,32 @@ async function loadLesson(id) {
   if (d.lesson.status === "processing" || d.lesson.status === "uploaded") timer = setTimeout(() => loadLesson(id).catch(() => {}), 1500);
 }
 
+const mmss = (t) => { t = Math.max(0, Math.round(t)); return `${String(Math.floor(t / 60)).padStart(2, "0")}:${String(t % 60).padStart(2, "0")}`; };
+
+// The lesson's analytics, once it has an accepted annotation (the SVG comes from PPI itself,
+// text escaped by its plotting library).
+async function loadAnalytics(id) {
+  const box = $("lesson-analytics");
+  let a;
+  try { a = await api(`/api/lessons/${id}/analytics`); } catch (_) { box.hidden = true; return; }
+  box.hidden = false;
+  $("analytics-timeline").innerHTML = a.timeline_svg;
+  $("analytics-heatmap").innerHTML = a.heatmap_svg;
+  const body = $("analytics-table");
+  body.textContent = "";
+  for (const l of a.summary.labels) {
+    const tr = document.createElement("tr");
+    for (const c of [l.label, l.count, mmss(l.total_s), l.median_s == null ? "–" : mmss(l.median_s),
+                     (100 * l.share).toFixed(1), l.first_s == null ? "–" : mmss(l.first_s)]) {
+      const td = document.createElement("td"); td.textContent = c; tr.appendChild(td);
+    }
+    body.appendChild(tr);
+  }
+  const t = a.summary.talk;
+  $("analytics-talk").textContent = t ? `Talk time: speech ${mmss(t.speech_s)} (${Math.round(100 * t.speech_share)} %), silence ${mmss(t.silence_s)}` +
+    (t.speakers.length ? `; ${t.speakers.map(([n, , s]) => `${n} ${Math.round(100 * s)} %`).join(", ")}` : "") : "";
+}
+
 function route() {
   clearTimeout(timer);
   if (!session) return show("login-view");
@@ -100,7 +126,9 @@ function route() {
   if (m) {
     $("lesson-video").removeAttribute("src"); $("lesson-audio").removeAttribute("src"); $("lesson-url").value = "";
     show("lesson-view");
+    $("lesson-analytics").hidden = true;
     loadLesson(m[1]).catch((e) => ($("lesson-job").textContent = e.message));
+    loadAnalytics(m[1]);
   } else {
     show("lessons-view");
     loadLessons().catch((e) => ($("upload-status").textContent = e.message));

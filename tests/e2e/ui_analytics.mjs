@@ -1,0 +1,37 @@
+// The lesson page of PPI's web UI shows the lesson's analytics: the timeline (a lane per
+// pattern) and the heatmap as drawn SVG, and the per-pattern table.
+// Usage: node ui_analytics.mjs BASE_URL USER PASSWORD LESSON_ID SCREENSHOT LABEL...
+import { chromium } from "playwright-core";
+
+const [base, user, password, lesson, shot, ...labels] = process.argv.slice(2);
+const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1200 } });
+  page.on("pageerror", (e) => fail(`page error: ${e.message}`));
+  await page.goto(base);
+  await page.fill("[data-testid=username]", user);
+  await page.fill("[data-testid=password]", password);
+  await page.click("[data-testid=login-submit]");
+  await page.waitForSelector("[data-testid=upload-form]", { state: "visible" });
+  await page.goto(`${base}/#/lesson/${lesson}`);
+  await page.waitForSelector("[data-testid=analytics-timeline] svg", { timeout: 30000 })
+    .catch(() => fail("no analytics on the lesson page"));
+  const seen = await page.evaluate(() => ({
+    lanes: [...document.querySelectorAll("[data-testid=analytics-timeline] svg text")].map((t) => t.textContent.trim()),
+    heat: !!document.querySelector("[data-testid=analytics-heatmap] svg rect"),
+    rows: document.querySelectorAll("[data-testid=analytics-table] tr").length,
+    width: document.querySelector("[data-testid=analytics-timeline] svg").getBoundingClientRect().width,
+  }));
+  for (const l of labels) if (!seen.lanes.includes(l)) fail(`no lane ${l}: ${seen.lanes.join(", ")}`);
+  if (!seen.heat || seen.rows !== labels.length || seen.width < 200) fail(JSON.stringify(seen));
+  await page.locator("[data-testid=lesson-analytics]").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log(`OK lanes=${labels.length} rows=${seen.rows} width=${Math.round(seen.width)}`);
+} finally {
+  await browser.close();
+}
