@@ -52,6 +52,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub storage: StorageSettings,
     pub label_studio: crate::label_studio::settings::LabelStudioSettings,
+    pub watch: crate::watch::WatchSettings,
 }
 
 /// `ppi serve` and `ppi worker`.
@@ -373,6 +374,18 @@ impl Settings {
         }
         if let Some(p) = self.label_studio.patterns.as_mut() {
             fix(p);
+        }
+        let w = &mut self.watch;
+        for p in [&mut w.out, &mut w.patterns, &mut w.state]
+            .into_iter()
+            .flatten()
+        {
+            fix(p);
+        }
+        for s in w.sources.iter_mut().filter(|s| !s.starts_with("s3://")) {
+            let mut p = PathBuf::from(&*s);
+            fix(&mut p);
+            *s = p.display().to_string();
         }
     }
 

@@ -30,3 +30,4 @@ pub mod progress;
 pub mod server;
 pub mod storage;
 pub mod telemetry;
+pub mod watch;

@@ -133,7 +133,7 @@ pub fn run(cmd: DatasetCommand, settings: &Settings, ui: &Ui) -> Result<(), Fail
     }
 }
 
-fn card_settings(settings: &Settings, out: &std::path::Path) -> CardSettings {
+pub(super) fn card_settings(settings: &Settings, out: &std::path::Path) -> CardSettings {
     let d = &settings.dataset;
     let name = d
         .pretty_name

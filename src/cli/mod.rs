@@ -9,6 +9,7 @@ mod prepare_prompt;
 mod progress;
 mod publish;
 mod service;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -64,6 +65,9 @@ pub enum Command {
     /// Agreement between the annotators of each task of a Label Studio export (κ, α, IoU
     /// matching, segments) and their gated consensus, as text, CSV or JSON.
     Agreement(agreement::AgreementArgs),
+    /// Watch folders, mounts or S3 prefixes for lessons (video + Label Studio export) and build
+    /// each into the dataset once it has settled, again only when its files change.
+    Watch(watch::WatchArgs),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -114,6 +118,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Models(cmd) => asr::run_models(cmd, &settings, &ui),
         Command::Ls(cmd) => ls::run(cmd, settings, &ui),
         Command::Agreement(args) => agreement::run(args, &settings),
+        Command::Watch(args) => watch::run(args, &settings, &ui),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;
             println!(

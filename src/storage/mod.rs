@@ -4,6 +4,7 @@
 pub mod key;
 pub mod local;
 pub mod s3;
+pub mod s3_listing;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

@@ -12,7 +12,6 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, CorsConfiguration, CorsRule};
 use aws_sdk_s3::Client;
-use tokio::io::AsyncWriteExt;
 
 use super::{BoxFut, ObjectKey, ObjectStore, StorageError};
 use crate::config::StorageSettings;
@@ -26,11 +25,11 @@ pub struct S3Store {
     bucket: String,
 }
 
-fn backend<E: std::error::Error>(e: E) -> StorageError {
+pub(super) fn backend<E: std::error::Error>(e: E) -> StorageError {
     StorageError::Backend(DisplayErrorContext(e).to_string())
 }
 
-fn client(endpoint: &str, s: &StorageSettings, ak: &str, sk: &str) -> Client {
+pub(super) fn client(endpoint: &str, s: &StorageSettings, ak: &str, sk: &str) -> Client {
     let conf = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(s.region.clone()))
@@ -255,23 +254,7 @@ impl ObjectStore for S3Store {
                         backend(e)
                     }
                 })?;
-            let io = |e: std::io::Error| StorageError::Io {
-                key: key.to_string(),
-                detail: e.to_string(),
-            };
-            let mut body = out.body;
-            let mut f = tokio::fs::File::create(to).await.map_err(io)?;
-            let mut n = 0u64;
-            while let Some(chunk) = body
-                .try_next()
-                .await
-                .map_err(|e| StorageError::Backend(e.to_string()))?
-            {
-                f.write_all(&chunk).await.map_err(io)?;
-                n += chunk.len() as u64;
-            }
-            f.flush().await.map_err(io)?;
-            Ok(n)
+            super::s3_listing::save_body(out.body, to, key.as_str()).await
         })
     }
 
