@@ -1,8 +1,11 @@
 //! `ppi watch` end to end: lessons copied slowly are built once after they settle, on events
 //! and on polling (with the periodic rescan pushed out of reach, so only the watcher under test
 //! can notice); replacing one export rebuilds only that lesson; a restart rebuilds nothing and
-//! picks up what changed while it was down; an S3 prefix on SeaweedFS works the same.
+//! picks up what changed while it was down; an S3 prefix on SeaweedFS works the same; a video
+//! already published to the Hub (double) under another name is skipped, sending nothing.
 
+#[path = "support/hub.rs"]
+mod hub;
 #[path = "support/services.rs"]
 mod services;
 mod support;
@@ -18,7 +21,7 @@ use ppi::storage::s3::S3Store;
 use ppi::storage::{ObjectKey, ObjectStore};
 use serde_json::Value;
 use services::Service;
-use support::{fixture, lesson_video, ppi, scratch};
+use support::{fixture, index_video, lesson_video, ppi, scratch, VideoSpec};
 
 /// A running `ppi watch --json`; its events arrive on a channel; killed on drop.
 struct Watcher {
@@ -125,6 +128,20 @@ fn changed_export() -> String {
     serde_json::to_string(&v).unwrap()
 }
 
+/// A lesson video of its own: `n` extra seconds make its content (and hash) differ.
+fn distinct_video(to: &Path, n: u32) {
+    index_video(
+        to,
+        &VideoSpec {
+            seconds: 20.0 + n as f64,
+            fps: 25,
+            gop: 50,
+            bframes: 2,
+            audio: true,
+        },
+    );
+}
+
 fn rows(out: &Path) -> Vec<String> {
     std::fs::read_to_string(out.join("metadata.csv"))
         .unwrap_or_default()
@@ -175,11 +192,9 @@ fn one_replaced_export_rebuilds_one_lesson_and_a_restart_rebuilds_nothing() {
     let dir = scratch();
     let (src, out) = (dir.path().join("share"), dir.path().join("dataset"));
     std::fs::create_dir_all(src.join("term1")).unwrap();
-    let video = dir.path().join("gen.mp4");
-    lesson_video(&video);
     // Lessons present before the watcher starts (changes made while nobody watched).
-    for n in ["03", "04"] {
-        std::fs::copy(&video, src.join(format!("term1/{n}.mp4"))).unwrap();
+    for (i, n) in ["03", "04"].into_iter().enumerate() {
+        distinct_video(&src.join(format!("term1/{n}.mp4")), i as u32);
         std::fs::write(src.join(format!("term1/{n}.json")), export()).unwrap();
     }
     std::fs::write(src.join("term1/notes.txt"), "not a lesson").unwrap();
@@ -235,7 +250,7 @@ fn one_replaced_export_rebuilds_one_lesson_and_a_restart_rebuilds_nothing() {
     );
 
     // While down: a new lesson and a removed one.
-    std::fs::copy(&video, src.join("05.mp4")).unwrap();
+    distinct_video(&src.join("05.mp4"), 5);
     std::fs::write(src.join("05.json"), export()).unwrap();
     std::fs::remove_file(src.join("term1/04.json")).unwrap();
     let (code, stdout, stderr) = support::run(polled().args(["--once", "--json"]));
@@ -344,4 +359,90 @@ fn bad_sources_and_flags_exit_2_naming_them() {
     let (code, _, stderr) = support::run(ppi().args(["watch", "--once"]));
     assert_eq!(code, 2);
     assert!(stderr.contains("nothing to watch"), "{stderr}");
+}
+
+#[test]
+fn the_same_video_under_another_name_is_not_published_twice() {
+    let hub = hub::HubDouble::start();
+    let dir = scratch();
+    let src = dir.path().join("share");
+    std::fs::create_dir_all(&src).unwrap();
+    distinct_video(&src.join("03.mp4"), 0);
+    std::fs::write(src.join("03.json"), export()).unwrap();
+    let env = |c: &mut Command| {
+        c.env("HF_ENDPOINT", &hub.url)
+            .env("HF_TOKEN", "hf_watch_token")
+            .env("HF_USERNAME", "testorg")
+            .env("DATASET_NAME", "lessons");
+    };
+    let once = |src: &Path, out: &Path| {
+        let mut c = watch(src.to_str().unwrap(), out);
+        c.args(["--settle", "0", "--once", "--json", "--publish"]);
+        env(&mut c);
+        let (code, stdout, stderr) = support::run(&mut c);
+        assert_eq!(code, 0, "{stderr}");
+        stdout
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|e| e["event"] == "lesson")
+            .collect::<Vec<_>>()
+    };
+    let out = dir.path().join("dataset");
+    let first = once(&src, &out);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0]["status"], "published", "{first:?}");
+    let published = hub.files("testorg/lessons");
+    assert!(published.contains_key("metadata.jsonl"));
+    let sha = ppi::hash::file_sha256(&src.join("03.mp4")).unwrap();
+    let (lfs, commits) = {
+        let st = hub.state.lock().unwrap();
+        let commits: u64 = st.commits.values().sum();
+        (st.lfs_bytes_in, commits)
+    };
+
+    // The same video under another name, seen by a watcher on another machine (fresh folder
+    // and state): the Hub's metadata names it, so nothing is built or sent.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::copy(src.join("03.mp4"), elsewhere.join("renamed lesson.mp4")).unwrap();
+    std::fs::write(elsewhere.join("renamed lesson.json"), export()).unwrap();
+    let out2 = dir.path().join("dataset2");
+    let again = once(&elsewhere, &out2);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0]["status"], "skipped", "{again:?}");
+    let detail = again[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("lesson 03") && detail.contains("testorg/lessons"),
+        "{detail}"
+    );
+    {
+        let st = hub.state.lock().unwrap();
+        assert_eq!(st.lfs_bytes_in, lfs, "media bytes were sent");
+        assert_eq!(
+            st.commits.values().sum::<u64>(),
+            commits,
+            "a commit was made"
+        );
+    }
+    assert!(rows(&out2).is_empty());
+
+    // In the same folder it is recognised locally, before asking the Hub.
+    std::fs::copy(src.join("03.mp4"), src.join("07.mp4")).unwrap();
+    std::fs::write(src.join("07.json"), export()).unwrap();
+    let local = once(&src, &out);
+    assert_eq!(local.len(), 1);
+    assert_eq!(local[0]["status"], "skipped");
+    assert!(local[0]["detail"].as_str().unwrap().contains("already in"));
+
+    // `ppi hub status` lists the published lesson with its hash, and the local standing.
+    let mut c = ppi();
+    c.args(["hub", "status", "--json"]).arg(&out);
+    env(&mut c);
+    let (code, stdout, stderr) = support::run(&mut c);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["repo"], "testorg/lessons");
+    assert_eq!(v["published"][0]["lesson_id"], "03");
+    assert_eq!(v["published"][0]["source_sha256"], sha.as_str());
+    assert_eq!(v["local"]["lessons"][0]["status"], "published");
 }

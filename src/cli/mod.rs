@@ -4,6 +4,7 @@
 mod agreement;
 mod asr;
 mod dataset;
+mod hub;
 mod ls;
 mod prepare_prompt;
 mod progress;
@@ -68,6 +69,9 @@ pub enum Command {
     /// Watch folders, mounts or S3 prefixes for lessons (video + Label Studio export) and build
     /// each into the dataset once it has settled, again only when its files change.
     Watch(watch::WatchArgs),
+    /// The Hugging Face Hub: which lessons a dataset holds, by the hash of their videos.
+    #[command(subcommand)]
+    Hub(hub::HubCommand),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -119,6 +123,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Ls(cmd) => ls::run(cmd, settings, &ui),
         Command::Agreement(args) => agreement::run(args, &settings),
         Command::Watch(args) => watch::run(args, &settings, &ui),
+        Command::Hub(cmd) => hub::run(cmd, &settings, &ui),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;
             println!(

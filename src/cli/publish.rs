@@ -8,7 +8,7 @@ use clap::Args;
 use super::{Failure, Ui};
 use crate::config::Settings;
 use crate::error::ErrorKind;
-use crate::hub::{publish, HubClient, PublishOptions};
+use crate::hub::{publish, PublishOptions};
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
@@ -27,19 +27,7 @@ pub struct PublishArgs {
 
 pub fn run_publish(a: PublishArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
     let dir = a.dir.unwrap_or_else(|| settings.dataset.path.clone());
-    let repo = a.repo.or_else(|| settings.hub.repo_id()).ok_or(Failure {
-        code: "config-invalid",
-        kind: ErrorKind::Input,
-        message: "which repository? Give --repo owner/name, or set HF_USERNAME and DATASET_NAME"
-            .into(),
-    })?;
-    let token = settings.hub.token.clone().ok_or(Failure {
-        code: "config-invalid",
-        kind: ErrorKind::Input,
-        message: "HF_TOKEN is not set (a write token from https://huggingface.co/settings/tokens)"
-            .into(),
-    })?;
-    let client = HubClient::new(&settings.hub.endpoint, &token)?;
+    let (repo, client) = super::hub::target(a.repo, settings)?;
     let opts = PublishOptions {
         repo,
         private: a.private || settings.hub.private,

@@ -10,6 +10,10 @@ use clap::Args;
 use super::{dataset::card_settings, Failure, Ui};
 use crate::config::Settings;
 use crate::dataset::build::{build, BuildRequest};
+use crate::dataset::layout::Layout;
+use crate::dataset::manifest::Manifest;
+use crate::hub::published::{self, PublishedCache};
+use crate::hub::{publish, HubClient, PublishOptions};
 use crate::label_studio::result::AnnotationChoice;
 use crate::progress::Progress;
 use crate::watch::{self, Event, Lesson, Outcome, Pipeline, PollMode, Watch};
@@ -42,9 +46,25 @@ pub struct WatchArgs {
     /// Process what is there, wait for what is settling, then exit.
     #[arg(long)]
     pub once: bool,
+    /// Publish to the Hub after each build (HF_TOKEN, HF_USERNAME/DATASET_NAME or --repo);
+    /// a lesson whose video is already published, under any name, is skipped.
+    #[arg(long)]
+    pub publish: bool,
+    /// `owner/name` to publish to.
+    #[arg(long)]
+    pub repo: Option<String>,
     /// Events as JSON lines on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Where built lessons are published, and what is there already.
+struct Hub {
+    repo: String,
+    client: HubClient,
+    private: bool,
+    known: PublishedCache,
+    rt: tokio::runtime::Runtime,
 }
 
 struct Builder<'a> {
@@ -52,10 +72,91 @@ struct Builder<'a> {
     out: PathBuf,
     patterns: Option<PathBuf>,
     progress: &'a dyn Progress,
+    hub: Option<Hub>,
+}
+
+fn failed(detail: String) -> Outcome {
+    Outcome {
+        status: "failed",
+        detail,
+    }
+}
+
+impl Builder<'_> {
+    /// Another lesson with the same video, in the dataset folder or on the Hub.
+    fn duplicate(&mut self, lesson: &Lesson, sha: &str) -> Result<Option<String>, Outcome> {
+        let manifest = Manifest::load(&Layout::new(&self.out).manifest())
+            .map_err(|e| failed(e.to_string()))?;
+        if let Some(l) = published::local(&manifest)
+            .into_iter()
+            .find(|l| l.source_sha256 == sha && l.lesson_id != lesson.id)
+        {
+            return Ok(Some(format!(
+                "same video as lesson {} ({}) already in {}",
+                l.lesson_id,
+                l.source_video,
+                self.out.display()
+            )));
+        }
+        let Some(h) = self.hub.as_mut() else {
+            return Ok(None);
+        };
+        let known =
+            h.rt.block_on(h.known.get(&h.client, &h.repo))
+                .map_err(|e| Outcome {
+                    status: "unavailable",
+                    detail: e.to_string(),
+                })?;
+        Ok(known
+            .iter()
+            .find(|p| p.source_sha256 == sha && p.lesson_id != lesson.id)
+            .map(|p| {
+                format!(
+                    "same video as lesson {} ({}) already published in {}",
+                    p.lesson_id, p.source_video, h.repo
+                )
+            }))
+    }
+
+    fn publish(&mut self) -> Result<Option<String>, Outcome> {
+        let Some(h) = self.hub.as_mut() else {
+            return Ok(None);
+        };
+        let opts = PublishOptions {
+            repo: h.repo.clone(),
+            private: h.private,
+            message: "Publish lessons found by ppi watch".into(),
+        };
+        let r =
+            h.rt.block_on(publish(&h.client, &self.out, &opts))
+                .map_err(|e| Outcome {
+                    status: "unavailable",
+                    detail: format!("built, but publishing failed: {e}"),
+                })?;
+        h.known.invalidate();
+        Ok(Some(format!(
+            "published to {}: {} file(s) sent, {} LFS bytes",
+            r.repo, r.changed, r.lfs_bytes
+        )))
+    }
 }
 
 impl Pipeline for Builder<'_> {
     fn process(&mut self, lesson: &Lesson) -> Outcome {
+        let sha = match crate::hash::file_sha256(&lesson.video) {
+            Ok(s) => s,
+            Err(e) => return failed(format!("{}: {e}", lesson.video.display())),
+        };
+        match self.duplicate(lesson, &sha) {
+            Ok(Some(detail)) => {
+                return Outcome {
+                    status: "skipped",
+                    detail,
+                }
+            }
+            Ok(None) => {}
+            Err(o) => return o,
+        }
         let Some(patterns) = lesson.sheet.clone().or_else(|| self.patterns.clone()) else {
             return Outcome {
                 status: "failed",
@@ -84,18 +185,23 @@ impl Pipeline for Builder<'_> {
             agreement: s.label_studio.agreement,
             analytics: true,
         };
-        match build(&req, self.progress) {
-            Ok(r) => Outcome {
+        let built = match build(&req, self.progress) {
+            Ok(r) => format!(
+                "{} item(s): {} built, {} reused, {} stale removed",
+                r.items, r.built, r.reused, r.stale_removed
+            ),
+            Err(e) => return failed(e.to_string()),
+        };
+        match self.publish() {
+            Ok(None) => Outcome {
                 status: "built",
-                detail: format!(
-                    "{} item(s): {} built, {} reused, {} stale removed",
-                    r.items, r.built, r.reused, r.stale_removed
-                ),
+                detail: built,
             },
-            Err(e) => Outcome {
-                status: "failed",
-                detail: e.to_string(),
+            Ok(Some(p)) => Outcome {
+                status: "published",
+                detail: format!("{built}; {p}"),
             },
+            Err(o) => o,
         }
     }
 }
@@ -145,6 +251,7 @@ pub fn run(a: WatchArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
     if let Some(v) = a.rescan {
         ws.rescan_secs = v;
     }
+    ws.publish |= a.publish;
     let invalid = |message: String| Failure {
         code: "invalid-argument",
         kind: crate::error::ErrorKind::Input,
@@ -199,12 +306,25 @@ pub fn run(a: WatchArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
         poll_interval: ws.poll_interval(),
         once: a.once,
     };
+    let hub = if ws.publish {
+        let (repo, client) = super::hub::target(a.repo, settings)?;
+        Some(Hub {
+            repo,
+            client,
+            private: settings.hub.private,
+            known: PublishedCache::new(std::time::Duration::from_secs(60)),
+            rt: super::runtime()?,
+        })
+    } else {
+        None
+    };
     let progress = ui.progress();
     let mut pipeline = Builder {
         settings,
         out,
         patterns,
         progress: &progress,
+        hub,
     };
     let json = a.json;
     let quiet = ui.quiet;

@@ -239,6 +239,12 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let planned = plan(req, &catalog, &intervals, &lesson_slug, &source_fp, fps);
+    let source_sha256 = match manifest.lessons.get(&lesson_slug) {
+        Some(l) if l.source_fingerprint == source_fp && !l.source_sha256.is_empty() => {
+            l.source_sha256.clone()
+        }
+        _ => crate::hash::file_sha256(&req.video).map_err(io_err(&req.video))?,
+    };
 
     // 3. Decide what to reuse, what to build, and what is stale.
     let wanted: BTreeSet<&ItemId> = planned.iter().map(|p| &p.id).collect();
@@ -294,6 +300,7 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
             lesson_id: lesson_id.clone(),
             source_video: source_video.clone(),
             source_fingerprint: source_fp.clone(),
+            source_sha256: source_sha256.clone(),
             fps: fps.get(),
             duration: probe.video.duration,
             has_audio,
@@ -307,6 +314,7 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
     let cx = RowContext {
         lesson_id: &lesson_id,
         source_video: &source_video,
+        source_sha256: &source_sha256,
         fps,
         mode: req.mode,
         has_audio,

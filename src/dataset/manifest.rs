@@ -59,6 +59,9 @@ pub struct Lesson {
     pub lesson_id: String,
     pub source_video: String,
     pub source_fingerprint: String,
+    /// SHA-256 of the whole video, computed when `source_fingerprint` changes.
+    #[serde(default)]
+    pub source_sha256: String,
     pub fps: f64,
     pub duration: f64,
     pub has_audio: bool,

@@ -13,6 +13,10 @@ pub struct Row {
     pub id: String,
     pub lesson_id: String,
     pub source_video: String,
+    /// SHA-256 of the whole lesson video: how the Hub and the watcher recognise a lesson
+    /// under another name.
+    #[serde(default)]
+    pub source_sha256: String,
     /// Interval start, seconds (Label Studio frame start, `(start_frame-1)/fps`).
     pub start_time: f64,
     /// Interval end, seconds (end of the last frame, `end_frame/fps`).
@@ -73,6 +77,7 @@ pub fn columns() -> Vec<&'static str> {
         "id",
         "lesson_id",
         "source_video",
+        "source_sha256",
         "start_time",
         "end_time",
         "start_frame",
@@ -108,6 +113,10 @@ pub fn column_meanings() -> Vec<(&'static str, &'static str)> {
         ("id", "clip id: `<lesson>_<start frame>-<end frame>`"),
         ("lesson_id", "lesson the clip comes from"),
         ("source_video", "file name of the lesson video"),
+        (
+            "source_sha256",
+            "SHA-256 of the lesson video (the same lesson under another name has the same hash)",
+        ),
         (
             "start_time / end_time",
             "interval in seconds from the start of the lesson video",

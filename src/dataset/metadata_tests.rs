@@ -6,6 +6,7 @@ fn row() -> Row {
         id: "a_000001-000010".into(),
         lesson_id: "Урок 1".into(),
         source_video: "урок 1.mp4".into(),
+        source_sha256: "ab".repeat(32),
         start_time: 0.0,
         end_time: 0.4,
         start_frame: 1,

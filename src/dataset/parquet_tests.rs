@@ -6,6 +6,7 @@ fn row(id: &str, with_audio: bool) -> Row {
         id: id.into(),
         lesson_id: "L1".into(),
         source_video: "lesson.mp4".into(),
+        source_sha256: String::new(),
         start_time: 1.0,
         end_time: 2.5,
         start_frame: 26,

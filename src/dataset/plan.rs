@@ -120,6 +120,7 @@ pub(crate) fn plan(
 pub(crate) struct RowContext<'a> {
     pub lesson_id: &'a str,
     pub source_video: &'a str,
+    pub source_sha256: &'a str,
     pub fps: Fps,
     pub mode: ClipMode,
     pub has_audio: bool,
@@ -147,6 +148,7 @@ pub(crate) fn row_for(
         id: p.id.to_string(),
         lesson_id: lesson_id.to_owned(),
         source_video: source_video.to_owned(),
+        source_sha256: cx.source_sha256.to_owned(),
         start_time: round_ms(r.start_seconds(fps)),
         end_time: round_ms(r.end_seconds(fps)),
         start_frame: r.start(),

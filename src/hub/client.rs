@@ -466,6 +466,21 @@ impl HubClient {
             .collect())
     }
 
+    /// A file of the repository (`main`), or `None` when the repository or file is missing.
+    pub async fn download(&self, repo: &str, path: &str) -> Result<Option<Vec<u8>>, HubError> {
+        let url = format!("{}/datasets/{repo}/resolve/main/{path}", self.endpoint);
+        let r = match self.send("download", || self.req(Method::GET, &url)).await {
+            Ok(r) => r,
+            Err(HubError::Status { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let bytes = r.bytes().await.map_err(|e| HubError::Unreachable {
+            endpoint: self.endpoint.clone(),
+            detail: e.to_string(),
+        })?;
+        Ok(Some(bytes.to_vec()))
+    }
+
     /// Posts an NDJSON commit; returns the commit oid.
     pub async fn commit(&self, repo: &str, ndjson: String) -> Result<String, HubError> {
         let url = format!("{}/api/datasets/{repo}/commit/main", self.endpoint);

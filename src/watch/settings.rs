@@ -36,6 +36,9 @@ pub struct WatchSettings {
     pub poll: PollMode,
     /// Polling interval for polled folders.
     pub poll_interval_secs: f64,
+    /// Publish to the Hub after each build (`[hub]` settings); lessons already published,
+    /// under any name, are skipped.
+    pub publish: bool,
     /// State file; `<out>/.ppi/watch.json` when unset.
     pub state: Option<PathBuf>,
     /// Video file extensions.
@@ -57,6 +60,7 @@ impl Default for WatchSettings {
             rescan_secs: 60.0,
             poll: PollMode::Auto,
             poll_interval_secs: 2.0,
+            publish: false,
             state: None,
             video_extensions: p.video_extensions,
             export_pattern: p.export_pattern,
