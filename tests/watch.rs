@@ -142,6 +142,17 @@ fn distinct_video(to: &Path, n: u32) {
     );
 }
 
+/// Runs a `--once --json` watcher to its end; its lesson events.
+fn lesson_events(c: &mut Command) -> Vec<Value> {
+    let (code, stdout, stderr) = support::run(c);
+    assert_eq!(code, 0, "{stderr}");
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["event"] == "lesson")
+        .collect()
+}
+
 fn rows(out: &Path) -> Vec<String> {
     std::fs::read_to_string(out.join("metadata.csv"))
         .unwrap_or_default()
@@ -304,13 +315,7 @@ fn an_s3_prefix_is_watched_on_seaweedfs() {
         for (k, v) in &s3.env {
             c.env(k, v);
         }
-        let (code, stdout, stderr) = support::run(&mut c);
-        assert_eq!(code, 0, "{stderr}");
-        stdout
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .filter(|e| e["event"] == "lesson")
-            .collect::<Vec<_>>()
+        lesson_events(&mut c)
     };
     let first = run_once();
     assert_eq!(first.len(), 1, "{first:?}");
@@ -379,13 +384,7 @@ fn the_same_video_under_another_name_is_not_published_twice() {
         let mut c = watch(src.to_str().unwrap(), out);
         c.args(["--settle", "0", "--once", "--json", "--publish"]);
         env(&mut c);
-        let (code, stdout, stderr) = support::run(&mut c);
-        assert_eq!(code, 0, "{stderr}");
-        stdout
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .filter(|e| e["event"] == "lesson")
-            .collect::<Vec<_>>()
+        lesson_events(&mut c)
     };
     let out = dir.path().join("dataset");
     let first = once(&src, &out);

@@ -325,13 +325,13 @@ fn local_files(s: &mut dyn Source, pair: &Pair, cache: &Path) -> Result<Files, W
     let video = s.local(&pair.video, cache)?;
     let export = match &pair.export {
         Some(e) => s.local(e, cache)?,
-        None => unreachable_incomplete(pair)?,
+        None => no_export(pair)?,
     };
     let sheet = pair.sheet.as_ref().map(|e| s.local(e, cache)).transpose()?;
     Ok((video, export, sheet))
 }
 
-fn unreachable_incomplete(pair: &Pair) -> Result<PathBuf, WatchError> {
+fn no_export(pair: &Pair) -> Result<PathBuf, WatchError> {
     Err(WatchError::Source {
         source_name: pair.id.clone(),
         detail: "the lesson has no export".into(),
