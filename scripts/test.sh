@@ -12,6 +12,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ppi/target}"
 export PPI_PYTHON="$PWD/.venv/bin/python"
 export CARGO_TERM_COLOR=never
 
+# Builds from many clones share the target folder, and each leaves ~700 MB test binaries:
+# drop binaries untouched for a day and incremental caches (cargo rebuilds what it needs).
+if [ -d "$CARGO_TARGET_DIR/debug/deps" ]; then
+  find "$CARGO_TARGET_DIR/debug/deps" -maxdepth 1 -type f -perm -u+x ! -name '*.so' -mtime +0 -delete
+  rm -rf "$CARGO_TARGET_DIR/debug/incremental"
+fi
+
 # Servers the tests start: SeaweedFS, Label Studio, Postgres clusters, ppi, Chromium.
 servers() {
   pgrep -f -a 'weed mini|label-studio start|postgres -D .*ppi-svc|/ppi (serve|worker)|chromium.*--headless' || true

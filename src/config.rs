@@ -87,6 +87,9 @@ pub struct ServerSettings {
     /// bucket (`PPI_CORS_ORIGINS`, comma-separated), e.g. LS's public address when PPI reaches
     /// LS by an internal name.
     pub cors_origins: Vec<String>,
+    /// `Host` names `/mcp` answers besides loopback and `public_url`'s host
+    /// (`PPI_MCP_ALLOWED_HOSTS`, comma-separated), against DNS rebinding.
+    pub mcp_allowed_hosts: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -105,6 +108,7 @@ impl Default for ServerSettings {
             job_timeout_secs: 2 * 3600,
             job_attempts: 3,
             cors_origins: Vec::new(),
+            mcp_allowed_hosts: Vec::new(),
         }
     }
 }
@@ -491,6 +495,13 @@ impl Settings {
                 .split(',')
                 .map(|o| o.trim().trim_end_matches('/').to_owned())
                 .filter(|o| !o.is_empty())
+                .collect();
+        }
+        if let Some(v) = env.get("PPI_MCP_ALLOWED_HOSTS") {
+            sv.mcp_allowed_hosts = v
+                .split(',')
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty())
                 .collect();
         }
         if let Some(v) = env.get("PPI_JWT_SECRET") {

@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod label_studio;
 pub mod lessons;
 pub mod ls_sync;
+pub mod mcp;
 pub mod media;
 pub mod metrics;
 pub mod progress;

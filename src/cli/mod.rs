@@ -6,6 +6,7 @@ mod asr;
 mod dataset;
 mod hub;
 mod ls;
+mod mcp;
 mod prepare_prompt;
 mod progress;
 mod publish;
@@ -72,6 +73,8 @@ pub enum Command {
     /// The Hugging Face Hub: which lessons a dataset holds, by the hash of their videos.
     #[command(subcommand)]
     Hub(hub::HubCommand),
+    /// The MCP server on stdio, acting as the user of --token / PPI_TOKEN.
+    Mcp(mcp::McpArgs),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -124,6 +127,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Agreement(args) => agreement::run(args, &settings),
         Command::Watch(args) => watch::run(args, &settings, &ui),
         Command::Hub(cmd) => hub::run(cmd, &settings, &ui),
+        Command::Mcp(args) => mcp::run(args, settings),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;
             println!(

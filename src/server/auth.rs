@@ -61,6 +61,13 @@ impl FromRequestParts<Arc<App>> for Caller {
                 "the Authorization header must be `Bearer <access token>`",
             )
         })?;
+        Caller::from_token(app, token)
+    }
+}
+
+impl Caller {
+    /// The caller an access token names (for transports without HTTP headers: `ppi mcp`).
+    pub fn from_token(app: &App, token: &str) -> Result<Caller, ApiError> {
         let claims = app.tokens.verify(token.trim()).map_err(|e| match e {
             TokenError::Expired => ApiError::unauthorized("auth-expired", e.to_string()),
             TokenError::Invalid => ApiError::unauthorized("auth-invalid", e.to_string()),

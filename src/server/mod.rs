@@ -5,7 +5,7 @@ pub mod auth;
 pub mod error;
 mod openapi;
 pub mod rejections;
-mod routes;
+pub(crate) mod routes;
 mod upload;
 
 use std::net::SocketAddr;
@@ -22,6 +22,7 @@ use crate::app::App;
 /// Builds the router.
 pub fn router(app: Arc<App>) -> Router {
     routes::router()
+        .merge(crate::mcp::http::router(app.clone()))
         .layer(axum::middleware::from_fn(rejections::json_errors))
         .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)

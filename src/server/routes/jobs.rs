@@ -11,7 +11,7 @@ use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult};
 
 /// A job the caller may see (others' jobs are reported as missing, not forbidden).
-async fn visible(app: &App, caller: &Caller, id: &str) -> ApiResult<JobRecord> {
+pub(crate) async fn visible(app: &App, caller: &Caller, id: &str) -> ApiResult<JobRecord> {
     let missing = || ApiError::not_found("job-not-found", format!("no job {id}"));
     if crate::domain::EntityId::parse(id).is_none() {
         return Err(missing());
@@ -67,9 +67,14 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> ApiResult<Json<JobRecord>> {
     visible(&app, &caller, &id).await?;
+    Ok(Json(cancel_visible(&app, &id).await?))
+}
+
+/// Cancels a job the caller was shown to see ([`visible`]).
+pub(crate) async fn cancel_visible(app: &App, id: &str) -> ApiResult<JobRecord> {
     let job = app
         .db
-        .cancel_job(&id)
+        .cancel_job(id)
         .await?
         .ok_or_else(|| ApiError::not_found("job-not-found", format!("no job {id}")))?;
     // A job canceled before it ran leaves its lesson unprocessed: say so on the lesson.
@@ -87,5 +92,5 @@ pub async fn cancel(
                 .await?;
         }
     }
-    Ok(Json(job))
+    Ok(job)
 }

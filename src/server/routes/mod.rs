@@ -3,8 +3,8 @@
 mod accounts;
 mod files;
 mod health;
-mod jobs;
-mod lessons;
+pub(crate) mod jobs;
+pub(crate) mod lessons;
 mod ls;
 pub mod ml;
 mod ui;

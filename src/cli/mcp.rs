@@ -1,0 +1,53 @@
+//! `ppi mcp`: the MCP server over stdio, for clients that launch it (Claude Desktop, the
+//! Inspector). It acts as the user its access token names, with that user's rights.
+
+use std::sync::Arc;
+
+use clap::Args;
+use rmcp::ServiceExt;
+
+use super::Failure;
+use crate::config::Settings;
+use crate::error::ErrorKind;
+use crate::mcp::PpiMcp;
+use crate::server::auth::Caller;
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Access token of the user the tools act as (from `POST /api/auth/login`).
+    #[arg(long, env = "PPI_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+fn failed(code: &'static str, kind: ErrorKind, message: String) -> Failure {
+    Failure {
+        code,
+        kind,
+        message,
+    }
+}
+
+pub fn run(a: McpArgs, settings: Settings) -> Result<(), Failure> {
+    let token = a.token.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+        failed(
+            "auth-missing",
+            ErrorKind::Input,
+            "an access token is required: --token or PPI_TOKEN".into(),
+        )
+    })?;
+    super::runtime()?.block_on(async {
+        let app = Arc::new(crate::app::App::open(settings).await?);
+        let caller = Caller::from_token(&app, &token)
+            .map_err(|e| failed(e.code, ErrorKind::Input, e.message))?;
+        tracing::info!(user = %caller.name, "MCP server on stdio");
+        let running = PpiMcp::new(app, Some(caller))
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| failed("mcp-error", ErrorKind::External, e.to_string()))?;
+        running
+            .waiting()
+            .await
+            .map_err(|e| failed("mcp-error", ErrorKind::Internal, e.to_string()))?;
+        Ok(())
+    })
+}
