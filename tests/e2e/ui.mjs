@@ -33,8 +33,9 @@ try {
   await page.fill("[data-testid=upload-title]", "E2E lesson");
   await page.click("[data-testid=upload-submit]");
   await page.waitForFunction(() => document.querySelector("[data-testid=upload-progress]").value === 100, null, { timeout: 60000 });
-  const status = await page.textContent("[data-testid=upload-status]");
-  if (!/uploaded/.test(status)) fail(`upload status: ${status}`);
+  // The bar reaches 100 % when the bytes are sent; the answer (and the status) comes after.
+  await page.waitForFunction(() => /uploaded/.test(document.querySelector("[data-testid=upload-status]").textContent),
+    null, { timeout: 60000 }).catch(async () => fail(`upload status: ${await page.textContent("[data-testid=upload-status]")}`));
 
   // The upload line follows the lesson until it is ready (not a fixed "extracting" line).
   await page.waitForFunction(() => document.querySelector("[data-testid=upload-status]").textContent.endsWith(": ready"),
