@@ -90,15 +90,29 @@ fn union_secs(spans: &[(f64, f64)]) -> f64 {
     total + cur.map(|(s, e)| e - s).unwrap_or(0.0)
 }
 
+impl LessonInput {
+    /// The frame rate, 25 when unknown.
+    pub fn fps_or_default(&self) -> f64 {
+        if self.fps > 0.0 {
+            self.fps
+        } else {
+            25.0
+        }
+    }
+
+    /// The lesson's last frame: its length, or the end of the last interval if later.
+    pub fn last_frame(&self) -> u64 {
+        self.agreed
+            .iter()
+            .chain(self.markings.iter().flat_map(|m| m.spans.iter()))
+            .map(|s| s.end)
+            .fold(self.frames, u64::max)
+    }
+}
+
 /// The figures of one lesson.
 pub fn summarise(i: &LessonInput) -> Summary {
-    let fps = if i.fps > 0.0 { i.fps } else { 25.0 };
-    let n = i
-        .agreed
-        .iter()
-        .chain(i.markings.iter().flat_map(|m| m.spans.iter()))
-        .map(|s| s.end)
-        .fold(i.frames, u64::max);
+    let (fps, n) = (i.fps_or_default(), i.last_frame());
     let duration = secs(n, fps);
     let bins = ((duration / BIN_SECS).ceil() as usize).max(1);
     let mut labels = Vec::with_capacity(i.labels.len());

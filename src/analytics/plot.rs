@@ -75,14 +75,7 @@ fn draw_timeline<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     root.fill(&WHITE).map_err(e)?;
-    let fps = if i.fps > 0.0 { i.fps } else { 25.0 };
-    let n = i
-        .agreed
-        .iter()
-        .chain(i.markings.iter().flat_map(|m| m.spans.iter()))
-        .map(|s| s.end)
-        .fold(i.frames, u64::max)
-        .max(1);
+    let (fps, n) = (i.fps_or_default(), i.last_frame().max(1));
     let duration = n as f64 / fps;
     let rows_per_lane = 1 + i.markings.len();
     let lane_h = rows_per_lane as f64 + LANE_GAP as f64 / ROW as f64;

@@ -195,7 +195,7 @@ pub async fn run(
     let result: Value =
         match (p["result"].as_array(), ctx.settings.label_studio.neutral()) {
             (Some(items), Some(neutral)) => Value::Array(
-                crate::label_studio::result::without_label(items, &timeline.name, neutral),
+                crate::label_studio::neutral::without_label(items, &timeline.name, neutral),
             ),
             _ => p["result"].clone(),
         };

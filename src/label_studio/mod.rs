@@ -5,6 +5,7 @@ pub mod client;
 pub mod config;
 pub mod export;
 pub mod media;
+pub mod neutral;
 pub mod preannotate;
 pub mod result;
 pub mod settings;

@@ -90,7 +90,12 @@ impl PpiMcp {
             .ok_or_else(|| ApiError::unauthorized("auth-missing", "log in first"))
     }
 
-    async fn lessons(&self, caller: &Caller, limit: Option<i64>) -> Result<Value, ApiError> {
+    async fn lessons(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        limit: Option<i64>,
+    ) -> Result<Value, ApiError> {
+        let caller = &self.caller(ctx)?;
         let limit = limit.unwrap_or(100).clamp(1, 1000);
         let owner = (!caller.is_admin()).then_some(caller.id.as_str());
         let lessons = self.app.db.list_lessons(owner, limit).await?;
@@ -113,7 +118,8 @@ impl PpiMcp {
         Ok(json!({ "lessons": out }))
     }
 
-    async fn status(&self, caller: &Caller, id: &str) -> Result<Value, ApiError> {
+    async fn status(&self, ctx: &RequestContext<RoleServer>, id: &str) -> Result<Value, ApiError> {
+        let caller = &self.caller(ctx)?;
         let lesson = crate::server::routes::lessons::visible(&self.app, caller, id).await?;
         let job = match &lesson.job_id {
             Some(j) => self.app.db.job(j).await?,
@@ -122,18 +128,25 @@ impl PpiMcp {
         Ok(json!({ "lesson": lesson, "job": job }))
     }
 
-    async fn job(&self, caller: &Caller, id: &str) -> Result<Value, ApiError> {
+    async fn job(&self, ctx: &RequestContext<RoleServer>, id: &str) -> Result<Value, ApiError> {
+        let caller = &self.caller(ctx)?;
         let job = crate::server::routes::jobs::visible(&self.app, caller, id).await?;
         Ok(serde_json::to_value(job).unwrap_or_default())
     }
 
-    async fn cancel(&self, caller: &Caller, id: &str) -> Result<Value, ApiError> {
+    async fn cancel(&self, ctx: &RequestContext<RoleServer>, id: &str) -> Result<Value, ApiError> {
+        let caller = &self.caller(ctx)?;
         crate::server::routes::jobs::visible(&self.app, caller, id).await?;
         let job = crate::server::routes::jobs::cancel_visible(&self.app, id).await?;
         Ok(serde_json::to_value(job).unwrap_or_default())
     }
 
-    async fn hub(&self, caller: &Caller, repo: Option<String>) -> Result<Value, ApiError> {
+    async fn hub(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        repo: Option<String>,
+    ) -> Result<Value, ApiError> {
+        let caller = &self.caller(ctx)?;
         caller.require_admin()?;
         let s = &self.app.settings.hub;
         let repo = repo.or_else(|| s.repo_id()).ok_or_else(|| {
@@ -163,10 +176,7 @@ impl PpiMcp {
         Parameters(a): Parameters<ListLessons>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        match self.caller(&ctx) {
-            Ok(c) => done(self.lessons(&c, a.limit).await),
-            Err(e) => Ok(fail(e)),
-        }
+        done(self.lessons(&ctx, a.limit).await)
     }
 
     #[tool(
@@ -178,10 +188,7 @@ impl PpiMcp {
         Parameters(a): Parameters<LessonRef>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        match self.caller(&ctx) {
-            Ok(c) => done(self.status(&c, &a.lesson_id).await),
-            Err(e) => Ok(fail(e)),
-        }
+        done(self.status(&ctx, &a.lesson_id).await)
     }
 
     #[tool(
@@ -193,10 +200,7 @@ impl PpiMcp {
         Parameters(a): Parameters<JobRef>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        match self.caller(&ctx) {
-            Ok(c) => done(self.job(&c, &a.job_id).await),
-            Err(e) => Ok(fail(e)),
-        }
+        done(self.job(&ctx, &a.job_id).await)
     }
 
     #[tool(
@@ -208,10 +212,7 @@ impl PpiMcp {
         Parameters(a): Parameters<JobRef>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        match self.caller(&ctx) {
-            Ok(c) => done(self.cancel(&c, &a.job_id).await),
-            Err(e) => Ok(fail(e)),
-        }
+        done(self.cancel(&ctx, &a.job_id).await)
     }
 
     #[tool(
@@ -223,10 +224,7 @@ impl PpiMcp {
         Parameters(a): Parameters<HubStatus>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        match self.caller(&ctx) {
-            Ok(c) => done(self.hub(&c, a.repo).await),
-            Err(e) => Ok(fail(e)),
-        }
+        done(self.hub(&ctx, a.repo).await)
     }
 }
 
