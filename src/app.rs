@@ -171,6 +171,7 @@ impl App {
             asr: tokio::sync::OnceCell::new(),
             patterns,
             stopping: tokio_util::sync::CancellationToken::new(),
+            running: Default::default(),
         });
         let webhook_secret = webhook_secret(&settings)?.expose().as_bytes().to_vec();
         let wiring = match crate::ls_sync::wiring::off_reason(&jobs) {

@@ -53,6 +53,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub label_studio: crate::label_studio::settings::LabelStudioSettings,
     pub watch: crate::watch::WatchSettings,
+    pub mcp: crate::mcp::McpSettings,
 }
 
 /// `ppi serve` and `ppi worker`.
@@ -386,6 +387,7 @@ impl Settings {
         {
             fix(p);
         }
+        self.mcp.resolve(dir);
         for s in w.sources.iter_mut().filter(|s| !s.starts_with("s3://")) {
             let mut p = PathBuf::from(&*s);
             fix(&mut p);
@@ -394,6 +396,12 @@ impl Settings {
     }
 
     fn apply_env(&mut self, env: &dyn Env) -> Result<(), ConfigError> {
+        self.mcp.apply_env(|k| env.get(k));
+        let watch = self.watch.apply_env(|k| env.get(k));
+        watch.map_err(|detail| ConfigError::Env {
+            name: "PPI_WATCH_*",
+            detail,
+        })?;
         if let Some(v) = env
             .get("PPI_DATASET_PATH")
             .or_else(|| env.get("LOCAL_DATASET_PATH"))

@@ -133,26 +133,6 @@ pub fn run(cmd: DatasetCommand, settings: &Settings, ui: &Ui) -> Result<(), Fail
     }
 }
 
-pub(super) fn card_settings(settings: &Settings, out: &std::path::Path) -> CardSettings {
-    let d = &settings.dataset;
-    let name = d
-        .pretty_name
-        .clone()
-        .or_else(|| settings.hub.dataset_name.clone())
-        .unwrap_or_else(|| {
-            out.file_name()
-                .map(|n| n.to_string_lossy().replace(['_', '-'], " "))
-                .unwrap_or_else(|| "PPI classroom patterns".into())
-        });
-    CardSettings {
-        pretty_name: name,
-        license: d.license.clone(),
-        languages: d.languages.clone(),
-        repo_id: settings.hub.repo_id(),
-        parquet: false,
-    }
-}
-
 fn invalid(code: &'static str, message: String) -> Failure {
     Failure {
         code,
@@ -209,7 +189,7 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
         jpeg_quality: a.jpeg_quality.unwrap_or(settings.dataset.jpeg_quality),
         card: CardSettings {
             parquet: a.parquet,
-            ..card_settings(settings, &out)
+            ..crate::dataset::lesson::card_settings(settings, &out)
         },
         wait_for_lock: !a.no_wait,
         analytics: true,

@@ -17,6 +17,9 @@ pub struct McpArgs {
     /// Access token of the user the tools act as (from `POST /api/auth/login`).
     #[arg(long, env = "PPI_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Do not run jobs here (a `ppi serve` or `ppi worker` on the same database runs them).
+    #[arg(long)]
+    pub no_worker: bool,
 }
 
 fn failed(code: &'static str, kind: ErrorKind, message: String) -> Failure {
@@ -40,7 +43,20 @@ pub fn run(a: McpArgs, settings: Settings) -> Result<(), Failure> {
         let caller = Caller::from_token(&app, &token)
             .map_err(|e| failed(e.code, ErrorKind::Input, e.message))?;
         tracing::info!(user = %caller.name, "MCP server on stdio");
-        let running = PpiMcp::new(app, Some(caller))
+        // The jobs the tools queue run here too, unless told otherwise; at the end of the
+        // session running ones go back to the queue (they are keyed).
+        let stop = tokio_util::sync::CancellationToken::new();
+        let worker = (!a.no_worker).then(|| {
+            let (ctx, stop) = (app.jobs.clone(), stop.clone());
+            tokio::spawn(async move {
+                let _ = crate::jobs::runner::run_workers(ctx, async move {
+                    stop.cancelled().await;
+                    Ok(())
+                })
+                .await;
+            })
+        });
+        let running = PpiMcp::new(app.clone(), Some(caller))
             .serve(rmcp::transport::stdio())
             .await
             .map_err(|e| failed("mcp-error", ErrorKind::External, e.to_string()))?;
@@ -48,6 +64,11 @@ pub fn run(a: McpArgs, settings: Settings) -> Result<(), Failure> {
             .waiting()
             .await
             .map_err(|e| failed("mcp-error", ErrorKind::Internal, e.to_string()))?;
+        app.jobs.stopping.cancel();
+        stop.cancel();
+        if let Some(w) = worker {
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(1500), w).await;
+        }
         Ok(())
     })
 }

@@ -91,6 +91,7 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
         let app = Arc::new(App::open(settings.clone()).await?);
         clean_scratch(&app);
         bootstrap_admin(&app).await?;
+        let _watcher = crate::watch::service::spawn(&app).await?;
         let server = Server::new(app.clone(), listener).map_err(io_failure)?;
         // The actual address, for scripts that bind port 0.
         println!("listening on http://{}", server.addr);

@@ -7,14 +7,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{dataset::card_settings, Failure, Ui};
+use super::{Failure, Ui};
 use crate::config::Settings;
-use crate::dataset::build::{build, BuildRequest};
-use crate::dataset::layout::Layout;
-use crate::dataset::manifest::Manifest;
-use crate::hub::published::{self, PublishedCache};
+use crate::dataset::build::build;
+use crate::dataset::lesson::{self, LessonFiles};
+use crate::hub::published::PublishedCache;
 use crate::hub::{publish, HubClient, PublishOptions};
-use crate::label_studio::result::AnnotationChoice;
 use crate::progress::Progress;
 use crate::watch::{self, Event, Lesson, Outcome, Pipeline, PollMode, Watch};
 
@@ -85,18 +83,10 @@ fn failed(detail: String) -> Outcome {
 impl Builder<'_> {
     /// Another lesson with the same video, in the dataset folder or on the Hub.
     fn duplicate(&mut self, lesson: &Lesson, sha: &str) -> Result<Option<String>, Outcome> {
-        let manifest = Manifest::load(&Layout::new(&self.out).manifest())
-            .map_err(|e| failed(e.to_string()))?;
-        if let Some(l) = published::local(&manifest)
-            .into_iter()
-            .find(|l| l.source_sha256 == sha && l.lesson_id != lesson.id)
+        if let Some(d) = lesson::local_duplicate(&self.out, &lesson.id, sha)
+            .map_err(|e| failed(e.to_string()))?
         {
-            return Ok(Some(format!(
-                "same video as lesson {} ({}) already in {}",
-                l.lesson_id,
-                l.source_video,
-                self.out.display()
-            )));
+            return Ok(Some(d));
         }
         let Some(h) = self.hub.as_mut() else {
             return Ok(None);
@@ -107,15 +97,7 @@ impl Builder<'_> {
                     status: "unavailable",
                     detail: e.to_string(),
                 })?;
-        Ok(known
-            .iter()
-            .find(|p| p.source_sha256 == sha && p.lesson_id != lesson.id)
-            .map(|p| {
-                format!(
-                    "same video as lesson {} ({}) already published in {}",
-                    p.lesson_id, p.source_video, h.repo
-                )
-            }))
+        Ok(lesson::hub_duplicate(known, &h.repo, &lesson.id, sha))
     }
 
     fn publish(&mut self) -> Result<Option<String>, Outcome> {
@@ -164,27 +146,13 @@ impl Pipeline for Builder<'_> {
                     .into(),
             };
         };
-        let s = self.settings;
-        let req = BuildRequest {
+        let files = LessonFiles {
+            id: lesson.id.clone(),
             video: lesson.video.clone(),
-            annotations: lesson.export.clone(),
+            export: lesson.export.clone(),
             patterns,
-            out: self.out.clone(),
-            mode: s.dataset.mode,
-            crop: None,
-            jobs: s.jobs(),
-            fps: None,
-            annotation: AnnotationChoice::Latest,
-            task: None,
-            from_name: None,
-            lesson_id: Some(lesson.id.clone()),
-            allow_unknown_labels: false,
-            jpeg_quality: s.dataset.jpeg_quality,
-            card: card_settings(s, &self.out),
-            wait_for_lock: true,
-            agreement: s.label_studio.agreement,
-            analytics: true,
         };
+        let req = lesson::request(self.settings, &files, &self.out);
         let built = match build(&req, self.progress) {
             Ok(r) => format!(
                 "{} item(s): {} built, {} reused, {} stale removed",

@@ -370,6 +370,10 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
         path: req.out.clone(),
         source: std::io::Error::other("a worker panicked"),
     })?;
+    // Canceled: the items made so far are committed and listed; a later run reuses them.
+    if progress.canceled() {
+        return Err(BuildError::Media(crate::media::MediaError::Canceled));
+    }
     let mut first_error: Option<BuildError> = None;
     let mut built = 0;
     for outcome in made.into_iter().flatten() {

@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod build;
 pub mod card;
 pub mod layout;
+pub mod lesson;
 pub mod manifest;
 pub mod metadata;
 pub mod parquet;

@@ -155,7 +155,8 @@ pub(crate) fn run_media(
             scope.spawn(|| {
                 let mut source: Option<Source> = None;
                 loop {
-                    if cancel.load(Ordering::Relaxed) {
+                    // A failed item or a canceled job stops the others at their next item.
+                    if cancel.load(Ordering::Relaxed) || progress.canceled() {
                         break;
                     }
                     let k = next.fetch_add(1, Ordering::Relaxed);

@@ -51,6 +51,8 @@ pub struct JobRecord {
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
     pub updated_at: i64,
+    /// What the job made, when it reports something (a dataset build's counts…).
+    pub result: Option<serde_json::Value>,
 }
 
 fn job(r: &AnyRow) -> Result<JobRecord, DbError> {
@@ -74,6 +76,9 @@ fn job(r: &AnyRow) -> Result<JobRecord, DbError> {
         started_at: r.try_get("started_at")?,
         finished_at: r.try_get("finished_at")?,
         updated_at: r.try_get("updated_at")?,
+        result: r
+            .try_get::<Option<String>, _>("result")?
+            .and_then(|t| serde_json::from_str(&t).ok()),
     })
 }
 
@@ -231,6 +236,21 @@ impl Db {
             .transpose()?
             .unwrap_or(1);
         Ok(cancel != 0)
+    }
+
+    /// Keeps what a job made, shown with its status.
+    pub async fn set_job_result(
+        &self,
+        id: &str,
+        result: &serde_json::Value,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE ppi_jobs SET result = $1, updated_at = $2 WHERE id = $3")
+            .bind(result.to_string())
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// Records the end of an attempt: succeeded, failed (for good or to be retried), canceled.

@@ -216,6 +216,21 @@ impl Db {
             .map_err(Into::into)
     }
 
+    /// The annotation project's task showing a lesson, if any.
+    pub async fn lesson_task_any(&self, lesson_id: &str) -> Result<Option<i64>, DbError> {
+        let row = sqlx::query(
+            "SELECT t.task_id FROM ppi_ls_tasks t JOIN ppi_ls_projects p ON p.id = t.project \
+             WHERE t.lesson_id = $1 AND p.role = $2 ORDER BY t.task_id LIMIT 1",
+        )
+        .bind(lesson_id)
+        .bind(ROLE_ANNOTATION)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| r.try_get("task_id"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
     pub async fn ls_task(&self, task_id: i64) -> Result<Option<LsTask>, DbError> {
         let row = sqlx::query(
             "SELECT task_id, project, media_key, data, lesson_id, result, model_version, prediction_id, pushed_at, error FROM ppi_ls_tasks WHERE task_id = $1",

@@ -84,6 +84,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE ppi_ls_annotations ADD COLUMN completed_by TEXT",
     "ALTER TABLE ppi_ls_projects ADD COLUMN annotators BIGINT",
     "ALTER TABLE ppi_ls_tasks ADD COLUMN review_target TEXT",
+    // What a finished job made (dataset builds and publishes report their figures; issue 12).
+    "ALTER TABLE ppi_jobs ADD COLUMN result TEXT",
 ];
 
 impl Db {

@@ -7,6 +7,7 @@
 //! apalis's heartbeats) keep flowing.
 
 pub mod assemble;
+pub mod dataset;
 pub mod extract;
 pub mod extract_audio;
 pub mod ls_annotation;
@@ -43,9 +44,13 @@ pub enum JobKind {
     ReviewDecision,
     /// Assemble the approved clips into the dataset (and publish it).
     Assemble,
+    /// Build a lesson (video + export + sheet) into a dataset folder (and publish it).
+    DatasetBuild,
+    /// Publish a dataset folder to the Hub.
+    DatasetPublish,
 }
 
-const KINDS: [(JobKind, &str); 8] = [
+const KINDS: [(JobKind, &str); 10] = [
     (JobKind::Extract, "extract"),
     (JobKind::ReviewDecision, "review-decision"),
     (JobKind::Assemble, "assemble"),
@@ -54,6 +59,8 @@ const KINDS: [(JobKind, &str); 8] = [
     (JobKind::LsTask, "ls-task"),
     (JobKind::LsAnnotation, "ls-annotation"),
     (JobKind::LsImport, "ls-import"),
+    (JobKind::DatasetBuild, "dataset-build"),
+    (JobKind::DatasetPublish, "dataset-publish"),
 ];
 
 impl JobKind {
@@ -76,9 +83,12 @@ impl JobKind {
             | JobKind::LsAnnotation
             | JobKind::LsImport
             | JobKind::ReviewDecision => queue::Lane::Light,
-            JobKind::ExtractAudio | JobKind::Transcribe | JobKind::Extract | JobKind::Assemble => {
-                queue::Lane::Heavy
-            }
+            JobKind::ExtractAudio
+            | JobKind::Transcribe
+            | JobKind::Extract
+            | JobKind::Assemble
+            | JobKind::DatasetBuild
+            | JobKind::DatasetPublish => queue::Lane::Heavy,
         }
     }
 }

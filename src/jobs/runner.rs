@@ -14,8 +14,8 @@ use super::progress::JobProgress;
 use super::queue::Backend;
 use super::wake::Wake;
 use super::{
-    assemble, extract, extract_audio, ls_annotation, ls_tasks, transcribe, JobError, JobKind,
-    JobMsg, Queue,
+    assemble, dataset, extract, extract_audio, ls_annotation, ls_tasks, transcribe, JobError,
+    JobKind, JobMsg, Queue,
 };
 use crate::config::Settings;
 use crate::db::jobs::{Claim, JobRecord, CANCELED, FAILED, LEASE_MS, QUEUED, SUCCEEDED};
@@ -40,6 +40,9 @@ pub struct JobContext {
     pub patterns: Option<Arc<crate::catalog::PatternCatalog>>,
     /// Cancelled when the process stops: running jobs give their work back to the queue.
     pub stopping: CancellationToken,
+    /// The attempts running in this process, so that a cancel asked here stops them at once
+    /// (other processes see the flag at their next progress write).
+    pub running: std::sync::Mutex<std::collections::HashMap<String, Arc<JobProgress>>>,
 }
 
 impl JobContext {
@@ -91,6 +94,27 @@ impl JobContext {
         Ok((record, created))
     }
 
+    /// Stops the attempt of `job_id` running in this process, if any.
+    pub fn cancel_running(&self, job_id: &str) {
+        if let Some(p) = self
+            .running
+            .lock()
+            .ok()
+            .and_then(|r| r.get(job_id).cloned())
+        {
+            p.cancel();
+        }
+    }
+
+    fn track(&self, job_id: &str, progress: Option<&Arc<JobProgress>>) {
+        if let Ok(mut r) = self.running.lock() {
+            match progress {
+                Some(p) => r.insert(job_id.to_owned(), p.clone()),
+                None => r.remove(job_id),
+            };
+        }
+    }
+
     /// An exclusive lock on `dir/.lock` (a file lock, so it holds across processes sharing the
     /// data dir), taken without blocking the runtime; released when dropped.
     pub async fn lock_dir(&self, dir: &std::path::Path) -> std::io::Result<std::fs::File> {
@@ -137,6 +161,8 @@ async fn attempt(
             Some(JobKind::Extract) => extract::run(ctx, record, progress).await,
             Some(JobKind::ReviewDecision) => assemble::run_decision(ctx, record).await,
             Some(JobKind::Assemble) => assemble::run(ctx, record).await,
+            Some(JobKind::DatasetBuild) => dataset::run_build(ctx, record, progress).await,
+            Some(JobKind::DatasetPublish) => dataset::run_publish(ctx, record, progress).await,
             None => Err(JobError::Permanent {
                 code: "job-unknown-kind",
                 message: format!("unknown job kind {:?}", record.kind),
@@ -221,10 +247,12 @@ async fn run_to_end(ctx: Arc<JobContext>, record: JobRecord) -> Result<(), BoxDy
             Duration::from_millis(700),
             stop.clone(),
         ));
+        ctx.track(&record.id, Some(&progress));
         let result = tokio::select! {
             r = attempt(&ctx, &record, &progress) => Some(r),
             _ = ctx.stopping.cancelled() => None,
         };
+        ctx.track(&record.id, None);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         // Do not wait for the pump's next tick (up to 0.7 s per job).
         pump.abort();

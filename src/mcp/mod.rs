@@ -4,6 +4,11 @@
 //! REST API's ownership rules: a `DL-user` sees only their own lessons and jobs.
 
 pub mod http;
+mod ops;
+mod resources;
+mod scan;
+pub mod settings;
 mod tools;
 
+pub use settings::McpSettings;
 pub use tools::PpiMcp;

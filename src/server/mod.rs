@@ -6,7 +6,7 @@ pub mod error;
 mod openapi;
 pub mod rejections;
 pub(crate) mod routes;
-mod upload;
+pub(crate) mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

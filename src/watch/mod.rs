@@ -4,6 +4,7 @@
 
 pub mod pairing;
 mod run;
+pub mod service;
 pub mod settings;
 pub mod source;
 pub mod state;

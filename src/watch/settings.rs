@@ -39,8 +39,10 @@ pub struct WatchSettings {
     /// Publish to the Hub after each build (`[hub]` settings); lessons already published,
     /// under any name, are skipped.
     pub publish: bool,
-    /// State file; `<out>/.ppi/watch.json` when unset.
+    /// State file; `<out>/.ppi/watch.json` when unset (`ppi serve`: `<data dir>/watch/state.json`).
     pub state: Option<PathBuf>,
+    /// `ppi serve` only: the user whose jobs and dataset the watched lessons become.
+    pub owner: Option<String>,
     /// Video file extensions.
     pub video_extensions: Vec<String>,
     /// The export's name beside `{stem}.<video ext>`.
@@ -62,6 +64,7 @@ impl Default for WatchSettings {
             poll_interval_secs: 2.0,
             publish: false,
             state: None,
+            owner: None,
             video_extensions: p.video_extensions,
             export_pattern: p.export_pattern,
             sheet_names: p.sheet_names,
@@ -92,6 +95,28 @@ impl WatchSettings {
 
     pub fn poll_interval(&self) -> Duration {
         secs(self.poll_interval_secs).max(Duration::from_millis(100))
+    }
+
+    /// `PPI_WATCH_SOURCES` (comma-separated), `PPI_WATCH_OWNER`, `PPI_WATCH_SETTLE_SECS`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        if let Some(v) = get("PPI_WATCH_SOURCES") {
+            self.sources = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some(v) = get("PPI_WATCH_OWNER") {
+            self.owner = Some(v);
+        }
+        if let Some(v) = get("PPI_WATCH_SETTLE_SECS") {
+            self.settle_secs = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("PPI_WATCH_SETTLE_SECS={v:?} is not a number of seconds"))?;
+        }
+        Ok(())
     }
 
     /// Checks what serde cannot: a pattern with `{stem}`, positive times.

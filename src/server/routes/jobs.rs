@@ -77,6 +77,7 @@ pub(crate) async fn cancel_visible(app: &App, id: &str) -> ApiResult<JobRecord> 
         .cancel_job(id)
         .await?
         .ok_or_else(|| ApiError::not_found("job-not-found", format!("no job {id}")))?;
+    app.jobs.cancel_running(id);
     // A job canceled before it ran leaves its lesson unprocessed: say so on the lesson.
     if job.status == crate::db::jobs::CANCELED {
         if let Some(lesson) = &job.lesson_id {

@@ -107,7 +107,7 @@ pub async fn upload(
     ))
 }
 
-fn ingest_error(e: crate::lessons::IngestError) -> ApiError {
+pub(crate) fn ingest_error(e: crate::lessons::IngestError) -> ApiError {
     match e {
         e @ crate::lessons::IngestError::NotAVideo { .. } => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

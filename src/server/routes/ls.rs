@@ -78,6 +78,23 @@ pub struct AgreementQuery {
     task: Option<i64>,
 }
 
+/// A task's whole agreement report, its consensus and what review shows.
+pub(crate) async fn task_agreement(app: &App, task: i64) -> ApiResult<Value> {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    let a = app.db.agreement(task).await?.ok_or_else(|| {
+        ApiError::not_found(
+            "agreement-not-found",
+            format!("task {task} has no agreement (fewer than two accepted annotations)"),
+        )
+    })?;
+    let target = app.db.review_target(task).await?;
+    Ok(json!({
+        "task_id": a.task_id, "project": a.project, "annotators": a.annotators,
+        "passed": a.passed != 0, "review_target": target,
+        "report": parse(&a.report), "consensus": parse(&a.consensus),
+    }))
+}
+
 /// The agreement figures: a task's whole report, or a project's tasks in brief.
 pub async fn agreement(
     State(app): State<Arc<App>>,
@@ -87,20 +104,7 @@ pub async fn agreement(
     admin(&caller)?;
     let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
     match (q.task, q.project) {
-        (Some(task), _) => {
-            let a = app.db.agreement(task).await?.ok_or_else(|| {
-                ApiError::not_found(
-                    "agreement-not-found",
-                    format!("task {task} has no agreement (fewer than two accepted annotations)"),
-                )
-            })?;
-            let target = app.db.review_target(task).await?;
-            Ok(Json(json!({
-                "task_id": a.task_id, "project": a.project, "annotators": a.annotators,
-                "passed": a.passed != 0, "review_target": target,
-                "report": parse(&a.report), "consensus": parse(&a.consensus),
-            })))
-        }
+        (Some(task), _) => Ok(Json(task_agreement(&app, task).await?)),
         (None, Some(project)) => {
             let tasks: Vec<Value> = app
                 .db

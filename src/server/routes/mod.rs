@@ -5,7 +5,7 @@ mod files;
 mod health;
 pub(crate) mod jobs;
 pub(crate) mod lessons;
-mod ls;
+pub(crate) mod ls;
 pub mod ml;
 mod ui;
 

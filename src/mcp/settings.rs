@@ -1,0 +1,33 @@
+//! `[mcp]` settings: the folders MCP tools may read lessons from.
+
+use std::path::{Path, PathBuf};
+
+/// What MCP tools may touch beyond PPI's own data.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct McpSettings {
+    /// Folders (institutional storage, mounts) whose files `ingest_lesson` and `build_dataset`
+    /// may read (`PPI_MCP_ROOTS`, comma-separated). The local `[watch] sources` are roots too.
+    pub roots: Vec<PathBuf>,
+}
+
+impl McpSettings {
+    /// `PPI_MCP_ROOTS` replaces the list.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = get("PPI_MCP_ROOTS") {
+            self.roots = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect();
+        }
+    }
+
+    /// Relative roots in a settings file are beside it.
+    pub fn resolve(&mut self, dir: &Path) {
+        for r in self.roots.iter_mut().filter(|r| r.is_relative()) {
+            *r = dir.join(&*r);
+        }
+    }
+}
