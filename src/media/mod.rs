@@ -7,9 +7,11 @@
 pub mod audio;
 pub mod clip;
 pub mod frame;
+pub mod keyframe;
 pub mod mp4_edit;
 pub mod probe;
 pub mod reencode;
+pub mod scoring;
 pub mod source;
 pub mod wav;
 

@@ -1,0 +1,226 @@
+//! The best key frame of an interval: decode the interval once at a low sample rate (about
+//! 4 fps, non-reference frames skipped by the decoder), as small grayscale images, score them
+//! ([`super::scoring`]), optionally add a term (faces) on the best few, and return the time to
+//! decode exactly. The still itself is then decoded from the source at that time, as before.
+
+use ffmpeg_next as ff;
+
+use super::scoring::{self, Choice, FrameTerm, Gray, Sample, Weights};
+use super::source::{Read, Source};
+use super::MediaError;
+
+/// How the key frame of an interval is chosen.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyFrameMode {
+    /// The sharpest, best-exposed, stillest frame (faces preferred when a detector is on).
+    #[default]
+    Best,
+    /// The frame on screen at the middle of the interval.
+    Middle,
+}
+
+impl KeyFrameMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyFrameMode::Best => "best",
+            KeyFrameMode::Middle => "middle",
+        }
+    }
+}
+
+/// Sampling and scoring settings.
+#[derive(Clone, Copy)]
+pub struct Sampling<'a> {
+    /// Samples per second.
+    pub rate: f64,
+    /// Width of the samples in pixels.
+    pub width: usize,
+    pub weights: Weights,
+    /// A term measured on the best `top` samples by the cheap score.
+    pub term: Option<&'a dyn FrameTerm>,
+    pub top: usize,
+}
+
+impl Default for Sampling<'_> {
+    fn default() -> Self {
+        Sampling {
+            rate: 4.0,
+            width: 320,
+            weights: Weights::default(),
+            term: None,
+            top: 3,
+        }
+    }
+}
+
+/// The margin skipped at both ends: a tenth of the interval, at most half a second.
+pub fn margin(start: f64, end: f64) -> f64 {
+    ((end - start) / 10.0).clamp(0.0, 0.5)
+}
+
+impl Source {
+    /// Grayscale samples of `[start, end]`, at most `rate` per second, `width` pixels wide.
+    pub fn samples(
+        &mut self,
+        start: f64,
+        end: f64,
+        rate: f64,
+        width: usize,
+    ) -> Result<Vec<(f64, Gray)>, MediaError> {
+        let v = self.video;
+        let stream = self
+            .input
+            .stream(v.index)
+            .ok_or_else(|| self.corrupt("video stream vanished"))?;
+        let mut ctx = ff::codec::Context::from_parameters(stream.parameters())
+            .map_err(|e| self.corrupt(e.to_string()))?;
+        ctx.set_threading(ff::codec::threading::Config::count(1));
+        let mut decoder = ctx
+            .decoder()
+            .video()
+            .map_err(|e| self.corrupt(e.to_string()))?;
+        // B-frames are never references: skipping them halves the work and leaves plenty of
+        // frames for a few samples a second.
+        decoder.skip_frame(ff::Discard::NonReference);
+        let packets = self.seek_keyframe(v.ts(start))?;
+        let step = 1.0 / rate.max(0.1);
+        let mut next = start;
+        let mut out = Vec::new();
+        let mut scaler: Option<(ff::format::Pixel, u32, u32, ff::software::scaling::Context)> =
+            None;
+        let mut frame = ff::frame::Video::empty();
+        let mut queue = packets.into_iter();
+        let mut eof = false;
+        'read: loop {
+            let packet = match queue.next() {
+                Some(p) => Some(p),
+                None if eof => None,
+                None => match self.read()? {
+                    Read::Packet(p) => Some(p),
+                    Read::Eof => {
+                        eof = true;
+                        None
+                    }
+                },
+            };
+            match &packet {
+                Some(p) if p.stream() == v.index => {
+                    let _ = decoder.send_packet(p);
+                }
+                Some(_) => continue,
+                None => {
+                    let _ = decoder.send_eof();
+                }
+            }
+            while decoder.receive_frame(&mut frame).is_ok() {
+                let t = v.secs(frame.timestamp().or(frame.pts()).unwrap_or(i64::MIN));
+                if t > end {
+                    break 'read;
+                }
+                if t + 1e-6 < next {
+                    continue;
+                }
+                next = t + step;
+                let g = self.gray(&frame, width, &mut scaler)?;
+                out.push((t, g));
+            }
+            if packet.is_none() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn gray(
+        &self,
+        frame: &ff::frame::Video,
+        width: usize,
+        scaler: &mut Option<(ff::format::Pixel, u32, u32, ff::software::scaling::Context)>,
+    ) -> Result<Gray, MediaError> {
+        let (fmt, w, h) = (frame.format(), frame.width(), frame.height());
+        let tw = (width as u32).clamp(16, w.max(16)) & !1;
+        let th = ((h as u64 * tw as u64 / w.max(1) as u64) as u32).max(2) & !1;
+        if scaler
+            .as_ref()
+            .is_none_or(|(f, sw, sh, _)| (*f, *sw, *sh) != (fmt, w, h))
+        {
+            let ctx = ff::software::scaling::Context::get(
+                fmt,
+                w,
+                h,
+                ff::format::Pixel::GRAY8,
+                tw,
+                th,
+                ff::software::scaling::Flags::AREA,
+            )
+            .map_err(|e| self.corrupt(format!("cannot scale {fmt:?} frames: {e}")))?;
+            *scaler = Some((fmt, w, h, ctx));
+        }
+        let Some((_, _, _, ctx)) = scaler.as_mut() else {
+            return Err(self.corrupt("scaler"));
+        };
+        let mut out = ff::frame::Video::empty();
+        ctx.run(frame, &mut out)
+            .map_err(|e| self.corrupt(format!("frame scaling failed: {e}")))?;
+        let stride = out.stride(0);
+        let plane = out.data(0);
+        let (ow, oh) = (out.width() as usize, out.height() as usize);
+        let mut data = Vec::with_capacity(ow * oh);
+        for y in 0..oh {
+            data.extend_from_slice(&plane[y * stride..y * stride + ow]);
+        }
+        Ok(Gray {
+            width: ow,
+            height: oh,
+            data,
+        })
+    }
+
+    /// Chooses the key frame time of `[start, end]` (seconds); `middle` is the middle frame's
+    /// time, kept for flat intervals.
+    pub fn best_time(
+        &mut self,
+        start: f64,
+        end: f64,
+        middle: f64,
+        s: &Sampling<'_>,
+    ) -> Result<Choice, MediaError> {
+        let m = margin(start, end);
+        let frames = self.samples(start + m, end - m, s.rate, s.width)?;
+        let mut samples: Vec<Sample> = Vec::with_capacity(frames.len());
+        for (i, (t, g)) in frames.iter().enumerate() {
+            let prev = i.checked_sub(1).map(|j| &frames[j].1);
+            samples.push(Sample {
+                time: *t,
+                features: scoring::features(g, prev),
+            });
+        }
+        // The first sample has no predecessor: give it its successor's motion.
+        if samples.len() > 1 {
+            samples[0].features.motion = samples[1].features.motion;
+        }
+        let half = ((end - start) / 2.0).max(1e-3);
+        let mut scores = scoring::scores(&samples, middle, half, &s.weights);
+        if let Some(term) = s.term {
+            let mut order: Vec<usize> = (0..samples.len()).collect();
+            order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+            for &i in order.iter().take(s.top) {
+                let x = term.measure(&frames[i].1).clamp(0.0, 1.0);
+                samples[i].features.extra = x;
+                scores[i] += s.weights.extra * x;
+            }
+        }
+        Ok(scoring::choose(&samples, &scores, middle))
+    }
+}

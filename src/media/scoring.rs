@@ -1,0 +1,216 @@
+//! Key-frame scoring (pure): features of small grayscale samples of an interval — sharpness
+//! (variance of the Laplacian), exposure (mean luma, clipped share), contrast, motion — each
+//! normalised *within the interval* (a board full of text is "sharp"; nothing is compared with
+//! an absolute threshold), combined by weights, with a small pull toward the middle so a flat
+//! interval keeps its middle frame. Scorers are [`FrameTerm`]s, so new ones (faces) add a term.
+
+/// A grayscale image, one byte per pixel, rows packed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gray {
+    pub width: usize,
+    pub height: usize,
+    pub data: Vec<u8>,
+}
+
+/// What was measured on one sample.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Features {
+    /// Variance of the 4-neighbour Laplacian (luma 0–255).
+    pub sharpness: f64,
+    /// Mean luma, 0–1.
+    pub luma: f64,
+    /// Share of pixels at the ends of the range (≤ 4 or ≥ 251).
+    pub clipped: f64,
+    /// Standard deviation of luma, 0–1.
+    pub contrast: f64,
+    /// Mean absolute difference from the previous sample, 0–1.
+    pub motion: f64,
+    /// Extra terms (faces…), already in 0–1.
+    pub extra: f64,
+}
+
+/// One sample of an interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub time: f64,
+    pub features: Features,
+}
+
+/// How the terms add up. Positive terms reward, negative ones penalise.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Weights {
+    pub sharpness: f64,
+    pub contrast: f64,
+    /// Penalty on the distance of mean luma from mid-grey.
+    pub exposure: f64,
+    pub clipped: f64,
+    pub motion: f64,
+    pub extra: f64,
+    /// Pull toward the interval's middle (the tie-break).
+    pub middle: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            sharpness: 1.0,
+            contrast: 0.5,
+            exposure: 0.6,
+            clipped: 0.8,
+            motion: 0.3,
+            extra: 1.0,
+            middle: 0.05,
+        }
+    }
+}
+
+/// A score this much better than the middle sample's is needed to move away from the middle.
+pub const MOVE_MARGIN: f64 = 0.05;
+
+/// A term computed on a few frames (the best by the cheap score) and added as `extra`.
+pub trait FrameTerm: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// 0–1 for one frame.
+    fn measure(&self, frame: &Gray) -> f64;
+}
+
+/// The cheap features of `frame`, with `prev` the previous sample (for motion).
+pub fn features(frame: &Gray, prev: Option<&Gray>) -> Features {
+    let (w, h) = (frame.width, frame.height);
+    let px = &frame.data;
+    let n = px.len().max(1) as f64;
+    let (mut sum, mut sq, mut clipped) = (0f64, 0f64, 0usize);
+    for &p in px {
+        let v = p as f64;
+        sum += v;
+        sq += v * v;
+        if !(5..=250).contains(&p) {
+            clipped += 1;
+        }
+    }
+    let mean = sum / n;
+    let var = (sq / n - mean * mean).max(0.0);
+    let (mut ls, mut lsq, mut ln) = (0f64, 0f64, 0f64);
+    for y in 1..h.saturating_sub(1) {
+        let row = y * w;
+        for x in 1..w.saturating_sub(1) {
+            let i = row + x;
+            let l = px[i - 1] as f64 + px[i + 1] as f64 + px[i - w] as f64 + px[i + w] as f64
+                - 4.0 * px[i] as f64;
+            ls += l;
+            lsq += l * l;
+            ln += 1.0;
+        }
+    }
+    let sharpness = if ln > 0.0 {
+        (lsq / ln - (ls / ln).powi(2)).max(0.0)
+    } else {
+        0.0
+    };
+    let motion = prev
+        .filter(|p| p.data.len() == px.len())
+        .map(|p| {
+            p.data
+                .iter()
+                .zip(px)
+                .map(|(a, b)| a.abs_diff(*b) as f64)
+                .sum::<f64>()
+                / n
+                / 255.0
+        })
+        .unwrap_or(0.0);
+    Features {
+        sharpness,
+        luma: mean / 255.0,
+        clipped: clipped as f64 / n,
+        contrast: var.sqrt() / 255.0,
+        motion,
+        extra: 0.0,
+    }
+}
+
+/// Min–max scaling within the interval; a feature that does not vary scales to 0 everywhere.
+fn normalised(values: &[f64]) -> Vec<f64> {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let range = hi - lo;
+    if !range.is_finite() || range <= 1e-6 * hi.abs().max(1e-3) {
+        return vec![0.0; values.len()];
+    }
+    values.iter().map(|v| (v - lo) / range).collect()
+}
+
+/// Each sample's score; `middle` and `half` place the interval (seconds).
+pub fn scores(samples: &[Sample], middle: f64, half: f64, w: &Weights) -> Vec<f64> {
+    let col = |f: fn(&Features) -> f64| -> Vec<f64> {
+        normalised(&samples.iter().map(|s| f(&s.features)).collect::<Vec<_>>())
+    };
+    let sharp = col(|f| f.sharpness);
+    let contrast = col(|f| f.contrast);
+    let exposure = col(|f| (f.luma - 0.5).abs());
+    let clipped = col(|f| f.clipped);
+    let motion = col(|f| f.motion);
+    samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let near = 1.0 - ((s.time - middle).abs() / half.max(1e-3)).min(1.0);
+            w.sharpness * sharp[i] + w.contrast * contrast[i]
+                - w.exposure * exposure[i]
+                - w.clipped * clipped[i]
+                - w.motion * motion[i]
+                + w.extra * s.features.extra
+                + w.middle * near
+        })
+        .collect()
+}
+
+/// The choice for an interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Choice {
+    /// The chosen time (the exact middle when nothing beats it by [`MOVE_MARGIN`]).
+    pub time: f64,
+    pub score: f64,
+    /// The score of the sample nearest the middle.
+    pub middle_score: f64,
+    /// Index of the chosen sample, `None` for the middle.
+    pub sample: Option<usize>,
+}
+
+/// The best sample by `scores`, unless it does not beat the middle by the margin.
+pub fn choose(samples: &[Sample], scores: &[f64], middle: f64) -> Choice {
+    let Some(mid_i) = (0..samples.len()).min_by(|&a, &b| {
+        (samples[a].time - middle)
+            .abs()
+            .total_cmp(&(samples[b].time - middle).abs())
+    }) else {
+        return Choice {
+            time: middle,
+            score: 0.0,
+            middle_score: 0.0,
+            sample: None,
+        };
+    };
+    let best = (0..samples.len())
+        .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+        .unwrap_or(mid_i);
+    let middle_score = scores[mid_i];
+    if scores[best] - middle_score < MOVE_MARGIN {
+        return Choice {
+            time: middle,
+            score: middle_score,
+            middle_score,
+            sample: None,
+        };
+    }
+    Choice {
+        time: samples[best].time,
+        score: scores[best],
+        middle_score,
+        sample: Some(best),
+    }
+}
+
+#[cfg(test)]
+#[path = "scoring_tests.rs"]
+mod tests;
