@@ -8,7 +8,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Coded, ErrorKind};
-use crate::media::ClipMode;
 
 /// A secret string (tokens, passwords). `Debug` and `Display` print `[redacted]`.
 #[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
@@ -201,35 +200,7 @@ impl Default for WhisperSettings {
     }
 }
 
-/// Dataset building.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DatasetSettings {
-    /// Dataset folder (`LOCAL_DATASET_PATH` in the old scripts).
-    pub path: PathBuf,
-    pub mode: ClipMode,
-    /// Parallel workers; `None` means one per core.
-    pub jobs: Option<usize>,
-    pub jpeg_quality: u8,
-    pub license: String,
-    /// Card languages used until transcripts say otherwise.
-    pub languages: Vec<String>,
-    pub pretty_name: Option<String>,
-}
-
-impl Default for DatasetSettings {
-    fn default() -> Self {
-        DatasetSettings {
-            path: PathBuf::from("huggingface_dataset"),
-            mode: ClipMode::Accurate,
-            jobs: None,
-            jpeg_quality: 90,
-            license: "cc-by-4.0".into(),
-            languages: vec!["ru".into(), "en".into()],
-            pretty_name: None,
-        }
-    }
-}
+pub use crate::dataset::settings::DatasetSettings;
 
 /// The Hugging Face Hub.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -408,19 +379,8 @@ impl Settings {
         {
             self.dataset.path = PathBuf::from(v);
         }
-        if let Some(v) = env.get("PPI_CLIP_MODE") {
-            self.dataset.mode = match v.as_str() {
-                "accurate" => ClipMode::Accurate,
-                "copy" => ClipMode::Copy,
-                "reencode" => ClipMode::Reencode,
-                _ => {
-                    return Err(ConfigError::Env {
-                        name: "PPI_CLIP_MODE",
-                        detail: format!("expected accurate, copy or reencode, found {v:?}"),
-                    })
-                }
-            };
-        }
+        let dataset = self.dataset.apply_env(|k| env.get(k));
+        dataset.map_err(|(name, detail)| ConfigError::Env { name, detail })?;
         if let Some(v) = env.get("PPI_JOBS") {
             self.dataset.jobs =
                 Some(v.parse().ok().filter(|n| *n > 0).ok_or(ConfigError::Env {

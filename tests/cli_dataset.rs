@@ -93,7 +93,12 @@ fn build_prepare_and_load_with_datasets() {
     assert_eq!(frames.first(), Some(&150));
     assert_eq!(frames.last(), Some(&299));
     assert_eq!(frames.len(), 150);
-    assert_eq!(image_index(&out.join(&q["image_file"])), (150 + 300) / 2);
+    // The key frame (best by default) is the frame on screen at its recorded time, inside the
+    // interval.
+    let kt: f64 = q["keyframe_time"].parse().unwrap();
+    let shown = image_index(&out.join(&q["image_file"]));
+    assert_eq!(shown, (kt * 25.0).round() as u32, "{q:?}");
+    assert!((150..300).contains(&shown), "{q:?}");
     assert_eq!(
         support::ffprobe(&out.join(&q["audio_file"]), "a:0", "sample_rate"),
         "16000"

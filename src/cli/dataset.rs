@@ -53,6 +53,9 @@ pub struct BuildArgs {
     /// How clips are cut.
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
+    /// How each interval's key frame is chosen [default: `[dataset] key_frame`, best].
+    #[arg(long, value_enum)]
+    pub key_frame: Option<crate::media::keyframe::KeyFrameMode>,
     /// Re-encode clips (H.264/AAC) for players that ignore MP4 edit lists.
     #[arg(long)]
     pub reencode: bool,
@@ -178,6 +181,7 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
         patterns: a.patterns,
         out: out.clone(),
         mode,
+        key_frame: a.key_frame.unwrap_or(settings.dataset.key_frame),
         crop: a.crop,
         jobs: a.jobs.unwrap_or_else(|| settings.jobs()),
         fps,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::layout::Layout;
 use super::manifest::{CardSettings, Item, Lesson, Manifest, ManifestError};
 use super::plan::{
-    lesson_slug, plan, remove_item_files, row_for, source_fingerprint, Planned, RowContext,
+    lesson_slug, plan, remove_item_files, row_for, source_fingerprint, KeyInfo, Planned, RowContext,
 };
 use super::work::{run_media, LessonAudio, Made};
 use crate::catalog::{self, sheet::SheetError, UnknownLabels};
@@ -30,6 +30,8 @@ pub struct BuildRequest {
     pub patterns: PathBuf,
     pub out: PathBuf,
     pub mode: ClipMode,
+    /// How each interval's key frame is chosen.
+    pub key_frame: crate::media::keyframe::KeyFrameMode,
     /// Crop box for every clip, overriding boxes in the annotation.
     pub crop: Option<CropBox>,
     pub jobs: usize,
@@ -327,7 +329,7 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
             it.row = row_for(
                 p,
                 &cx,
-                old.keyframe_time,
+                &KeyInfo::of_row(&old),
                 (old.clip_start_time, old.clip_end_time),
             );
             it.row.transcript_file = old.transcript_file;
@@ -352,7 +354,7 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
             source: std::io::Error::other("a worker panicked"),
         })?;
         made.files.commit().map_err(io_err(&req.out))?;
-        let row = row_for(p, &cx, made.keyframe_time, (made.clip.start, made.clip.end));
+        let row = row_for(p, &cx, &made.key, (made.clip.start, made.clip.end));
         m.items.insert(
             p.id.clone(),
             Item {

@@ -50,6 +50,7 @@ pub fn request(settings: &Settings, lesson: &LessonFiles, out: &Path) -> BuildRe
         patterns: lesson.patterns.clone(),
         out: out.to_owned(),
         mode: settings.dataset.mode,
+        key_frame: settings.dataset.key_frame,
         crop: None,
         jobs: settings.jobs(),
         fps: None,

@@ -44,6 +44,14 @@ pub struct Row {
     pub transcript: String,
     /// Time of the key frame, seconds.
     pub keyframe_time: f64,
+    /// `best` (scored within the interval) or `middle`.
+    #[serde(default = "middle")]
+    pub key_frame_method: String,
+    /// The chosen frame's score and the middle frame's (0 with `middle`).
+    #[serde(default)]
+    pub key_frame_score: f64,
+    #[serde(default)]
+    pub key_frame_middle_score: f64,
     /// `accurate`, `copy` or `reencode`.
     pub clip_mode: String,
     /// Presented start of the clip file, seconds; differs from `start_time` in copy mode.
@@ -70,6 +78,10 @@ impl Row {
     }
 }
 
+fn middle() -> String {
+    "middle".into()
+}
+
 /// The CSV header, for tests and documentation.
 pub fn columns() -> Vec<&'static str> {
     vec![
@@ -93,6 +105,9 @@ pub fn columns() -> Vec<&'static str> {
         "language",
         "transcript",
         "keyframe_time",
+        "key_frame_method",
+        "key_frame_score",
+        "key_frame_middle_score",
         "clip_mode",
         "clip_start_time",
         "clip_end_time",
@@ -134,7 +149,7 @@ pub fn column_meanings() -> Vec<(&'static str, &'static str)> {
         ("video_file", "the clip (MP4)"),
         (
             "image_file",
-            "key frame at the middle of the interval (JPEG, full frame)",
+            "the interval's key frame (JPEG, full frame; see key_frame_method)",
         ),
         (
             "image_cropped_file",
@@ -148,6 +163,14 @@ pub fn column_meanings() -> Vec<(&'static str, &'static str)> {
         ("language", "detected language of the transcript"),
         ("transcript", "the transcript text"),
         ("keyframe_time", "time of the key frame in seconds"),
+        (
+            "key_frame_method",
+            "`best`: the sharpest, best-exposed, stillest sampled frame of the interval (scored within it); `middle`: the frame at the middle",
+        ),
+        (
+            "key_frame_score / key_frame_middle_score",
+            "the chosen frame's score and the middle frame's, on the same scale (0 with `middle`)",
+        ),
         (
             "clip_mode",
             "how the clip was cut: accurate (edit list), copy (keyframe-aligned) or reencode",

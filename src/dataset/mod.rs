@@ -11,6 +11,7 @@ pub mod metadata;
 pub mod parquet;
 pub mod plan;
 pub mod prepare;
+pub mod settings;
 pub mod transcribe;
 pub mod work;
 

@@ -92,13 +92,18 @@ pub(crate) fn plan(
             let fingerprint = {
                 let mut h = Sha256::new();
                 h.update(format!(
-                    "v{MEDIA_VERSION}|{source_fp}|{}|{}|{}|{}|{:?}|{}",
+                    "v{MEDIA_VERSION}|{source_fp}|{}|{}|{}|{}|{:?}|{}{}",
                     i.range.start(),
                     i.range.end(),
                     fps,
                     req.mode,
                     crop.map(|c| c.to_string()),
-                    req.jpeg_quality
+                    req.jpeg_quality,
+                    // Middle keeps the fingerprints of datasets built before `best` existed.
+                    match req.key_frame {
+                        crate::media::keyframe::KeyFrameMode::Middle => "",
+                        crate::media::keyframe::KeyFrameMode::Best => "|key=best",
+                    }
                 ));
                 hex::encode(&h.finalize()[..12])
             };
@@ -127,12 +132,32 @@ pub(crate) struct RowContext<'a> {
     pub task_id: String,
 }
 
-pub(crate) fn row_for(
-    p: &Planned,
-    cx: &RowContext<'_>,
-    keyframe_time: f64,
-    clip: (f64, f64),
-) -> Row {
+/// How an item's key frame was chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct KeyInfo {
+    pub time: f64,
+    pub method: &'static str,
+    pub score: f64,
+    pub middle_score: f64,
+}
+
+impl KeyInfo {
+    /// What a row already records (a reused item keeps its frame).
+    pub fn of_row(r: &Row) -> KeyInfo {
+        KeyInfo {
+            time: r.keyframe_time,
+            method: if r.key_frame_method == "best" {
+                "best"
+            } else {
+                "middle"
+            },
+            score: r.key_frame_score,
+            middle_score: r.key_frame_middle_score,
+        }
+    }
+}
+
+pub(crate) fn row_for(p: &Planned, cx: &RowContext<'_>, key: &KeyInfo, clip: (f64, f64)) -> Row {
     let RowContext {
         lesson_id,
         source_video,
@@ -170,7 +195,10 @@ pub(crate) fn row_for(
         transcript_file: String::new(),
         language: String::new(),
         transcript: String::new(),
-        keyframe_time: round_ms(keyframe_time),
+        keyframe_time: round_ms(key.time),
+        key_frame_method: key.method.to_owned(),
+        key_frame_score: (key.score * 1e4).round() / 1e4,
+        key_frame_middle_score: (key.middle_score * 1e4).round() / 1e4,
         clip_mode: mode.to_string(),
         clip_start_time: round_ms(clip.0),
         clip_end_time: round_ms(clip.1),

@@ -13,9 +13,11 @@ use std::sync::Mutex;
 
 use super::build::{BuildError, BuildRequest};
 use super::layout::{self, Layout};
+use super::plan::KeyInfo;
 use super::plan::Planned;
 use crate::domain::frames::index_seconds;
 use crate::domain::Fps;
+use crate::media::keyframe::{KeyFrameMode, Sampling};
 use crate::media::{audio, wav, ClipOutcome, ClipRequest, Probe, Source};
 use crate::progress::Progress;
 
@@ -63,7 +65,7 @@ impl Drop for ItemFiles {
 /// What a worker made for one item, ready to be committed.
 pub(crate) struct Made {
     pub clip: ClipOutcome,
-    pub keyframe_time: f64,
+    pub key: KeyInfo,
     pub files: ItemFiles,
 }
 
@@ -261,7 +263,30 @@ fn make_item(
         },
         &files.part(layout.abs(&layout::video_rel(&p.id))),
     )?;
-    let key = src.frame_at(index_seconds(r.middle_index(), fps), fps.frame_duration())?;
+    let middle = index_seconds(r.middle_index(), fps);
+    let info = match req.key_frame {
+        KeyFrameMode::Middle => KeyInfo {
+            time: middle,
+            method: "middle",
+            score: 0.0,
+            middle_score: 0.0,
+        },
+        KeyFrameMode::Best => {
+            let c = src.best_time(
+                r.start_seconds(fps),
+                r.end_seconds(fps),
+                middle,
+                &Sampling::default(),
+            )?;
+            KeyInfo {
+                time: c.time,
+                method: "best",
+                score: c.score,
+                middle_score: c.middle_score,
+            }
+        }
+    };
+    let key = src.frame_at(info.time, fps.frame_duration())?;
     key.image.save_jpeg(
         &files.part(layout.abs(&layout::image_rel(&p.id))),
         req.jpeg_quality,
@@ -274,7 +299,10 @@ fn make_item(
     }
     Ok(Made {
         clip,
-        keyframe_time: key.time,
+        key: KeyInfo {
+            time: key.time,
+            ..info
+        },
         files,
     })
 }

@@ -272,6 +272,7 @@ pub async fn run(
         patterns,
         out: layout.root().to_path_buf(),
         mode: ctx.settings.dataset.mode,
+        key_frame: ctx.settings.dataset.key_frame,
         crop: None,
         jobs: ctx.settings.jobs().clamp(1, 4),
         fps: None,
