@@ -38,6 +38,24 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$STAMP"
 fi
 
+# A public-domain face for the key-frame tests: NASA's astronaut photo, as scikit-image's wheel
+# ships it (skimage/data/astronaut.png), extracted once into the venv.
+FACE="$VENV/fixtures/astronaut.png"
+if [ ! -s "$FACE" ]; then
+  echo "setup: fetching astronaut.png from the scikit-image wheel" >&2
+  mkdir -p "$VENV/fixtures/wheel"
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+    scikit-image==0.26.0 -d "$VENV/fixtures/wheel"
+  "$VENV/bin/python" - "$VENV/fixtures" <<'PY'
+import glob, sys, zipfile
+d = sys.argv[1]
+with zipfile.ZipFile(glob.glob(d + "/wheel/scikit_image-*.whl")[0]) as z:
+    open(d + "/astronaut.png.part", "wb").write(z.read("skimage/data/astronaut.png"))
+PY
+  mv "$VENV/fixtures/astronaut.png.part" "$FACE"
+  rm -rf "$VENV/fixtures/wheel"
+fi
+
 # Label Studio for the integration tests (a pip venv in .venv-ls).
 scripts/label-studio.sh install
 

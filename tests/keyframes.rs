@@ -2,11 +2,15 @@
 //! alone well exposed, is where the frame is taken; black, blown-out and blurred windows are
 //! never chosen; a uniform clip keeps its middle frame exactly. Then `ppi dataset build` with
 //! `--key-frame best|middle` records the method, the time and both scores in metadata.csv.
+//! Faces: NASA's astronaut photo (public domain, from scikit-image's wheel, fetched by
+//! scripts/setup.sh) upright for part of an interval, upside down (same pixels, no frontal
+//! face) for the rest: the detector finds it, and the upright window is chosen.
 
 mod support;
 
 use std::path::Path;
 
+use ppi::media::faces::{self, FaceTerm};
 use ppi::media::keyframe::Sampling;
 use ppi::media::source::Source;
 use support::{ffmpeg, scratch};
@@ -168,5 +172,66 @@ fn build_records_the_method_time_and_scores() {
     assert!(
         (m["keyframe_time"].parse::<f64>().unwrap() - 5.98).abs() < 0.05,
         "{m:?}"
+    );
+}
+
+fn astronaut() -> std::path::PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/fixtures/astronaut.png");
+    assert!(
+        p.is_file(),
+        "{}: run scripts/setup.sh (it extracts it from scikit-image's wheel)",
+        p.display()
+    );
+    p
+}
+
+#[test]
+fn a_face_is_found_and_its_window_is_chosen() {
+    let dir = scratch();
+    // The photo alone, as a small grayscale image: one face.
+    let raw = dir.path().join("face.gray");
+    ffmpeg(&[
+        "-i",
+        astronaut().to_str().unwrap(),
+        "-vf",
+        "scale=320:320,format=gray",
+        "-f",
+        "rawvideo",
+        raw.to_str().unwrap(),
+    ]);
+    let img = ppi::media::scoring::Gray {
+        width: 320,
+        height: 320,
+        data: std::fs::read(&raw).unwrap(),
+    };
+    let found = faces::detect(&img);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let mut flipped = img.clone();
+    flipped.data = img.data.chunks(320).rev().flatten().copied().collect();
+    assert!(
+        faces::detect(&flipped).is_empty(),
+        "an upside-down face is not frontal"
+    );
+
+    // Upright 8–10 s, upside down otherwise, over a moving test pattern.
+    let p = dir.path().join("face.mp4");
+    ffmpeg(&[
+        "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=12", "-loop", "1", "-i", astronaut().to_str().unwrap(),
+        "-filter_complex",
+        "[1]scale=340:340,split[a][b];[b]vflip[f];[0][f]overlay=40:10:enable='not(between(t,8,10))'[x];[x][a]overlay=40:10:enable='between(t,8,10)'",
+        "-t", "12", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-pix_fmt", "yuv420p",
+        p.to_str().unwrap(),
+    ]);
+    let probe = ppi::media::probe(&p).unwrap();
+    let mut src = Source::open(&p, &probe).unwrap();
+    let s = Sampling {
+        term: Some(&FaceTerm),
+        ..Sampling::default()
+    };
+    let c = src.best_time(0.0, 12.0, 6.0, &s).unwrap();
+    assert!(
+        c.sample.is_some() && (8.0..=10.0).contains(&c.time),
+        "chose {:.2} s",
+        c.time
     );
 }

@@ -56,6 +56,9 @@ pub struct BuildArgs {
     /// How each interval's key frame is chosen [default: `[dataset] key_frame`, best].
     #[arg(long, value_enum)]
     pub key_frame: Option<crate::media::keyframe::KeyFrameMode>,
+    /// Do not prefer frames with faces when choosing the best key frame.
+    #[arg(long)]
+    pub no_faces: bool,
     /// Re-encode clips (H.264/AAC) for players that ignore MP4 edit lists.
     #[arg(long)]
     pub reencode: bool,
@@ -182,6 +185,7 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
         out: out.clone(),
         mode,
         key_frame: a.key_frame.unwrap_or(settings.dataset.key_frame),
+        faces: settings.dataset.faces && !a.no_faces,
         crop: a.crop,
         jobs: a.jobs.unwrap_or_else(|| settings.jobs()),
         fps,

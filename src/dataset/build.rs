@@ -32,6 +32,8 @@ pub struct BuildRequest {
     pub mode: ClipMode,
     /// How each interval's key frame is chosen.
     pub key_frame: crate::media::keyframe::KeyFrameMode,
+    /// With `best`: prefer frames showing a face (the SeetaFace detector).
+    pub faces: bool,
     /// Crop box for every clip, overriding boxes in the annotation.
     pub crop: Option<CropBox>,
     pub jobs: usize,

@@ -51,6 +51,7 @@ pub fn request(settings: &Settings, lesson: &LessonFiles, out: &Path) -> BuildRe
         out: out.to_owned(),
         mode: settings.dataset.mode,
         key_frame: settings.dataset.key_frame,
+        faces: settings.dataset.faces,
         crop: None,
         jobs: settings.jobs(),
         fps: None,

@@ -21,6 +21,8 @@ pub struct DatasetSettings {
     pub pretty_name: Option<String>,
     /// How each interval's key frame is chosen (`PPI_KEY_FRAME`: best or middle).
     pub key_frame: KeyFrameMode,
+    /// With `best`, prefer frames showing a face (`PPI_KEY_FRAME_FACES`: true or false).
+    pub faces: bool,
 }
 
 impl Default for DatasetSettings {
@@ -34,6 +36,7 @@ impl Default for DatasetSettings {
             languages: vec!["ru".into(), "en".into()],
             pretty_name: None,
             key_frame: KeyFrameMode::Best,
+            faces: true,
         }
     }
 }
@@ -65,6 +68,18 @@ impl DatasetSettings {
                     return Err((
                         "PPI_KEY_FRAME",
                         format!("expected best or middle, found {v:?}"),
+                    ))
+                }
+            };
+        }
+        if let Some(v) = get("PPI_KEY_FRAME_FACES") {
+            self.faces = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err((
+                        "PPI_KEY_FRAME_FACES",
+                        format!("expected true or false, found {v:?}"),
                     ))
                 }
             };

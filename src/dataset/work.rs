@@ -18,6 +18,7 @@ use super::plan::Planned;
 use crate::domain::frames::index_seconds;
 use crate::domain::Fps;
 use crate::media::keyframe::{KeyFrameMode, Sampling};
+use crate::media::scoring::FrameTerm;
 use crate::media::{audio, wav, ClipOutcome, ClipRequest, Probe, Source};
 use crate::progress::Progress;
 
@@ -276,7 +277,12 @@ fn make_item(
                 r.start_seconds(fps),
                 r.end_seconds(fps),
                 middle,
-                &Sampling::default(),
+                &Sampling {
+                    term: req
+                        .faces
+                        .then_some(&crate::media::faces::FaceTerm as &dyn FrameTerm),
+                    ..Sampling::default()
+                },
             )?;
             KeyInfo {
                 time: c.time,

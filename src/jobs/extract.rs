@@ -273,6 +273,7 @@ pub async fn run(
         out: layout.root().to_path_buf(),
         mode: ctx.settings.dataset.mode,
         key_frame: ctx.settings.dataset.key_frame,
+        faces: ctx.settings.dataset.faces,
         crop: None,
         jobs: ctx.settings.jobs().clamp(1, 4),
         fps: None,

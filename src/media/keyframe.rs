@@ -47,19 +47,24 @@ pub struct Sampling<'a> {
     /// Width of the samples in pixels.
     pub width: usize,
     pub weights: Weights,
-    /// A term measured on the best `top` samples by the cheap score.
+    /// A term measured on the best `top` samples by the cheap score, and on the best sample of
+    /// every `span` seconds (so a short window with a face is not missed).
     pub term: Option<&'a dyn FrameTerm>,
     pub top: usize,
+    pub span: f64,
 }
 
 impl Default for Sampling<'_> {
     fn default() -> Self {
         Sampling {
             rate: 4.0,
-            width: 320,
+            // Wide enough for a teacher's face at the back of a 720p shot to reach the
+            // detector's 20 px.
+            width: 640,
             weights: Weights::default(),
             term: None,
             top: 3,
+            span: 1.0,
         }
     }
 }
@@ -215,7 +220,15 @@ impl Source {
         if let Some(term) = s.term {
             let mut order: Vec<usize> = (0..samples.len()).collect();
             order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-            for &i in order.iter().take(s.top) {
+            let mut pick: Vec<usize> = order.iter().take(s.top).copied().collect();
+            let mut buckets = std::collections::BTreeSet::new();
+            for &i in &order {
+                let b = ((samples[i].time - start) / s.span.max(0.1)).floor() as i64;
+                if buckets.insert(b) && !pick.contains(&i) {
+                    pick.push(i);
+                }
+            }
+            for &i in &pick {
                 let x = term.measure(&frames[i].1).clamp(0.0, 1.0);
                 samples[i].features.extra = x;
                 scores[i] += s.weights.extra * x;

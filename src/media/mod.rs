@@ -6,6 +6,7 @@
 
 pub mod audio;
 pub mod clip;
+pub mod faces;
 pub mod frame;
 pub mod keyframe;
 pub mod mp4_edit;
