@@ -101,8 +101,8 @@ pub fn render(
     let _ = writeln!(
         out,
         "Classroom video clips of pedagogical patterns, cut from {} lesson recording(s) whose intervals were \
-         annotated in Label Studio. {} clip(s) in total. Each clip comes with its key frame (the frame at the \
-         middle of the interval), 16 kHz mono audio and, once transcribed, its transcript. Made with \
+         annotated in Label Studio. {} clip(s) in total. Each clip comes with its key frame (see below how it \
+         is chosen), 16 kHz mono audio and, once transcribed, its transcript. Made with \
          PPI (Pedagogical Pattern Infrastructure) {}.\n",
         lessons.len(),
         rows.len(),
@@ -254,7 +254,12 @@ pub fn render(
     let _ = writeln!(out, "- Intervals come from Label Studio `timelinelabels` regions: frames are 1-based and the end frame is inclusive, so a clip spans `(start_frame-1)/fps` to `end_frame/fps` seconds.");
     let _ = writeln!(out, "- Clips were cut in {} mode. *accurate* copies the stream and trims presentation to the exact frames with an MP4 edit list (FFmpeg, torchcodec and browsers honour it); *copy* starts at the keyframe before the interval and records the real bounds in `clip_start_time`/`clip_end_time`; *reencode* re-encodes exactly the interval.", if modes.is_empty() { "accurate".to_owned() } else { modes.join(", ") });
     let _ = writeln!(out, "- Readers that ignore MP4 edit lists (`decord`, common in video-ML code) return whole GOPs of an *accurate* clip instead of its frames: use PyAV, OpenCV or torchcodec, or rebuild with `ppi dataset build --reencode` for such readers.");
-    let _ = writeln!(out, "- The key frame is the frame on screen at the middle of the interval, decoded exactly (not the nearest keyframe).");
+    let best = rows.iter().filter(|r| r.key_frame_method == "best").count();
+    if best > 0 {
+        let _ = writeln!(out, "- The key frame ({best} of {} clips, `key_frame_method` = `best`) is the best of the interval sampled at 4 frames per second: sharpness (variance of the Laplacian), exposure, contrast and stillness, each scaled within the interval, plus a frontal face when one is found (SeetaFace), with a slight pull toward the middle so a uniform interval keeps its middle frame; `key_frame_score` and `key_frame_middle_score` give the two scores. The others use the frame at the middle. Either is decoded exactly at `keyframe_time` (not the nearest keyframe).", rows.len());
+    } else {
+        let _ = writeln!(out, "- The key frame is the frame on screen at the middle of the interval, decoded exactly (not the nearest keyframe).");
+    }
     let _ = writeln!(
         out,
         "- Clip audio is a sample-exact slice of the lesson audio decoded once to 16 kHz mono."

@@ -74,6 +74,24 @@ pub trait FrameTerm: Send + Sync {
     fn measure(&self, frame: &Gray) -> f64;
 }
 
+/// A half-size copy (2×2 means).
+pub fn half(g: &Gray) -> Gray {
+    let (w, h) = (g.width / 2, g.height / 2);
+    let mut data = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let (a, b) = (&g.data[2 * y * g.width..], &g.data[(2 * y + 1) * g.width..]);
+        for x in 0..w {
+            let s = a[2 * x] as u16 + a[2 * x + 1] as u16 + b[2 * x] as u16 + b[2 * x + 1] as u16;
+            data.push(((s + 2) / 4) as u8);
+        }
+    }
+    Gray {
+        width: w,
+        height: h,
+        data,
+    }
+}
+
 /// The cheap features of `frame`, with `prev` the previous sample (for motion).
 pub fn features(frame: &Gray, prev: Option<&Gray>) -> Features {
     let (w, h) = (frame.width, frame.height);
