@@ -52,6 +52,26 @@ impl Coded for AccountError {
     }
 }
 
+/// Creates an API token for `name` (shown once; only its hash is kept), valid `days` or for ever.
+pub async fn create_api_token(
+    db: &Db,
+    name: &str,
+    label: &str,
+    days: Option<u32>,
+) -> Result<(String, String), AccountError> {
+    let name = Username::parse(name)?;
+    let user = db
+        .user_by_name(&name)
+        .await?
+        .ok_or_else(|| AccountError::NoSuchUser(name.to_string()))?;
+    let (token, hash) = crate::auth::tokens::new_api_token();
+    let id = crate::domain::EntityId::new().to_string();
+    let expires = days.map(|d| crate::db::now_ms() + i64::from(d) * 86_400_000);
+    db.insert_api_token(&id, &hash, &user.id, label, expires)
+        .await?;
+    Ok((id, token))
+}
+
 /// Argon2 takes tens of milliseconds by design: keep it off the async workers.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     match tokio::task::spawn_blocking(f).await {

@@ -109,10 +109,16 @@ fn python_mcp_client_over_http_and_stdio() {
         &srv,
     );
     check(&http, &lesson);
+    // A service account's API token (long-lived, `ppi users token`) works like a login.
+    let (code, api, stderr) =
+        support::run(srv.ppi().args(["users", "token", "bob", "--label", "mcp"]));
+    assert_eq!(code, 0, "{stderr}");
+    let api = api.trim().to_owned();
+    assert!(api.starts_with("ppi_"), "{api}");
     let stdio = client(
         "stdio",
         env!("CARGO_BIN_EXE_ppi"),
-        &bob,
+        &api,
         &lesson,
         &other,
         &srv,
@@ -174,6 +180,16 @@ fn python_mcp_client_over_http_and_stdio() {
         4
     );
     assert_eq!(post(Some(&bob), None).status(), 200);
+    assert_eq!(post(Some(&api), None).status(), 200);
+    let (_, list, _) = support::run(srv.ppi().args(["users", "tokens"]));
+    let id = list.split('\t').next().unwrap().to_owned();
+    let (code, _, stderr) = support::run(srv.ppi().args(["users", "revoke-token", &id]));
+    assert_eq!(code, 0, "{stderr}");
+    let r = post(Some(&api), None);
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().unwrap()["code"], "auth-invalid");
+    let (code, _, stderr) = support::run(srv.ppi().args(["users", "revoke-token", &id]));
+    assert_eq!(code, 2, "{stderr}");
 
     // stdio without a token: exit 2, named.
     let (code, _, stderr) = support::run(srv.ppi().arg("mcp").env_remove("PPI_TOKEN"));

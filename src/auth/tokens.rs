@@ -115,6 +115,16 @@ pub fn new_refresh_token() -> (String, String) {
     (token, hash)
 }
 
+/// The prefix that tells an API token from a JWT.
+pub const API_TOKEN_PREFIX: &str = "ppi_";
+
+/// A new API token and its hash (only the hash is stored).
+pub fn new_api_token() -> (String, String) {
+    let token = format!("{API_TOKEN_PREFIX}{}", super::random_hex(32));
+    let hash = hash_refresh_token(&token);
+    (token, hash)
+}
+
 pub fn hash_refresh_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

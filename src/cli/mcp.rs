@@ -41,6 +41,7 @@ pub fn run(a: McpArgs, settings: Settings) -> Result<(), Failure> {
     super::runtime()?.block_on(async {
         let app = Arc::new(crate::app::App::open(settings).await?);
         let caller = Caller::from_token(&app, &token)
+            .await
             .map_err(|e| failed(e.code, ErrorKind::Input, e.message))?;
         tracing::info!(user = %caller.name, "MCP server on stdio");
         // The jobs the tools queue run here too, unless told otherwise; at the end of the

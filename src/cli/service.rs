@@ -38,6 +38,21 @@ pub enum UsersCommand {
     Remove { name: String },
     /// Set a user's password (read from standard input or prompted for).
     Passwd { name: String },
+    /// Create an API token for a user (a service account for MCP clients and scripts); it is
+    /// printed once, only its hash is kept.
+    Token {
+        name: String,
+        /// What the token is for.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Expires after this many days [default: never].
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// List API tokens (without their secrets).
+    Tokens,
+    /// Revoke an API token by its id.
+    RevokeToken { id: String },
 }
 
 fn io_failure(e: impl std::fmt::Display) -> Failure {
@@ -224,6 +239,35 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
                 crate::accounts::remove_user(&db, &name).await?;
                 if !ui.quiet {
                     println!("removed {name}");
+                }
+            }
+            UsersCommand::Token { name, label, days } => {
+                let (id, token) =
+                    crate::accounts::create_api_token(&db, &name, &label, days).await?;
+                eprintln!("API token {id} for {name} (shown once):");
+                println!("{token}");
+            }
+            UsersCommand::Tokens => {
+                for t in db.api_tokens().await? {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        t.id,
+                        t.user,
+                        t.label,
+                        t.expires_at.map_or("never".into(), |e| e.to_string())
+                    );
+                }
+            }
+            UsersCommand::RevokeToken { id } => {
+                if !db.delete_api_token(&id).await? {
+                    return Err(Failure {
+                        code: "token-not-found",
+                        kind: ErrorKind::Input,
+                        message: format!("no API token {id}"),
+                    });
+                }
+                if !ui.quiet {
+                    println!("revoked {id}");
                 }
             }
             UsersCommand::Passwd { name } => {

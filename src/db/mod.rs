@@ -4,6 +4,7 @@
 //! (BIGINT, TEXT, DOUBLE PRECISION).
 
 pub mod agreement;
+pub mod api_tokens;
 pub mod jobs;
 pub mod lessons;
 pub mod ls;
@@ -86,6 +87,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE ppi_ls_tasks ADD COLUMN review_target TEXT",
     // What a finished job made (dataset builds and publishes report their figures; issue 12).
     "ALTER TABLE ppi_jobs ADD COLUMN result TEXT",
+    // API tokens for service accounts (issue 12): hashes only.
+    "CREATE TABLE ppi_api_tokens (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, \
+     user_id TEXT NOT NULL, label TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT)",
 ];
 
 impl Db {

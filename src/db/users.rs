@@ -17,7 +17,7 @@ pub struct User {
     pub created_at: i64,
 }
 
-fn user(row: &AnyRow) -> Result<User, DbError> {
+pub(super) fn user(row: &AnyRow) -> Result<User, DbError> {
     let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,
@@ -97,6 +97,10 @@ impl Db {
             return Ok(false);
         };
         sqlx::query("UPDATE ppi_refresh_tokens SET revoked = 1 WHERE user_id = $1")
+            .bind(&u.id)
+            .execute(self.pool())
+            .await?;
+        sqlx::query("DELETE FROM ppi_api_tokens WHERE user_id = $1")
             .bind(&u.id)
             .execute(self.pool())
             .await?;

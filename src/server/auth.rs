@@ -61,13 +61,26 @@ impl FromRequestParts<Arc<App>> for Caller {
                 "the Authorization header must be `Bearer <access token>`",
             )
         })?;
-        Caller::from_token(app, token)
+        Caller::from_token(app, token).await
     }
 }
 
 impl Caller {
-    /// The caller an access token names (for transports without HTTP headers: `ppi mcp`).
-    pub fn from_token(app: &App, token: &str) -> Result<Caller, ApiError> {
+    /// The caller an access token (JWT) or an API token (`ppi_…`, a service account) names.
+    pub async fn from_token(app: &App, token: &str) -> Result<Caller, ApiError> {
+        let token = token.trim();
+        if token.starts_with(crate::auth::tokens::API_TOKEN_PREFIX) {
+            // Looked up by its hash: the secret is never compared byte by byte.
+            let hash = crate::auth::tokens::hash_refresh_token(token);
+            let user = app.db.api_token_user(&hash).await?.ok_or_else(|| {
+                ApiError::unauthorized("auth-invalid", "unknown, revoked or expired API token")
+            })?;
+            return Ok(Caller {
+                id: user.id,
+                name: user.username,
+                role: user.role,
+            });
+        }
         let claims = app.tokens.verify(token.trim()).map_err(|e| match e {
             TokenError::Expired => ApiError::unauthorized("auth-expired", e.to_string()),
             TokenError::Invalid => ApiError::unauthorized("auth-invalid", e.to_string()),
