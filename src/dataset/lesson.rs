@@ -119,3 +119,17 @@ pub fn valid_name(name: &str) -> bool {
 pub fn owned_root(data_dir: &Path, owner: &crate::domain::Username) -> PathBuf {
     data_dir.join("datasets").join(owner.as_str())
 }
+
+/// A file's version for job keys: its size and modification time (empty when unreadable).
+pub fn file_version(p: &Path) -> String {
+    std::fs::metadata(p)
+        .map(|m| {
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{t}", m.len())
+        })
+        .unwrap_or_default()
+}

@@ -261,19 +261,6 @@ pub fn dataset_dir(app: &App, caller: &Caller, name: Option<&str>) -> ApiResult<
     Ok(lesson::owned_root(&app.settings.server.data_dir, &user).join(ds))
 }
 
-fn version(p: &Path) -> String {
-    std::fs::metadata(p)
-        .map(|m| {
-            let t = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{}:{t}", m.len())
-        })
-        .unwrap_or_default()
-}
-
 /// `build_dataset` arguments, checked.
 pub struct BuildArgs {
     pub video: String,
@@ -323,7 +310,13 @@ pub async fn build_dataset(app: &App, caller: &Caller, a: BuildArgs) -> ApiResul
         None
     };
     let versions = [&files.video, &files.export, &files.patterns]
-        .map(|p| format!("{}={}", p.display(), version(p)))
+        .map(|p| {
+            format!(
+                "{}={}",
+                p.display(),
+                crate::dataset::lesson::file_version(p)
+            )
+        })
         .join("|");
     let key = format!(
         "dataset-build:{}:{}:{}:{}",

@@ -2,9 +2,8 @@
 //! lesson becomes a `dataset-build` job owned by that user, keyed by the lesson's file
 //! versions, so a restart, a rescan or a second server queues nothing twice.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
 
 use serde_json::json;
 
@@ -47,19 +46,6 @@ pub struct JobFeed {
     pub out: PathBuf,
 }
 
-fn version(p: &Path) -> String {
-    std::fs::metadata(p)
-        .map(|m| {
-            let t = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_millis());
-            format!("{}:{t}", m.len())
-        })
-        .unwrap_or_default()
-}
-
 impl Pipeline for JobFeed {
     fn process(&mut self, lesson: &Lesson) -> Outcome {
         let s = &self.jobs.settings;
@@ -84,7 +70,7 @@ impl Pipeline for JobFeed {
         };
         let versions: Vec<String> = [&files.video, &files.export, &files.patterns]
             .iter()
-            .map(|p| version(p))
+            .map(|p| crate::dataset::lesson::file_version(p))
             .collect();
         let key = format!(
             "watch:{}:{}:{}",
