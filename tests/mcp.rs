@@ -27,10 +27,17 @@ fn client(
     lesson: &str,
     other: &str,
     srv: &TestServer,
+    build: Option<(&Path, &Path)>,
 ) -> Value {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
     let mut c = Command::new(python());
     c.arg(script).args([mode, target, token, lesson, other]);
+    if let Some((video, export)) = build {
+        c.arg(video).arg(export);
+        let root = video.parent().unwrap();
+        c.env("PPI_MCP_ROOTS", root)
+            .env("PPI_PATTERNS", fixture("patterns.xlsx"));
+    }
     c.env("PPI_DATA_DIR", &srv.data)
         .env("PPI_JWT_SECRET", server::JWT_SECRET);
     let out = c.output().expect("python");
@@ -91,6 +98,8 @@ fn python_mcp_client_over_http_and_stdio() {
     srv.add_user("carol", "DL-user", "carol-password");
     let video = dir.path().join("lesson.mp4");
     lesson_video(&video);
+    let export = dir.path().join("lesson.json");
+    std::fs::write(&export, one_lesson_export()).unwrap();
     let bob = srv.token("bob", "bob-password");
     let carol = srv.token("carol", "carol-password");
     let (status, body) = srv.upload(&bob, &video, Some("Bob's lesson"));
@@ -107,6 +116,7 @@ fn python_mcp_client_over_http_and_stdio() {
         &lesson,
         &other,
         &srv,
+        None,
     );
     check(&http, &lesson);
     // A service account's API token (long-lived, `ppi users token`) works like a login.
@@ -122,8 +132,19 @@ fn python_mcp_client_over_http_and_stdio() {
         &lesson,
         &other,
         &srv,
+        Some((&video, &export)),
     );
     check(&stdio, &lesson);
+    // A build over stdio, followed to its end with progress (run by a worker of the shared
+    // database: `ppi mcp`'s own or the server's).
+    assert_eq!(stdio["build"]["isError"], false, "{}", stdio["build"]);
+    let built = &stdio["built"]["structured"];
+    assert_eq!(built["status"], "succeeded", "{built}");
+    assert!(
+        built["result"]["build"]["items"].as_u64().unwrap() > 0,
+        "{built}"
+    );
+    assert!(!stdio["progress"].as_array().unwrap().is_empty());
 
     // The Inspector's CLI (npm @modelcontextprotocol/inspector, installed by setup with the
     // browser-test driver) lists the same tools.
