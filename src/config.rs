@@ -53,6 +53,7 @@ pub struct Settings {
     pub label_studio: crate::label_studio::settings::LabelStudioSettings,
     pub watch: crate::watch::WatchSettings,
     pub mcp: crate::mcp::McpSettings,
+    pub learn: crate::learn::LearnSettings,
 }
 
 /// `ppi serve` and `ppi worker`.
@@ -381,6 +382,12 @@ impl Settings {
         }
         let dataset = self.dataset.apply_env(|k| env.get(k));
         dataset.map_err(|(name, detail)| ConfigError::Env { name, detail })?;
+        if let Some(v) = env.get("PPI_LEARN_MIN_EXAMPLES") {
+            self.learn.min_examples = v.parse().map_err(|_| ConfigError::Env {
+                name: "PPI_LEARN_MIN_EXAMPLES",
+                detail: format!("expected a number, found {v:?}"),
+            })?;
+        }
         if let Some(v) = env.get("PPI_JOBS") {
             self.dataset.jobs =
                 Some(v.parse().ok().filter(|n| *n > 0).ok_or(ConfigError::Env {

@@ -22,6 +22,7 @@ pub mod hash;
 pub mod hub;
 pub mod jobs;
 pub mod label_studio;
+pub mod learn;
 pub mod lessons;
 pub mod ls_sync;
 pub mod mcp;

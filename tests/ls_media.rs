@@ -129,7 +129,7 @@ fn media_plays(storage: &str) {
         d["source_task"].is_i64() && d["source_annotation"].is_i64(),
         "Label Studio ids are integers: {d}"
     );
-    for field in ["clip_url", "keyframe_url", "audio_url"] {
+    for field in ["clip_url", "keyframe_url", "frame_2_url", "audio_url"] {
         check_cors(d[field].as_str().unwrap(), &origin);
     }
 

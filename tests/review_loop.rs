@@ -102,6 +102,21 @@ fn annotate_review_assemble_publish() {
         assert_eq!(key.status(), 200);
         assert_eq!(&key.bytes().unwrap()[..2], &[0xff, 0xd8], "a JPEG");
         assert!(t["data"]["description"].as_str().unwrap().len() > 10);
+        // Three frames to choose from: the key frame, then two other candidates.
+        assert_eq!(t["data"]["frame_1_url"], t["data"]["keyframe_url"]);
+        let (s, e) = (
+            t["data"]["start_s"].as_f64().unwrap(),
+            t["data"]["end_s"].as_f64().unwrap(),
+        );
+        let f1 = t["data"]["frame_1_s"].as_f64().unwrap();
+        assert!(s <= f1 && f1 <= e, "{item}: {f1} outside {s}-{e}");
+        for k in 2..=3 {
+            let f = reqwest::blocking::get(t["data"][format!("frame_{k}_url")].as_str().unwrap())
+                .unwrap();
+            assert_eq!(f.status(), 200, "{item} frame {k}");
+            assert_eq!(&f.bytes().unwrap()[..2], &[0xff, 0xd8], "a JPEG");
+            assert!(t["data"][format!("frame_{k}_s")].is_number(), "{item}");
+        }
     }
 
     // An update changes exactly the affected review tasks.
@@ -152,6 +167,8 @@ fn annotate_review_assemble_publish() {
     // A review of a task PPI did not create is ignored.
     let stray = ls.post(&format!("/api/projects/{r}/import?return_task_ids=true"),
         json!([{"data": {"clip_url": "http://example.invalid/x.mp4", "keyframe_url": "http://example.invalid/x.jpg", "audio_url": "",
+                         "frame_1_url": "http://example.invalid/x.jpg", "frame_2_url": "http://example.invalid/x.jpg",
+                         "frame_3_url": "http://example.invalid/x.jpg", "frame_1_s": 1, "frame_2_s": 2, "frame_3_s": 3,
                          "pattern": "x", "description": "x", "transcript": "x"}}]))["task_ids"][0].as_i64().unwrap();
     let verdict = |v: &str| {
         json!({"result": [{"id": "v", "from_name": "verdict", "to_name": "clip",
@@ -170,6 +187,12 @@ fn annotate_review_assemble_publish() {
     ] {
         let t = by_range(&second, suffix).unwrap()["id"].as_i64().unwrap();
         let mut body = verdict(v);
+        if suffix == "_000001-000100" {
+            // The reviewer prefers the second candidate frame.
+            body["result"].as_array_mut().unwrap().push(json!({
+                "id": "k", "from_name": "key_frame", "to_name": "keyframe", "type": "choices",
+                "value": {"choices": ["Frame 2"]}}));
+        }
         if suffix == "_000151-000200" {
             // The reviewer corrects the crop box on the key frame: the left half, top half.
             body["result"].as_array_mut().unwrap().push(json!({
@@ -186,6 +209,24 @@ fn annotate_review_assemble_publish() {
     });
     let csv = String::from_utf8(files["metadata.csv"].bytes.clone()).unwrap();
     assert_eq!(csv.lines().count(), 3, "header and two rows:\n{csv}");
+    // The reviewer's frame choice is the dataset's key frame.
+    let picked = by_range(&second, "_000001-000100").unwrap()["data"]["frame_2_s"]
+        .as_f64()
+        .unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let head = rows.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let row = rows
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| r[col("id")].ends_with("_000001-000100"))
+        .unwrap();
+    assert_eq!(&row[col("key_frame_method")], "reviewer", "{csv}");
+    let t: f64 = row[col("keyframe_time")].parse().unwrap();
+    assert!(
+        (t - picked).abs() < 0.041,
+        "key frame at {t}, picked {picked}"
+    );
     assert!(
         csv.contains("Questioning") && csv.contains("Demonstration") && !csv.contains("Lecture"),
         "{csv}"

@@ -201,6 +201,7 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
         },
         wait_for_lock: !a.no_wait,
         analytics: true,
+        scorer: crate::learn::ModelStore::new(&settings.server.data_dir).frame_scorer(),
         agreement: {
             let mut g = settings.label_studio.agreement;
             if let Some(c) = a.consensus {

@@ -5,6 +5,7 @@ mod agreement;
 mod asr;
 mod dataset;
 mod hub;
+mod learn;
 mod ls;
 mod mcp;
 mod prepare_prompt;
@@ -75,6 +76,9 @@ pub enum Command {
     Hub(hub::HubCommand),
     /// The MCP server on stdio, acting as the user of --token / PPI_TOKEN.
     Mcp(mcp::McpArgs),
+    /// Fit the key-frame weights and the pattern suggester on the reviewers' decisions; each
+    /// is deployed only when it beats the rules on held-out examples.
+    Learn(learn::LearnArgs),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -128,6 +132,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Watch(args) => watch::run(args, &settings, &ui),
         Command::Hub(cmd) => hub::run(cmd, &settings, &ui),
         Command::Mcp(args) => mcp::run(args, settings),
+        Command::Learn(args) => learn::run(args, settings, &ui),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;
             println!(

@@ -55,7 +55,7 @@ pub enum UsersCommand {
     RevokeToken { id: String },
 }
 
-fn io_failure(e: impl std::fmt::Display) -> Failure {
+pub(super) fn io_failure(e: impl std::fmt::Display) -> Failure {
     Failure {
         code: "io-error",
         kind: ErrorKind::Internal,

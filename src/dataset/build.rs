@@ -52,6 +52,8 @@ pub struct BuildRequest {
     pub agreement: crate::label_studio::settings::AgreementSettings,
     /// Write the lesson's analytics (`analytics/<lesson>/`).
     pub analytics: bool,
+    /// The key-frame scorer (`best`): the rules' weights or a learned fit's.
+    pub scorer: crate::learn::FrameScorer,
 }
 
 /// What a build did.
@@ -363,6 +365,7 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
                 row,
                 fingerprint: p.fingerprint.clone(),
                 lesson: lesson_slug.clone(),
+                candidates: made.key.candidates,
             },
         );
         Ok(super::write_listing(&layout, &m)?)

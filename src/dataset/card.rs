@@ -254,7 +254,10 @@ pub fn render(
     let _ = writeln!(out, "- Intervals come from Label Studio `timelinelabels` regions: frames are 1-based and the end frame is inclusive, so a clip spans `(start_frame-1)/fps` to `end_frame/fps` seconds.");
     let _ = writeln!(out, "- Clips were cut in {} mode. *accurate* copies the stream and trims presentation to the exact frames with an MP4 edit list (FFmpeg, torchcodec and browsers honour it); *copy* starts at the keyframe before the interval and records the real bounds in `clip_start_time`/`clip_end_time`; *reencode* re-encodes exactly the interval.", if modes.is_empty() { "accurate".to_owned() } else { modes.join(", ") });
     let _ = writeln!(out, "- Readers that ignore MP4 edit lists (`decord`, common in video-ML code) return whole GOPs of an *accurate* clip instead of its frames: use PyAV, OpenCV or torchcodec, or rebuild with `ppi dataset build --reencode` for such readers.");
-    let best = rows.iter().filter(|r| r.key_frame_method == "best").count();
+    let best = rows
+        .iter()
+        .filter(|r| r.key_frame_method.starts_with("best"))
+        .count();
     if best > 0 {
         let _ = writeln!(out, "- The key frame ({best} of {} clips, `key_frame_method` = `best`) is the best of the interval sampled at 4 frames per second: sharpness (variance of the Laplacian), exposure, contrast and stillness, each scaled within the interval, plus a frontal face when one is found (SeetaFace), with a slight pull toward the middle so a uniform interval keeps its middle frame; `key_frame_score` and `key_frame_middle_score` give the two scores. The others use the frame at the middle. Either is decoded exactly at `keyframe_time` (not the nearest keyframe).", rows.len());
     } else {

@@ -65,6 +65,7 @@ pub fn request(settings: &Settings, lesson: &LessonFiles, out: &Path) -> BuildRe
         wait_for_lock: true,
         agreement: settings.label_studio.agreement,
         analytics: true,
+        scorer: crate::learn::ModelStore::new(&settings.server.data_dir).frame_scorer(),
     }
 }
 

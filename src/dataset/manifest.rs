@@ -44,6 +44,9 @@ pub struct Item {
     pub fingerprint: String,
     /// File slug of the lesson.
     pub lesson: String,
+    /// Key-frame candidates (the chosen first) with their terms, for review and learning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<crate::media::scoring::Candidate>,
 }
 
 /// An item removed by `prepare`.

@@ -136,9 +136,10 @@ pub(crate) struct RowContext<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct KeyInfo {
     pub time: f64,
-    pub method: &'static str,
+    pub method: String,
     pub score: f64,
     pub middle_score: f64,
+    pub candidates: Vec<crate::media::scoring::Candidate>,
 }
 
 impl KeyInfo {
@@ -146,13 +147,10 @@ impl KeyInfo {
     pub fn of_row(r: &Row) -> KeyInfo {
         KeyInfo {
             time: r.keyframe_time,
-            method: if r.key_frame_method == "best" {
-                "best"
-            } else {
-                "middle"
-            },
+            method: r.key_frame_method.clone(),
             score: r.key_frame_score,
             middle_score: r.key_frame_middle_score,
+            candidates: Vec::new(),
         }
     }
 }
@@ -196,7 +194,7 @@ pub(crate) fn row_for(p: &Planned, cx: &RowContext<'_>, key: &KeyInfo, clip: (f6
         language: String::new(),
         transcript: String::new(),
         keyframe_time: round_ms(key.time),
-        key_frame_method: key.method.to_owned(),
+        key_frame_method: key.method.clone(),
         key_frame_score: (key.score * 1e4).round() / 1e4,
         key_frame_middle_score: (key.middle_score * 1e4).round() / 1e4,
         clip_mode: mode.to_string(),

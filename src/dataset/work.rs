@@ -268,9 +268,10 @@ fn make_item(
     let info = match req.key_frame {
         KeyFrameMode::Middle => KeyInfo {
             time: middle,
-            method: "middle",
+            method: "middle".into(),
             score: 0.0,
             middle_score: 0.0,
+            candidates: Vec::new(),
         },
         KeyFrameMode::Best => {
             let c = src.best_time(
@@ -281,14 +282,16 @@ fn make_item(
                     term: req
                         .faces
                         .then_some(&crate::media::faces::FaceTerm as &dyn FrameTerm),
+                    weights: req.scorer.weights,
                     ..Sampling::default()
                 },
             )?;
             KeyInfo {
                 time: c.time,
-                method: "best",
+                method: req.scorer.method(),
                 score: c.score,
                 middle_score: c.middle_score,
+                candidates: c.candidates,
             }
         }
     };

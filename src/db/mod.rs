@@ -90,6 +90,9 @@ const MIGRATIONS: &[&str] = &[
     // API tokens for service accounts (issue 12): hashes only.
     "CREATE TABLE ppi_api_tokens (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, \
      user_id TEXT NOT NULL, label TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT)",
+    // Learning from reviews (issue 10): what each item offered, and the reviewer's frame.
+    "ALTER TABLE ppi_review_items ADD COLUMN learning TEXT",
+    "ALTER TABLE ppi_review_items ADD COLUMN frame_choice BIGINT",
 ];
 
 impl Db {

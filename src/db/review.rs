@@ -24,6 +24,12 @@ pub struct ReviewItem {
     pub status: String,
     /// A reviewer's corrected crop box, `x,y,w,h` in percent.
     pub crop: Option<String>,
+    /// What learning needs of the item (JSON [`crate::learn::fit::Reviewed`]): its label,
+    /// transcript and key-frame candidates.
+    #[serde(skip)]
+    pub learning: Option<String>,
+    /// The key-frame candidate the reviewer picked (0 is the chosen frame).
+    pub frame_choice: Option<i64>,
 }
 
 fn item(r: &AnyRow) -> Result<ReviewItem, DbError> {
@@ -37,6 +43,8 @@ fn item(r: &AnyRow) -> Result<ReviewItem, DbError> {
         fingerprint: r.try_get("fingerprint")?,
         status: r.try_get("status")?,
         crop: r.try_get("crop")?,
+        learning: r.try_get("learning")?,
+        frame_choice: r.try_get("frame_choice")?,
     })
 }
 
@@ -44,7 +52,7 @@ impl Db {
     /// Items of a stage (every status).
     pub async fn review_items(&self, stage: &str) -> Result<Vec<ReviewItem>, DbError> {
         let rows = sqlx::query(
-            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop \
+            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop, learning, frame_choice \
              FROM ppi_review_items WHERE stage = $1 ORDER BY item_id",
         )
         .bind(stage)
@@ -56,7 +64,7 @@ impl Db {
     /// Every item with `status`, across stages.
     pub async fn review_items_with(&self, status: &str) -> Result<Vec<ReviewItem>, DbError> {
         let rows = sqlx::query(
-            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop \
+            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop, learning, frame_choice \
              FROM ppi_review_items WHERE status = $1 ORDER BY stage, item_id",
         )
         .bind(status)
@@ -70,7 +78,7 @@ impl Db {
         review_task: i64,
     ) -> Result<Option<ReviewItem>, DbError> {
         let row = sqlx::query(
-            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop \
+            "SELECT item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop, learning, frame_choice \
              FROM ppi_review_items WHERE review_task = $1",
         )
         .bind(review_task)
@@ -82,11 +90,12 @@ impl Db {
     /// Records a new or changed item: pending again, its review task kept.
     pub async fn put_review_item(&self, i: &ReviewItem) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO ppi_review_items (item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (stage, item_id) DO UPDATE SET \
+            "INSERT INTO ppi_review_items (item_id, stage, source_task, annotation_id, lesson_id, review_task, fingerprint, status, crop, learning, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (stage, item_id) DO UPDATE SET \
              source_task = excluded.source_task, annotation_id = excluded.annotation_id, lesson_id = excluded.lesson_id, \
              review_task = excluded.review_task, fingerprint = excluded.fingerprint, status = excluded.status, \
-             crop = excluded.crop, decided_at = NULL, updated_at = excluded.updated_at",
+             crop = excluded.crop, learning = excluded.learning, frame_choice = NULL, decided_at = NULL, \
+             updated_at = excluded.updated_at",
         )
         .bind(&i.item_id)
         .bind(&i.stage)
@@ -97,29 +106,32 @@ impl Db {
         .bind(&i.fingerprint)
         .bind(&i.status)
         .bind(&i.crop)
+        .bind(&i.learning)
         .bind(now_ms())
         .execute(self.pool())
         .await?;
         Ok(())
     }
 
-    /// A reviewer's decision.
+    /// A reviewer's decision: the status, a corrected crop box, a key-frame candidate.
     pub async fn decide_review_item(
         &self,
         stage: &str,
         item_id: &str,
         status: &str,
         crop: Option<&str>,
+        frame_choice: Option<i64>,
     ) -> Result<(), DbError> {
         let now = now_ms();
         sqlx::query(
-            "UPDATE ppi_review_items SET status = $3, crop = $4, decided_at = $5, updated_at = $5 \
-             WHERE stage = $1 AND item_id = $2",
+            "UPDATE ppi_review_items SET status = $3, crop = $4, frame_choice = $5, decided_at = $6, \
+             updated_at = $6 WHERE stage = $1 AND item_id = $2",
         )
         .bind(stage)
         .bind(item_id)
         .bind(status)
         .bind(crop)
+        .bind(frame_choice)
         .bind(now)
         .execute(self.pool())
         .await?;

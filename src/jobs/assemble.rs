@@ -30,12 +30,32 @@ fn io(what: impl std::fmt::Display, e: impl std::fmt::Display) -> JobError {
     }
 }
 
-/// The verdict and crop box of a review result.
-pub fn verdict(result: &[Value]) -> (Option<&'static str>, Option<String>) {
+/// What a reviewer decided on one review task.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Verdict {
+    /// `approved` or `rejected`.
+    pub status: Option<&'static str>,
+    /// A corrected crop box, `x,y,w,h` in percent.
+    pub crop: Option<String>,
+    /// The key-frame candidate picked (0 is the chosen frame), from "Frame N".
+    pub frame: Option<i64>,
+}
+
+/// The verdict, crop box and frame choice of a review result.
+pub fn verdict(result: &[Value]) -> Verdict {
     let mut verdict = None;
     let mut crop = None;
+    let mut frame = None;
     for item in result {
         match item["type"].as_str() {
+            Some("choices") if item["from_name"] == "key_frame" => {
+                frame = item["value"]["choices"][0]
+                    .as_str()
+                    .and_then(|c| c.strip_prefix("Frame "))
+                    .and_then(|n| n.trim().parse::<i64>().ok())
+                    .filter(|n| (1..=super::extract::REVIEW_FRAMES as i64).contains(n))
+                    .map(|n| n - 1);
+            }
             Some("choices") => {
                 let choices = item["value"]["choices"]
                     .as_array()
@@ -63,7 +83,11 @@ pub fn verdict(result: &[Value]) -> (Option<&'static str>, Option<String>) {
             _ => {}
         }
     }
-    (verdict, crop)
+    Verdict {
+        status: verdict,
+        crop,
+        frame,
+    }
 }
 
 /// `review-decision`: payload `{review_task, annotation: {id, result, was_cancelled}}`.
@@ -89,13 +113,17 @@ pub async fn run_decision(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let (verdict, crop) = verdict(&result);
-    let Some(verdict) = verdict else {
+    let Verdict {
+        status,
+        crop,
+        frame,
+    } = verdict(&result);
+    let Some(verdict) = status else {
         tracing::warn!(review_task, "a review without Approve or Reject: ignored");
         return Ok(());
     };
     ctx.db
-        .decide_review_item(&item.stage, &item.item_id, verdict, crop.as_deref())
+        .decide_review_item(&item.stage, &item.item_id, verdict, crop.as_deref(), frame)
         .await
         .map_err(JobError::from_coded)?;
     tracing::info!(item = %item.item_id, verdict, "review decision");
@@ -112,10 +140,11 @@ pub async fn run_decision(ctx: &Arc<JobContext>, record: &JobRecord) -> Result<(
         .iter()
         .map(|i| {
             format!(
-                "{}={}:{};",
+                "{}={}:{}:{};",
                 i.item_id,
                 i.status,
-                i.crop.as_deref().unwrap_or("")
+                i.crop.as_deref().unwrap_or(""),
+                i.frame_choice.unwrap_or(0)
             )
         })
         .collect();
@@ -163,34 +192,57 @@ fn copy(from: &Layout, to: &Layout, rel: &str) -> Result<(), JobError> {
     part.commit().map_err(|e| io(b.display(), e))
 }
 
-/// Re-cuts the cropped key frame with the reviewer's box.
-fn recrop(
+/// Re-cuts what the reviewer changed: the key frame at the picked candidate (`pick`: time and
+/// score), and the cropped key frame with the reviewer's box (or the item's own box, on a
+/// newly picked frame).
+fn recut(
     stage: &Layout,
     out: &Layout,
     row: &mut crate::dataset::metadata::Row,
-    crop: &str,
+    pick: Option<(f64, f64)>,
+    crop: Option<&str>,
     quality: u8,
 ) -> Result<(), JobError> {
-    let c: CropBox = crop
-        .parse()
-        .map_err(|e| permanent("review-bad-crop", format!("{crop}: {e}")))?;
+    let boxed = match (crop, pick) {
+        (Some(c), _) => Some(c.to_owned()),
+        (None, Some(_)) if !row.crop.is_empty() => Some(row.crop.clone()),
+        _ => None,
+    };
+    let c: Option<CropBox> = boxed
+        .as_deref()
+        .map(|b| {
+            b.parse()
+                .map_err(|e| permanent("review-bad-crop", format!("{b}: {e}")))
+        })
+        .transpose()?;
     let video_path = std::fs::read_to_string(stage.root().join("../video.path"))
         .map_err(|e| io("the staged video", e))?;
     let video = std::path::PathBuf::from(video_path.trim());
     let probe = crate::media::probe(&video).map_err(JobError::from_coded)?;
     let fps = Fps::new(row.fps).map_err(|e| permanent("review-bad-fps", e.to_string()))?;
     let mut src = crate::media::Source::open(&video, &probe).map_err(JobError::from_coded)?;
+    let time = pick.map_or(row.keyframe_time, |(t, _)| t);
     let key = src
-        .frame_at(row.keyframe_time, fps.frame_duration())
+        .frame_at(time, fps.frame_duration())
         .map_err(JobError::from_coded)?;
     let id = ItemId::parse(&row.id).ok_or_else(|| permanent("review-bad-item", row.id.clone()))?;
-    let rel = layout::cropped_rel(&id);
-    key.image
-        .crop(c)
-        .save_jpeg(&out.abs(&rel), quality)
-        .map_err(JobError::from_coded)?;
-    row.image_cropped_file = rel;
-    row.crop = crop.to_owned();
+    if let Some((_, score)) = pick {
+        key.image
+            .save_jpeg(&out.abs(&row.image_file), quality)
+            .map_err(JobError::from_coded)?;
+        row.keyframe_time = crate::domain::frames::round_ms(key.time);
+        row.key_frame_method = "reviewer".into();
+        row.key_frame_score = (score * 1e4).round() / 1e4;
+    }
+    if let (Some(c), Some(b)) = (c, boxed) {
+        let rel = layout::cropped_rel(&id);
+        key.image
+            .crop(c)
+            .save_jpeg(&out.abs(&rel), quality)
+            .map_err(JobError::from_coded)?;
+        row.image_cropped_file = rel;
+        row.crop = b;
+    }
     Ok(())
 }
 
@@ -247,10 +299,15 @@ pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
             };
             let fingerprint = crate::hash::sha256_hex(
                 format!(
-                    "{}|{}|{}",
+                    "{}|{}|{}{}",
                     a.fingerprint,
                     a.crop.as_deref().unwrap_or(""),
-                    item.row.transcript
+                    item.row.transcript,
+                    // Without a picked frame, items keep their earlier fingerprints.
+                    match a.frame_choice {
+                        Some(k) if k > 0 => format!("|frame={k}"),
+                        _ => String::new(),
+                    }
                 )
                 .as_bytes(),
             );
@@ -274,8 +331,13 @@ pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
                     }
                 }
             }
-            if let Some(c) = &a.crop {
-                recrop(sl, &out, &mut item.row, c, quality)?;
+            let pick = a
+                .frame_choice
+                .filter(|k| *k > 0)
+                .and_then(|k| item.candidates.get(k as usize))
+                .map(|c| (c.time, c.score));
+            if a.crop.is_some() || pick.is_some() {
+                recut(sl, &out, &mut item.row, pick, a.crop.as_deref(), quality)?;
             }
             item.fingerprint = fingerprint;
             if let Some(l) = sm.lessons.get(&item.lesson) {
@@ -383,7 +445,25 @@ fn stage_layout_for(settings: &crate::config::Settings, stage: &str) -> Layout {
     )
 }
 
-/// `assemble`.
+/// `assemble`, then (when `[learn] after_assembly`) a `learn` job keyed by the decisions, so
+/// the same decisions are learned from once.
 pub async fn run(ctx: &Arc<JobContext>, _record: &JobRecord) -> Result<(), JobError> {
-    assemble(ctx).await.map(|_| ())
+    assemble(ctx).await?;
+    if !ctx.settings.learn.after_assembly {
+        return Ok(());
+    }
+    let approved = ctx
+        .db
+        .review_items_with(APPROVED)
+        .await
+        .map_err(JobError::from_coded)?;
+    let state: String = approved
+        .iter()
+        .map(|i| format!("{}/{}:{};", i.stage, i.item_id, i.frame_choice.unwrap_or(0)))
+        .collect();
+    let key = format!("learn:{}", &crate::hash::sha256_hex(state.as_bytes())[..16]);
+    ctx.enqueue(JobKind::Learn, &key, None, None, &json!({}))
+        .await
+        .map_err(JobError::from_coded)?;
+    Ok(())
 }

@@ -62,12 +62,52 @@ fn storage_prefix(lesson_source: Option<&str>, task: i64) -> String {
     }
 }
 
+/// How many frames a reviewer chooses from (the key frame and the next candidates).
+pub const REVIEW_FRAMES: usize = 3;
+
+/// The review's frames: the key frame, then the item's next candidates, cut from the staged
+/// video into the stage's `frames/`; fewer candidates repeat the key frame.
+fn review_frames(
+    video: &Path,
+    dir: &Path,
+    layout: &Layout,
+    item: &crate::dataset::manifest::Item,
+    quality: u8,
+) -> Result<Vec<(PathBuf, f64)>, JobError> {
+    let r = &item.row;
+    let mut out = vec![(layout.abs(&r.image_file), r.keyframe_time)];
+    let rest: Vec<f64> = item.candidates.iter().skip(1).map(|c| c.time).collect();
+    if !rest.is_empty() {
+        let probe = crate::media::probe(video).map_err(JobError::from_coded)?;
+        let fps = crate::domain::Fps::new(r.fps)
+            .map_err(|e| permanent("review-bad-fps", e.to_string()))?;
+        let mut src = crate::media::Source::open(video, &probe).map_err(JobError::from_coded)?;
+        let frames = dir.join("frames");
+        std::fs::create_dir_all(&frames).map_err(|e| io(frames.display(), e))?;
+        for (k, t) in rest.iter().take(REVIEW_FRAMES - 1).enumerate() {
+            let key = src
+                .frame_at(*t, fps.frame_duration())
+                .map_err(JobError::from_coded)?;
+            let path = frames.join(format!("{}-{}.jpg", r.id, k + 2));
+            key.image
+                .save_jpeg(&path, quality)
+                .map_err(JobError::from_coded)?;
+            out.push((path, key.time));
+        }
+    }
+    while out.len() < REVIEW_FRAMES {
+        out.push(out[0].clone());
+    }
+    Ok(out)
+}
+
 /// Uploads an item's files; returns the review task's data.
 async fn publish_item(
     ctx: &JobContext,
     layout: &Layout,
     prefix: &str,
     item: &crate::dataset::manifest::Item,
+    frames: &[(PathBuf, f64)],
     title: &str,
 ) -> Result<Value, JobError> {
     let r = &item.row;
@@ -77,7 +117,7 @@ async fn publish_item(
         StorageBackend::Local => Duration::from_secs(ctx.settings.label_studio.task_url_ttl_secs),
     };
     let mut urls = serde_json::Map::new();
-    for (field, rel, name) in [
+    let mut files: Vec<(String, PathBuf, String)> = [
         ("clip_url", &r.video_file, "clip.mp4"),
         ("keyframe_url", &r.image_file, "keyframe.jpg"),
         (
@@ -87,15 +127,24 @@ async fn publish_item(
         ),
         ("audio_url", &r.audio_file, "audio.wav"),
         ("transcript_url", &r.transcript_file, "transcript.txt"),
-    ] {
-        if rel.is_empty() {
-            continue;
-        }
+    ]
+    .into_iter()
+    .filter(|(_, rel, _)| !rel.is_empty())
+    .map(|(f, rel, name)| (f.to_owned(), layout.abs(rel), name.to_owned()))
+    .collect();
+    for (k, (path, _)) in frames.iter().enumerate().skip(1) {
+        files.push((
+            format!("frame_{}_url", k + 1),
+            path.clone(),
+            format!("frame-{}.jpg", k + 1),
+        ));
+    }
+    for (field, path, name) in files {
         let key = ObjectKey::parse(&format!("{prefix}/{}/{name}", r.id))
             .ok_or_else(|| permanent("review-bad-key", format!("item {}", r.id)))?;
-        let bytes = tokio::fs::read(layout.abs(rel))
+        let bytes = tokio::fs::read(&path)
             .await
-            .map_err(|e| io(layout.abs(rel).display(), e))?;
+            .map_err(|e| io(path.display(), e))?;
         let content_type = match name.rsplit('.').next() {
             Some("mp4") => "video/mp4",
             Some("jpg") => "image/jpeg",
@@ -111,7 +160,7 @@ async fn publish_item(
             .url_get(&key, ttl)
             .await
             .map_err(JobError::from_coded)?;
-        urls.insert(field.into(), Value::String(url));
+        urls.insert(field, Value::String(url));
     }
     let mut data = json!({
         "item_id": r.id, "lesson_id": r.lesson_id, "lesson_title": title,
@@ -121,6 +170,11 @@ async fn publish_item(
     });
     for (k, v) in urls {
         data[k] = v;
+    }
+    // Frame 1 is the key frame itself.
+    data["frame_1_url"] = data["keyframe_url"].clone();
+    for (k, (_, t)) in frames.iter().enumerate() {
+        data[format!("frame_{}_s", k + 1)] = json!(crate::domain::frames::round_ms(*t));
     }
     // The review config's <Audio> needs the key; a clip without sound gets an empty one.
     if data.get("audio_url").is_none() {
@@ -267,7 +321,7 @@ pub async fn run(
     };
     let layout = stage_layout(ctx, &stage);
     let req = BuildRequest {
-        video,
+        video: video.clone(),
         annotations,
         patterns,
         out: layout.root().to_path_buf(),
@@ -291,6 +345,7 @@ pub async fn run(
         wait_for_lock: true,
         agreement: ctx.settings.label_studio.agreement,
         analytics: false,
+        scorer: crate::learn::ModelStore::new(&ctx.settings.server.data_dir).frame_scorer(),
     };
     progress.span(10.0, 70.0);
     let has_intervals = result
@@ -344,7 +399,22 @@ pub async fn run(
         if before.is_some_and(|b| b.fingerprint == key && b.review_task.is_some()) {
             continue;
         }
-        let data = publish_item(ctx, &layout, &prefix, item, &title).await?;
+        let frames = {
+            let (video, dir, layout, item) =
+                (video.clone(), dir.clone(), layout.clone(), item.clone());
+            let quality = ctx.settings.dataset.jpeg_quality;
+            tokio::task::spawn_blocking(move || {
+                review_frames(&video, &dir, &layout, &item, quality)
+            })
+            .await
+            .map_err(|e| io("worker thread", e))??
+        };
+        let data = publish_item(ctx, &layout, &prefix, item, &frames, &title).await?;
+        let learning = crate::learn::fit::Reviewed {
+            pattern: item.row.pattern_type.clone(),
+            transcript: item.row.transcript.clone(),
+            candidates: item.candidates.clone(),
+        };
         let review_task = match before.and_then(|b| b.review_task) {
             Some(t) => {
                 client
@@ -375,6 +445,8 @@ pub async fn run(
                 fingerprint: key,
                 status: PENDING.into(),
                 crop: None,
+                learning: serde_json::to_string(&learning).ok(),
+                frame_choice: None,
             })
             .await
             .map_err(JobError::from_coded)?;
@@ -390,7 +462,7 @@ pub async fn run(
             }
         }
         ctx.db
-            .decide_review_item(&stage, &gone.item_id, REMOVED, None)
+            .decide_review_item(&stage, &gone.item_id, REMOVED, None, None)
             .await
             .map_err(JobError::from_coded)?;
         removed += 1;

@@ -193,7 +193,7 @@ pub async fn withdraw_task(ctx: &JobContext, task_id: i64) -> Result<(), JobErro
         }
         approved |= item.status == APPROVED;
         ctx.db
-            .decide_review_item(&item.stage, &item.item_id, REMOVED, None)
+            .decide_review_item(&item.stage, &item.item_id, REMOVED, None, None)
             .await
             .map_err(JobError::from_coded)?;
         withdrawn += 1;

@@ -148,14 +148,21 @@ pub(super) async fn push_prediction(
         .map_err(|e| permanent("transcript-invalid", e.to_string()))?;
     let rules = ctx.settings.label_studio.regions;
     let regions = preannotate::regions(&transcript.segments, &rules, media.duration);
-    let suggester = Suggester::new(
+    let mut suggester = Suggester::new(
         &timeline.labels,
         ctx.patterns.as_deref(),
         ctx.settings.label_studio.neutral(),
     );
+    let learned = crate::learn::ModelStore::new(&ctx.settings.server.data_dir).text_model();
+    if let Some((_, model)) = &learned {
+        suggester = suggester.with_learned(
+            std::sync::Arc::new(model.clone()),
+            ctx.settings.learn.min_confidence,
+        );
+    }
     let prediction = preannotate::build(&config, &regions, &suggester, fps, Some(frames))
         .map_err(|e| permanent("prediction-invalid", format!("task {}: {e}", task.task_id)))?;
-    let version = preannotate::model_version(&media.model);
+    let version = preannotate::model_version(&media.model, learned.map(|(n, _)| n));
     ctx.db
         .set_ls_task_result(
             task.task_id,

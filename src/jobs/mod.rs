@@ -10,6 +10,7 @@ pub mod assemble;
 pub mod dataset;
 pub mod extract;
 pub mod extract_audio;
+pub mod learn;
 pub mod ls_annotation;
 pub mod ls_tasks;
 pub mod progress;
@@ -48,9 +49,11 @@ pub enum JobKind {
     DatasetBuild,
     /// Publish a dataset folder to the Hub.
     DatasetPublish,
+    /// Fit the learned models on the reviewed items.
+    Learn,
 }
 
-const KINDS: [(JobKind, &str); 10] = [
+const KINDS: [(JobKind, &str); 11] = [
     (JobKind::Extract, "extract"),
     (JobKind::ReviewDecision, "review-decision"),
     (JobKind::Assemble, "assemble"),
@@ -61,6 +64,7 @@ const KINDS: [(JobKind, &str); 10] = [
     (JobKind::LsImport, "ls-import"),
     (JobKind::DatasetBuild, "dataset-build"),
     (JobKind::DatasetPublish, "dataset-publish"),
+    (JobKind::Learn, "learn"),
 ];
 
 impl JobKind {
@@ -82,7 +86,8 @@ impl JobKind {
             JobKind::LsTask
             | JobKind::LsAnnotation
             | JobKind::LsImport
-            | JobKind::ReviewDecision => queue::Lane::Light,
+            | JobKind::ReviewDecision
+            | JobKind::Learn => queue::Lane::Light,
             JobKind::ExtractAudio
             | JobKind::Transcribe
             | JobKind::Extract

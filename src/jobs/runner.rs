@@ -14,8 +14,8 @@ use super::progress::JobProgress;
 use super::queue::Backend;
 use super::wake::Wake;
 use super::{
-    assemble, dataset, extract, extract_audio, ls_annotation, ls_tasks, transcribe, JobError,
-    JobKind, JobMsg, Queue,
+    assemble, dataset, extract, extract_audio, learn, ls_annotation, ls_tasks, transcribe,
+    JobError, JobKind, JobMsg, Queue,
 };
 use crate::config::Settings;
 use crate::db::jobs::{Claim, JobRecord, CANCELED, FAILED, LEASE_MS, QUEUED, SUCCEEDED};
@@ -163,6 +163,7 @@ async fn attempt(
             Some(JobKind::Assemble) => assemble::run(ctx, record).await,
             Some(JobKind::DatasetBuild) => dataset::run_build(ctx, record, progress).await,
             Some(JobKind::DatasetPublish) => dataset::run_publish(ctx, record, progress).await,
+            Some(JobKind::Learn) => learn::run(ctx, record).await,
             None => Err(JobError::Permanent {
                 code: "job-unknown-kind",
                 message: format!("unknown job kind {:?}", record.kind),

@@ -220,15 +220,15 @@ pub fn build(
     Ok(Prediction { result, score })
 }
 
-/// `whisper-<model>+rules-<n>`.
-pub fn model_version(model_label: &str) -> String {
-    format!(
-        "whisper-{}+rules-{}",
-        model_label
-            .trim_start_matches("ggml-")
-            .trim_end_matches(".bin"),
-        super::suggest::RULES_VERSION
-    )
+/// `whisper-<model>+rules-<n>`, or `whisper-<model>+learned-<n>` with a learned suggester.
+pub fn model_version(model_label: &str, learned: Option<u32>) -> String {
+    let model = model_label
+        .trim_start_matches("ggml-")
+        .trim_end_matches(".bin");
+    match learned {
+        Some(n) => format!("whisper-{model}+learned-{n}"),
+        None => format!("whisper-{model}+rules-{}", super::suggest::RULES_VERSION),
+    }
 }
 
 #[cfg(test)]

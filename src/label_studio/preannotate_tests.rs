@@ -141,7 +141,7 @@ fn results_are_integer_frames_with_transcripts_and_pass_validation() {
     );
     assert!(p.score > 0.0);
     assert_eq!(
-        model_version("ggml-base-q8_0.bin"),
+        model_version("ggml-base-q8_0.bin", None),
         "whisper-base-q8_0+rules-2"
     );
 }

@@ -112,6 +112,7 @@ pub struct Suggestion {
     pub score: Option<f64>,
 }
 
+#[derive(Clone)]
 struct Terms {
     label: String,
     /// stem → weight.
@@ -121,10 +122,14 @@ struct Terms {
 }
 
 /// Scores transcripts against a project's labels.
+#[derive(Clone)]
 pub struct Suggester {
     terms: Vec<Terms>,
     /// What speech without evidence gets.
     otherwise: Option<Suggestion>,
+    /// A learned model answering first, when sure enough (posterior ≥ the threshold) and its
+    /// label is one of the project's patterns; the rules answer otherwise.
+    learned: Option<(std::sync::Arc<crate::learn::text::TextModel>, f64)>,
 }
 
 impl Suggester {
@@ -182,6 +187,7 @@ impl Suggester {
             score: None,
         });
         Suggester {
+            learned: None,
             terms,
             otherwise: fallback.or(neutral),
         }
@@ -190,6 +196,31 @@ impl Suggester {
     /// The best label for `text`: a pattern backed by evidence, else the fallback or the
     /// neutral label; `None` when the project has neither (the region is left out).
     pub fn suggest(&self, text: &str) -> Option<Suggestion> {
+        if let Some((model, min)) = &self.learned {
+            if let Some((label, p)) = model.predict(text) {
+                if p >= *min && self.terms.iter().any(|t| t.label == label) {
+                    return Some(Suggestion {
+                        label,
+                        score: Some(round3(p)),
+                    });
+                }
+            }
+        }
+        self.rules(text)
+    }
+
+    /// With a learned model answering first when its posterior is at least `min_confidence`.
+    pub fn with_learned(
+        mut self,
+        model: std::sync::Arc<crate::learn::text::TextModel>,
+        min_confidence: f64,
+    ) -> Self {
+        self.learned = Some((model, min_confidence));
+        self
+    }
+
+    /// The rules' answer alone.
+    pub fn rules(&self, text: &str) -> Option<Suggestion> {
         let lower = text.to_lowercase();
         let mut found: BTreeSet<String> = stems(text).into_iter().collect();
         if text.contains('?') {

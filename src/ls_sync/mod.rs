@@ -15,15 +15,19 @@ use crate::db::DbError;
 use crate::jobs::{JobContext, JobKind};
 use crate::label_studio::webhook::LsEvent;
 
-/// The model version PPI reports: `whisper-<model>+rules-<n>`.
+/// The model version PPI reports: `whisper-<model>+rules-<n>`, or `+learned-<n>` once a
+/// learned suggester is deployed.
 pub fn model_version(settings: &crate::config::Settings) -> String {
+    let learned = crate::learn::ModelStore::new(&settings.server.data_dir)
+        .deployed()
+        .text;
     let label = settings
         .whisper
         .model
         .parse::<crate::asr::ModelSpec>()
         .map(|m| m.label())
         .unwrap_or_else(|_| settings.whisper.model.clone());
-    crate::label_studio::preannotate::model_version(&label)
+    crate::label_studio::preannotate::model_version(&label, learned)
 }
 
 /// Records an event once and queues its work; `false` when it was a repeat (or not PPI's to

@@ -75,13 +75,38 @@ pub fn margin(start: f64, end: f64) -> f64 {
 }
 
 impl Source {
-    /// Grayscale samples of `[start, end]`, at most `rate` per second, `width` pixels wide.
+    /// Grayscale samples of `[start, end]`, at most `rate` per second, `width` pixels wide,
+    /// from the I- and P-frames.
     pub fn samples(
         &mut self,
         start: f64,
         end: f64,
         rate: f64,
         width: usize,
+    ) -> Result<Vec<(f64, Gray)>, MediaError> {
+        // B-frames are referenced by other B-frames only (x264's pyramid): skipping them all
+        // leaves the I- and P-frames, plenty for a few samples a second, for a fraction of the
+        // decoding.
+        self.decode_samples(start, end, rate, width, ff::Discard::Bidirectional)
+    }
+
+    /// The keyframes of `[start, end]` (nothing else is decoded).
+    pub fn keyframes(
+        &mut self,
+        start: f64,
+        end: f64,
+        width: usize,
+    ) -> Result<Vec<(f64, Gray)>, MediaError> {
+        self.decode_samples(start, end, 1000.0, width, ff::Discard::NonKey)
+    }
+
+    fn decode_samples(
+        &mut self,
+        start: f64,
+        end: f64,
+        rate: f64,
+        width: usize,
+        skip: ff::Discard,
     ) -> Result<Vec<(f64, Gray)>, MediaError> {
         let v = self.video;
         let stream = self
@@ -95,10 +120,7 @@ impl Source {
             .decoder()
             .video()
             .map_err(|e| self.corrupt(e.to_string()))?;
-        // B-frames are referenced by other B-frames only (x264's pyramid): skipping them all
-        // leaves the I- and P-frames, plenty for a few samples a second, for a fraction of the
-        // decoding.
-        decoder.skip_frame(ff::Discard::Bidirectional);
+        decoder.skip_frame(skip);
         let packets = self.seek_keyframe(v.ts(start))?;
         let step = 1.0 / rate.max(0.1);
         let mut next = start;
@@ -195,6 +217,11 @@ impl Source {
 
     /// Chooses the key frame time of `[start, end]` (seconds); `middle` is the middle frame's
     /// time, kept for flat intervals.
+    ///
+    /// Coarse to fine when the interval spans at least [`COARSE_MIN_KEYS`] keyframes: the
+    /// keyframes alone are scored among themselves, then the groups of pictures of the best
+    /// two and of the middle are sampled and scored among themselves (so I- and P-frames
+    /// sampled at different rates are never compared). Otherwise the whole interval is sampled.
     pub fn best_time(
         &mut self,
         start: f64,
@@ -203,40 +230,116 @@ impl Source {
         s: &Sampling<'_>,
     ) -> Result<Choice, MediaError> {
         let m = margin(start, end);
-        let frames = self.samples(start + m, end - m, s.rate, s.width)?;
-        let mut samples: Vec<Sample> = Vec::with_capacity(frames.len());
-        // The cheap features on a half-size copy (a quarter of the pixels); faces on the full.
-        let small: Vec<Gray> = frames.iter().map(|(_, g)| scoring::half(g)).collect();
-        for (i, (t, _)) in frames.iter().enumerate() {
-            let prev = i.checked_sub(1).map(|j| &small[j]);
-            samples.push(Sample {
-                time: *t,
-                features: scoring::features(&small[i], prev),
-            });
-        }
-        // The first sample has no predecessor: give it its successor's motion.
-        if samples.len() > 1 {
-            samples[0].features.motion = samples[1].features.motion;
-        }
+        let (a, b) = (start + m, end - m);
         let half = ((end - start) / 2.0).max(1e-3);
-        let mut scores = scoring::scores(&samples, middle, half, &s.weights);
-        if let Some(term) = s.term {
-            let mut order: Vec<usize> = (0..samples.len()).collect();
-            order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-            let mut pick: Vec<usize> = order.iter().take(s.top).copied().collect();
-            let mut buckets = std::collections::BTreeSet::new();
-            for &i in &order {
-                let b = ((samples[i].time - start) / s.span.max(0.1)).floor() as i64;
-                if buckets.insert(b) && !pick.contains(&i) {
-                    pick.push(i);
-                }
+        let mut faces = TermCache::default();
+        let keys = self.keyframes(a, b, s.width)?;
+        let mut coarse = Vec::new();
+        let frames = if keys.len() >= COARSE_MIN_KEYS {
+            let (samples, _, scores) = score(&keys, &[], middle, half, s, &mut faces, 2.0 / s.rate);
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
+            let mid = keys.iter().rposition(|(t, _)| *t <= middle).unwrap_or(0);
+            let mut picked: Vec<usize> = order.into_iter().take(2).collect();
+            picked.push(mid);
+            picked.sort_unstable();
+            picked.dedup();
+            let mut frames = Vec::new();
+            for i in picked {
+                let from = samples[i].time;
+                let to = keys.get(i + 1).map_or(b, |(t, _)| t - 1e-3);
+                frames.extend(self.samples(from, to, s.rate, s.width)?);
             }
-            for &i in &pick {
-                let x = term.measure(&frames[i].1).clamp(0.0, 1.0);
-                samples[i].features.extra = x;
-                scores[i] += s.weights.extra * x;
+            coarse = samples;
+            frames
+        } else {
+            self.samples(a, b, s.rate, s.width)?
+        };
+        let (samples, terms, scores) =
+            score(&frames, &coarse, middle, half, s, &mut faces, 1.5 / s.rate);
+        Ok(scoring::choose_with(
+            &samples, &terms, &scores, middle, half, s.top,
+        ))
+    }
+}
+
+/// Intervals spanning fewer keyframes are sampled whole.
+pub const COARSE_MIN_KEYS: usize = 4;
+
+/// A term measured once per frame time (a keyframe is scored in both passes).
+#[derive(Default)]
+struct TermCache(std::collections::HashMap<i64, f64>);
+
+/// Features, terms and scores of `frames` (ranges widened by `reference`); motion is measured
+/// against the previous frame only when it is at most `gap` seconds earlier (else the next
+/// frame's motion is used).
+fn score(
+    frames: &[(f64, Gray)],
+    reference: &[Sample],
+    middle: f64,
+    half: f64,
+    s: &Sampling<'_>,
+    cache: &mut TermCache,
+    gap: f64,
+) -> (Vec<Sample>, Vec<scoring::Terms>, Vec<f64>) {
+    // The cheap features on a half-size copy (a quarter of the pixels); faces on the full.
+    let small: Vec<Gray> = frames.iter().map(|(_, g)| scoring::half(g)).collect();
+    let mut samples: Vec<Sample> = Vec::with_capacity(frames.len());
+    let mut no_prev = Vec::new();
+    for (i, (t, _)) in frames.iter().enumerate() {
+        let prev = i
+            .checked_sub(1)
+            .filter(|&j| t - frames[j].0 <= gap)
+            .map(|j| &small[j]);
+        if prev.is_none() {
+            no_prev.push(i);
+        }
+        samples.push(Sample {
+            time: *t,
+            features: scoring::features(&small[i], prev),
+        });
+    }
+    // A run's first sample has no predecessor: give it its successor's motion.
+    for i in no_prev {
+        if i + 1 < samples.len() && frames[i + 1].0 - frames[i].0 <= gap {
+            samples[i].features.motion = samples[i + 1].features.motion;
+        }
+    }
+    let mut terms = scoring::terms_within(&samples, reference, middle, half);
+    let mut scores: Vec<f64> = terms.iter().map(|t| s.weights.score(t)).collect();
+    if let Some(term) = s.term {
+        let mut order: Vec<usize> = (0..samples.len()).collect();
+        order.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
+        let mut pick: Vec<usize> = order.iter().take(s.top).copied().collect();
+        let mut buckets = std::collections::BTreeSet::new();
+        let first = samples.first().map_or(0.0, |x| x.time);
+        for &i in &order {
+            let bucket = ((samples[i].time - first) / s.span.max(0.1)).floor() as i64;
+            if buckets.insert(bucket) && !pick.contains(&i) {
+                pick.push(i);
             }
         }
-        Ok(scoring::choose(&samples, &scores, middle))
+        // Frames measured in the coarse pass keep their value.
+        let ms: Vec<i64> = samples
+            .iter()
+            .map(|x| (x.time * 1000.0).round() as i64)
+            .collect();
+        let key = |i: usize| ms[i];
+        pick.extend((0..samples.len()).filter(|&i| cache.0.contains_key(&key(i))));
+        pick.sort_unstable();
+        pick.dedup();
+        for &i in &pick {
+            let x = *cache
+                .0
+                .entry(key(i))
+                .or_insert_with(|| term.measure(&frames[i].1).clamp(0.0, 1.0));
+            samples[i].features.extra = x;
+            terms[i].extra = x;
+            scores[i] += s.weights.extra * x;
+        }
     }
+    for (i, x) in samples.iter().enumerate() {
+        tracing::trace!(time = x.time, score = scores[i], terms = ?terms[i], "key-frame sample");
+    }
+    (samples, terms, scores)
 }

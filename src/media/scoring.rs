@@ -147,44 +147,167 @@ pub fn features(frame: &Gray, prev: Option<&Gray>) -> Features {
     }
 }
 
-/// Min–max scaling within the interval; a feature that does not vary scales to 0 everywhere.
-fn normalised(values: &[f64]) -> Vec<f64> {
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let range = hi - lo;
-    if !range.is_finite() || range <= 1e-6 * hi.abs().max(1e-3) {
+/// The smallest spread of a feature that scales to the full 0–1 (see [`normalised`]).
+#[derive(Clone, Copy)]
+enum Floor {
+    /// A share of the largest value.
+    Relative(f64),
+    Absolute(f64),
+}
+
+/// Sharpness varies by a quarter of its value before it counts fully (a board full of text is
+/// sharp whatever its absolute level); the others in their own units: 2 % of the pixels
+/// clipped, 0.05 of luma, 0.03 of contrast, 0.02 of mean difference.
+const SHARPNESS_FLOOR: Floor = Floor::Relative(0.25);
+const CLIPPED_FLOOR: Floor = Floor::Absolute(0.02);
+const EXPOSURE_FLOOR: Floor = Floor::Absolute(0.05);
+const CONTRAST_FLOOR: Floor = Floor::Absolute(0.03);
+const MOTION_FLOOR: Floor = Floor::Absolute(0.02);
+
+/// Min–max scaling within the interval (`values`, with `reference` values widening the
+/// range). A spread below the feature's floor scales as the floor, so differences at the
+/// level of coding noise count little; a feature that does not vary scales to 0 everywhere.
+fn normalised(values: &[f64], reference: &[f64], floor: Floor) -> Vec<f64> {
+    let all = || values.iter().chain(reference).copied();
+    let lo = all().fold(f64::INFINITY, f64::min);
+    let hi = all().fold(f64::NEG_INFINITY, f64::max);
+    let min_range = match floor {
+        Floor::Relative(r) => r * hi.abs(),
+        Floor::Absolute(a) => a,
+    };
+    let range = (hi - lo).max(min_range);
+    if !range.is_finite() || hi - lo <= 1e-6 * hi.abs().max(1e-3) {
         return vec![0.0; values.len()];
     }
     values.iter().map(|v| (v - lo) / range).collect()
 }
 
-/// Each sample's score; `middle` and `half` place the interval (seconds).
-pub fn scores(samples: &[Sample], middle: f64, half: f64, w: &Weights) -> Vec<f64> {
-    let col = |f: fn(&Features) -> f64| -> Vec<f64> {
-        normalised(&samples.iter().map(|s| f(&s.features)).collect::<Vec<_>>())
+/// One sample's terms as the weights see them: each feature scaled within the interval
+/// (0–1), `extra` as measured, `middle` the closeness to the interval's middle (1 at it).
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Terms {
+    pub sharpness: f64,
+    pub contrast: f64,
+    /// Distance of mean luma from mid-grey (scaled).
+    pub exposure: f64,
+    pub clipped: f64,
+    pub motion: f64,
+    pub extra: f64,
+    pub middle: f64,
+}
+
+impl Terms {
+    /// The terms in [`Weights::vector`]'s order.
+    pub fn vector(&self) -> [f64; 7] {
+        [
+            self.sharpness,
+            self.contrast,
+            self.exposure,
+            self.clipped,
+            self.motion,
+            self.extra,
+            self.middle,
+        ]
+    }
+}
+
+impl Weights {
+    /// Signed weights in [`Terms::vector`]'s order (penalties negative).
+    pub fn vector(&self) -> [f64; 7] {
+        [
+            self.sharpness,
+            self.contrast,
+            -self.exposure,
+            -self.clipped,
+            -self.motion,
+            self.extra,
+            self.middle,
+        ]
+    }
+
+    /// The inverse of [`Weights::vector`].
+    pub fn from_vector(v: [f64; 7]) -> Weights {
+        Weights {
+            sharpness: v[0],
+            contrast: v[1],
+            exposure: -v[2],
+            clipped: -v[3],
+            motion: -v[4],
+            extra: v[5],
+            middle: v[6],
+        }
+    }
+
+    pub fn score(&self, t: &Terms) -> f64 {
+        self.vector()
+            .iter()
+            .zip(t.vector())
+            .map(|(w, x)| w * x)
+            .sum()
+    }
+}
+
+/// Each sample's terms; `middle` and `half` place the interval (seconds).
+pub fn terms(samples: &[Sample], middle: f64, half: f64) -> Vec<Terms> {
+    terms_within(samples, &[], middle, half)
+}
+
+/// Each sample's terms, the ranges also spanning `reference` samples of the same interval
+/// (its keyframes, when only parts of it were sampled); motion is scaled among `samples` only
+/// (the reference's is measured over other distances).
+pub fn terms_within(
+    samples: &[Sample],
+    reference: &[Sample],
+    middle: f64,
+    half: f64,
+) -> Vec<Terms> {
+    let col = |f: fn(&Features) -> f64, with_reference: bool, floor: Floor| -> Vec<f64> {
+        let v: Vec<f64> = samples.iter().map(|s| f(&s.features)).collect();
+        let r: Vec<f64> = if with_reference {
+            reference.iter().map(|s| f(&s.features)).collect()
+        } else {
+            Vec::new()
+        };
+        normalised(&v, &r, floor)
     };
-    let sharp = col(|f| f.sharpness);
-    let contrast = col(|f| f.contrast);
-    let exposure = col(|f| (f.luma - 0.5).abs());
-    let clipped = col(|f| f.clipped);
-    let motion = col(|f| f.motion);
+    let sharp = col(|f| f.sharpness, true, SHARPNESS_FLOOR);
+    let contrast = col(|f| f.contrast, true, CONTRAST_FLOOR);
+    let exposure = col(|f| (f.luma - 0.5).abs(), true, EXPOSURE_FLOOR);
+    let clipped = col(|f| f.clipped, true, CLIPPED_FLOOR);
+    let motion = col(|f| f.motion, false, MOTION_FLOOR);
     samples
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            let near = 1.0 - ((s.time - middle).abs() / half.max(1e-3)).min(1.0);
-            w.sharpness * sharp[i] + w.contrast * contrast[i]
-                - w.exposure * exposure[i]
-                - w.clipped * clipped[i]
-                - w.motion * motion[i]
-                + w.extra * s.features.extra
-                + w.middle * near
+        .map(|(i, s)| Terms {
+            sharpness: sharp[i],
+            contrast: contrast[i],
+            exposure: exposure[i],
+            clipped: clipped[i],
+            motion: motion[i],
+            extra: s.features.extra,
+            middle: 1.0 - ((s.time - middle).abs() / half.max(1e-3)).min(1.0),
         })
         .collect()
 }
 
+/// Each sample's score; `middle` and `half` place the interval (seconds).
+pub fn scores(samples: &[Sample], middle: f64, half: f64, w: &Weights) -> Vec<f64> {
+    terms(samples, middle, half)
+        .iter()
+        .map(|t| w.score(t))
+        .collect()
+}
+
+/// A frame a reviewer may pick instead: its time, score and terms (kept for learning).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Candidate {
+    pub time: f64,
+    pub score: f64,
+    pub terms: Terms,
+}
+
 /// The choice for an interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
     /// The chosen time (the exact middle when nothing beats it by [`MOVE_MARGIN`]).
     pub time: f64,
@@ -193,22 +316,78 @@ pub struct Choice {
     pub middle_score: f64,
     /// Index of the chosen sample, `None` for the middle.
     pub sample: Option<usize>,
+    /// The chosen frame first, then the next best frames at least [`spacing`] apart.
+    pub candidates: Vec<Candidate>,
+}
+
+/// How far apart candidates must be: a tenth of the interval, at least half a second.
+pub fn spacing(half: f64) -> f64 {
+    (half / 5.0).max(0.5)
+}
+
+/// The best sample by `scores`, unless it does not beat the middle by the margin; with up to
+/// `n` candidates (see [`Choice::candidates`]).
+pub fn choose_with(
+    samples: &[Sample],
+    terms: &[Terms],
+    scores: &[f64],
+    middle: f64,
+    half: f64,
+    n: usize,
+) -> Choice {
+    let mut c = choose(samples, scores, middle);
+    if samples.is_empty() || n == 0 {
+        return c;
+    }
+    let gap = spacing(half);
+    let first = c.sample.unwrap_or_else(|| nearest(samples, middle));
+    c.candidates.push(Candidate {
+        time: c.time,
+        score: c.score,
+        terms: terms[first],
+    });
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    for i in order {
+        if c.candidates.len() >= n {
+            break;
+        }
+        if c.candidates
+            .iter()
+            .all(|k| (k.time - samples[i].time).abs() >= gap)
+        {
+            c.candidates.push(Candidate {
+                time: samples[i].time,
+                score: scores[i],
+                terms: terms[i],
+            });
+        }
+    }
+    c
+}
+
+fn nearest(samples: &[Sample], middle: f64) -> usize {
+    (0..samples.len())
+        .min_by(|&a, &b| {
+            (samples[a].time - middle)
+                .abs()
+                .total_cmp(&(samples[b].time - middle).abs())
+        })
+        .unwrap_or(0)
 }
 
 /// The best sample by `scores`, unless it does not beat the middle by the margin.
 pub fn choose(samples: &[Sample], scores: &[f64], middle: f64) -> Choice {
-    let Some(mid_i) = (0..samples.len()).min_by(|&a, &b| {
-        (samples[a].time - middle)
-            .abs()
-            .total_cmp(&(samples[b].time - middle).abs())
-    }) else {
+    if samples.is_empty() {
         return Choice {
             time: middle,
             score: 0.0,
             middle_score: 0.0,
             sample: None,
+            candidates: Vec::new(),
         };
-    };
+    }
+    let mid_i = nearest(samples, middle);
     let best = (0..samples.len())
         .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
         .unwrap_or(mid_i);
@@ -219,6 +398,7 @@ pub fn choose(samples: &[Sample], scores: &[f64], middle: f64) -> Choice {
             score: middle_score,
             middle_score,
             sample: None,
+            candidates: Vec::new(),
         };
     }
     Choice {
@@ -226,6 +406,7 @@ pub fn choose(samples: &[Sample], scores: &[f64], middle: f64) -> Choice {
         score: scores[best],
         middle_score,
         sample: Some(best),
+        candidates: Vec::new(),
     }
 }
 

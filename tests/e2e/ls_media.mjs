@@ -76,6 +76,13 @@ try {
     return i ? { w: i.naturalWidth, h: i.naturalHeight, src: i.src } : null;
   });
   if (!frame || frame.w === 0) fail(`the key frame did not load: ${JSON.stringify(frame)}; console: ${problems.join(" | ")}`);
+  // The other candidate frames the reviewer may pick, and the Frame 1/2/3 choice.
+  await page.waitForFunction(() => [2, 3].every((k) => [...document.images].some((i) =>
+      i.src.includes(`frame-${k}.jpg`) && i.complete && i.naturalWidth > 0)), null, { timeout: 30000 })
+    .catch(async () => fail(`the candidate frames did not load: ${JSON.stringify(await page.evaluate(() =>
+      [...document.images].map((i) => [i.src.slice(0, 120), i.naturalWidth])))}`));
+  const choices = await page.evaluate(() => ["Frame 1", "Frame 2", "Frame 3"].filter((c) => document.body.innerText.includes(c)).length);
+  if (choices !== 3) fail(`the frame choice is not shown: ${(await text()).slice(0, 2000)}`);
   // LS's <Audio> fetches the file and draws its waveform (or uses a media element).
   await page.waitForFunction(() => {
     const a = document.querySelector("audio");
@@ -93,7 +100,7 @@ try {
   await page.screenshot({ path: `${prefix}review-frame.png` });
   if (problems.length) fail(`the console reported: ${problems.join(" | ")}`);
   console.log(`OK lesson=${JSON.stringify(lessonVideo)} regions=${regions} clip=${JSON.stringify(clip)} ` +
-              `keyframe=${frame.w}x${frame.h} audio=${JSON.stringify(audio)}`);
+              `keyframe=${frame.w}x${frame.h} candidates=2 audio=${JSON.stringify(audio)}`);
 } finally {
   await browser.close();
 }
