@@ -158,7 +158,7 @@ fn media_plays(storage: &str) {
     );
     assert!(out.status.success() && said.contains("OK "), "{said}");
     eprintln!("{storage}: {said}");
-    for page in ["annotation", "review", "review-frame"] {
+    for page in ["annotation", "review", "review-frame", "review-candidates"] {
         let shot = shots.join(format!("ls-media-{storage}-{page}.png"));
         assert!(std::fs::metadata(&shot).unwrap().len() > 20_000, "{shot:?}");
     }

@@ -256,10 +256,10 @@ pub fn render(
     let _ = writeln!(out, "- Readers that ignore MP4 edit lists (`decord`, common in video-ML code) return whole GOPs of an *accurate* clip instead of its frames: use PyAV, OpenCV or torchcodec, or rebuild with `ppi dataset build --reencode` for such readers.");
     let best = rows
         .iter()
-        .filter(|r| r.key_frame_method.starts_with("best"))
+        .filter(|r| r.key_frame_method.starts_with("best") || r.key_frame_method == "reviewer")
         .count();
     if best > 0 {
-        let _ = writeln!(out, "- The key frame ({best} of {} clips, `key_frame_method` = `best`) is the best of the interval sampled at 4 frames per second: sharpness (variance of the Laplacian), exposure, contrast and stillness, each scaled within the interval, plus a frontal face when one is found (SeetaFace), with a slight pull toward the middle so a uniform interval keeps its middle frame; `key_frame_score` and `key_frame_middle_score` give the two scores. The others use the frame at the middle. Either is decoded exactly at `keyframe_time` (not the nearest keyframe).", rows.len());
+        let _ = writeln!(out, "- The key frame ({best} of {} clips, `key_frame_method` = `best`, `best+learned-<n>` or `reviewer`) is the best of the interval: its keyframes are scored first, then the best groups of pictures are sampled at 4 frames per second and scored on sharpness (variance of the Laplacian), exposure, contrast and stillness, each scaled within the interval, plus a frontal face when one is found (SeetaFace), with a slight pull toward the middle so a uniform interval keeps its middle frame; `key_frame_score` and `key_frame_middle_score` give the two scores. `best+learned-<n>` frames were scored with weights learned from reviewers' choices; `reviewer` frames were picked by the reviewer among the best candidates. The others use the frame at the middle. Either is decoded exactly at `keyframe_time` (not the nearest keyframe).", rows.len());
     } else {
         let _ = writeln!(out, "- The key frame is the frame on screen at the middle of the interval, decoded exactly (not the nearest keyframe).");
     }

@@ -165,7 +165,7 @@ pub fn column_meanings() -> Vec<(&'static str, &'static str)> {
         ("keyframe_time", "time of the key frame in seconds"),
         (
             "key_frame_method",
-            "`best`: the sharpest, best-exposed, stillest sampled frame of the interval (scored within it); `middle`: the frame at the middle",
+            "`best`: the sharpest, best-exposed, stillest sampled frame of the interval (scored within it); `best+learned-<n>`: the same with weights learned from reviewers' choices (fit n); `reviewer`: a frame the reviewer picked among the candidates; `middle`: the frame at the middle",
         ),
         (
             "key_frame_score / key_frame_middle_score",

@@ -121,6 +121,9 @@ impl Source {
             .video()
             .map_err(|e| self.corrupt(e.to_string()))?;
         decoder.skip_frame(skip);
+        // The samples are scored small (640 px, then halved): deblocking changes nothing there
+        // that matters, and skipping it cuts a large share of the decoding.
+        decoder.skip_loop_filter(ff::Discard::All);
         let packets = self.seek_keyframe(v.ts(start))?;
         let step = 1.0 / rate.max(0.1);
         let mut next = start;
@@ -236,7 +239,15 @@ impl Source {
         let keys = self.keyframes(a, b, s.width)?;
         let mut coarse = Vec::new();
         let frames = if keys.len() >= COARSE_MIN_KEYS {
-            let (samples, _, scores) = score(&keys, &[], middle, half, s, &mut faces, 2.0 / s.rate);
+            let (samples, _, scores) = score(
+                &keys,
+                &[],
+                (middle, half),
+                s,
+                &mut faces,
+                2.0 / s.rate,
+                true,
+            );
             let mut order: Vec<usize> = (0..keys.len()).collect();
             order.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
             let mid = keys.iter().rposition(|(t, _)| *t <= middle).unwrap_or(0);
@@ -255,8 +266,15 @@ impl Source {
         } else {
             self.samples(a, b, s.rate, s.width)?
         };
-        let (samples, terms, scores) =
-            score(&frames, &coarse, middle, half, s, &mut faces, 1.5 / s.rate);
+        let (samples, terms, scores) = score(
+            &frames,
+            &coarse,
+            (middle, half),
+            s,
+            &mut faces,
+            1.5 / s.rate,
+            coarse.is_empty(),
+        );
         Ok(scoring::choose_with(
             &samples, &terms, &scores, middle, half, s.top,
         ))
@@ -270,17 +288,18 @@ pub const COARSE_MIN_KEYS: usize = 4;
 #[derive(Default)]
 struct TermCache(std::collections::HashMap<i64, f64>);
 
-/// Features, terms and scores of `frames` (ranges widened by `reference`); motion is measured
+/// Features, terms and scores of `frames` (ranges widened by `reference`; the interval placed
+/// by its middle and half length; faces spread over every `span` unless `spread` is off); motion is measured
 /// against the previous frame only when it is at most `gap` seconds earlier (else the next
 /// frame's motion is used).
 fn score(
     frames: &[(f64, Gray)],
     reference: &[Sample],
-    middle: f64,
-    half: f64,
+    (middle, half): (f64, f64),
     s: &Sampling<'_>,
     cache: &mut TermCache,
     gap: f64,
+    spread: bool,
 ) -> (Vec<Sample>, Vec<scoring::Terms>, Vec<f64>) {
     // The cheap features on a half-size copy (a quarter of the pixels); faces on the full.
     let small: Vec<Gray> = frames.iter().map(|(_, g)| scoring::half(g)).collect();
@@ -313,7 +332,8 @@ fn score(
         let mut pick: Vec<usize> = order.iter().take(s.top).copied().collect();
         let mut buckets = std::collections::BTreeSet::new();
         let first = samples.first().map_or(0.0, |x| x.time);
-        for &i in &order {
+        // After a coarse pass (which measured every keyframe), the best few only.
+        for &i in order.iter().filter(|_| spread) {
             let bucket = ((samples[i].time - first) / s.span.max(0.1)).floor() as i64;
             if buckets.insert(bucket) && !pick.contains(&i) {
                 pick.push(i);

@@ -30,15 +30,29 @@ try {
   await page.fill("input[name=password]", password);
   await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
 
-  // The player: loaded (readyState >= 2) and its clock moves when played.
-  const plays = async (what) => {
+  // The player: loaded (readyState >= 2) and its clock moves when played. The editor may
+  // re-mount the player while the task's other media load (the review task has four images):
+  // a vanished element is looked for again, up to three times.
+  const plays = async (what, attempt = 1) => {
+    try {
+      return await playsOnce(what);
+    } catch (e) {
+      if (attempt < 3 && /null|detached|Execution context/.test(String(e))) {
+        await page.waitForTimeout(1000);
+        return plays(what, attempt + 1);
+      }
+      throw e;
+    }
+  };
+  const playsOnce = async (what) => {
     await page.waitForFunction(() => { const v = document.querySelector("video"); return v && v.readyState >= 2; },
       null, { timeout: 90000 }).catch(() => {});
     const state = await page.evaluate(() => {
       const v = document.querySelector("video");
       return v ? { ready: v.readyState, err: v.error && v.error.message, src: v.currentSrc } : null;
     });
-    if (!state || state.ready < 2) fail(`${what}: the video did not load: ${JSON.stringify(state)}; console: ${problems.join(" | ")}`);
+    if (!state) throw new Error(`${what}: the video element is null`);
+    if (state.ready < 2) fail(`${what}: the video did not load: ${JSON.stringify(state)}; console: ${problems.join(" | ")}`);
     const t0 = await page.evaluate(async () => {
       const v = document.querySelector("video");
       v.muted = true;
@@ -98,6 +112,10 @@ try {
   await page.evaluate(() => [...document.images].find((i) => /keyframe/.test(i.src))?.scrollIntoView());
   await page.waitForTimeout(500);
   await page.screenshot({ path: `${prefix}review-frame.png` });
+  // The three frames the reviewer chooses from, and the Frame 1/2/3 choice below them.
+  await page.evaluate(() => [...document.images].find((i) => i.src.includes("frame-2.jpg"))?.scrollIntoView());
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${prefix}review-candidates.png` });
   if (problems.length) fail(`the console reported: ${problems.join(" | ")}`);
   console.log(`OK lesson=${JSON.stringify(lessonVideo)} regions=${regions} clip=${JSON.stringify(clip)} ` +
               `keyframe=${frame.w}x${frame.h} candidates=2 audio=${JSON.stringify(audio)}`);
