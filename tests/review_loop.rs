@@ -29,7 +29,7 @@ fn region(id: &str, start: u64, end: u64, label: &str) -> Value {
 
 /// Review tasks by item id.
 fn review_tasks(ls: &Ls, project: i64) -> BTreeMap<String, Value> {
-    ls.get(&format!(
+    ls.get_retrying(&format!(
         "/api/tasks/?project={project}&page_size=100&fields=all"
     ))["tasks"]
         .as_array()

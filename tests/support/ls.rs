@@ -99,6 +99,28 @@ impl Ls {
         self.call(reqwest::Method::GET, path, None)
     }
 
+    /// A GET that LS may answer 5xx for a moment: listing tasks while a job deletes one of
+    /// them can fail inside LS (a 500 naming the vanished id); asked again, up to 5 times.
+    pub fn get_retrying(&self, path: &str) -> Value {
+        for _ in 0..4 {
+            let resp = self
+                .http
+                .get(format!("{}{path}", self.url))
+                .header("Authorization", format!("Token {}", self.token))
+                .send()
+                .unwrap();
+            if resp.status().is_server_error() {
+                std::thread::sleep(Duration::from_millis(500));
+                continue;
+            }
+            let status = resp.status();
+            let text = resp.text().unwrap();
+            assert!(status.is_success(), "GET {path}: {status} {text}");
+            return serde_json::from_str(&text).unwrap_or(Value::Null);
+        }
+        self.get(path)
+    }
+
     pub fn post(&self, path: &str, body: Value) -> Value {
         self.call(reqwest::Method::POST, path, Some(body))
     }
