@@ -187,17 +187,24 @@ fn not_fitted(n: usize, min: usize, deployed: Option<u32>, rules: String) -> Mod
     }
 }
 
-fn verdict(rules: f64, learned: f64) -> (bool, String) {
-    if learned > rules {
-        (
-            true,
-            format!("held-out accuracy {learned} beats the rules' {rules}: deployed"),
-        )
-    } else {
-        (
-            false,
-            format!("held-out accuracy {learned} does not beat the rules' {rules}: the rules stay"),
-        )
+/// The report of a fitted model: deployed only when strictly better than the rules.
+fn fitted(examples: usize, (rules, learned): (f64, f64), n: u32, rules_name: &str) -> ModelReport {
+    let deployed = learned > rules;
+    ModelReport {
+        examples,
+        rules_accuracy: Some(rules),
+        learned_accuracy: Some(learned),
+        deployed,
+        in_use: if deployed {
+            format!("learned-{n}")
+        } else {
+            rules_name.to_owned()
+        },
+        reason: if deployed {
+            format!("held-out accuracy {learned} beats the rules' {rules}: deployed")
+        } else {
+            format!("held-out accuracy {learned} does not beat the rules' {rules}: the rules stay")
+        },
     }
 }
 
@@ -221,52 +228,38 @@ pub fn learn(
     let text = if ex.text.len() < min {
         not_fitted(ex.text.len(), min, before.text, text_rules.clone())
     } else {
-        let (r, l) = evaluate_text(&ex.text, rules, settings.min_confidence);
-        let (deploy, reason) = verdict(r, l);
+        let report = fitted(
+            ex.text.len(),
+            evaluate_text(&ex.text, rules, settings.min_confidence),
+            n,
+            &text_rules,
+        );
         text_model = Some(TextModel::fit(&ex.text));
-        after.text = deploy.then_some(n);
-        ModelReport {
-            examples: ex.text.len(),
-            rules_accuracy: Some(r),
-            learned_accuracy: Some(l),
-            deployed: deploy,
-            in_use: if deploy {
-                format!("learned-{n}")
-            } else {
-                text_rules.clone()
-            },
-            reason,
-        }
+        after.text = report.deployed.then_some(n);
+        report
     };
     let frames = if ex.frames.len() < min {
         not_fitted(ex.frames.len(), min, before.frames, "rules".into())
     } else {
         let rules_w = Weights::default();
-        let (r, l) = evaluate_frames(&ex.frames, &rules_w);
-        let (deploy, reason) = verdict(r, l);
+        let report = fitted(
+            ex.frames.len(),
+            evaluate_frames(&ex.frames, &rules_w),
+            n,
+            "rules",
+        );
         frame_weights = Some(frames::fit(&ex.frames, &rules_w));
-        after.frames = deploy.then_some(n);
-        ModelReport {
-            examples: ex.frames.len(),
-            rules_accuracy: Some(r),
-            learned_accuracy: Some(l),
-            deployed: deploy,
-            in_use: if deploy {
-                format!("learned-{n}")
-            } else {
-                "rules".into()
-            },
-            reason,
-        }
+        after.frames = report.deployed.then_some(n);
+        report
     };
-    let fitted = text_model.is_some() || frame_weights.is_some();
+    let any = text_model.is_some() || frame_weights.is_some();
     let mut report = LearnReport {
-        fit: fitted.then_some(n),
+        fit: any.then_some(n),
         text,
         frames,
         models: store.dir().display().to_string(),
     };
-    if fitted {
+    if any {
         after.last = n;
         let json = serde_json::to_value(&report).unwrap_or_default();
         store.save(
