@@ -79,3 +79,33 @@ fn workers_share_a_postgres_queue() {
         .unwrap();
     assert_eq!(ready["database"], "ok");
 }
+
+/// Progress on Postgres: a job's stage, percent and ETA are recorded, with and without an ETA
+/// (the deployment test found every update of a job without an ETA rejected by Postgres).
+#[test]
+fn progress_is_recorded_on_postgres() {
+    let pg = Service::postgres();
+    let url = pg.var("PPI_DATABASE_URL");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = ppi::db::Db::connect(&url).await.unwrap();
+        let (job, _) = db
+            .upsert_job("transcribe", "progress-test", None, None, "{}")
+            .await
+            .unwrap();
+        for (stage, percent, eta) in [
+            ("transcribing", 0.0, None),
+            ("transcribing", 40.0, Some(12.5)),
+            ("transcribing", 50.0, None),
+            ("pushing", 90.0, Some(1.0)),
+        ] {
+            let canceled = db.job_progress(&job.id, stage, percent, eta).await;
+            assert!(!canceled.unwrap(), "{stage} {percent} {eta:?}");
+            let r = db.job(&job.id).await.unwrap().unwrap();
+            assert_eq!(
+                (r.stage.as_deref(), r.percent, r.eta_seconds),
+                (Some(stage), Some(percent), eta)
+            );
+        }
+    });
+}

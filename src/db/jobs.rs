@@ -219,18 +219,26 @@ impl Db {
         percent: f64,
         eta: Option<f64>,
     ) -> Result<bool, DbError> {
-        let row = sqlx::query(
-            "UPDATE ppi_jobs SET stage = $1, percent = $2, eta_seconds = $3, updated_at = $4, lease_until = $6 \
-             WHERE id = $5 RETURNING cancel_requested",
-        )
-        .bind(stage)
-        .bind(percent)
-        .bind(eta)
-        .bind(now_ms())
-        .bind(id)
-        .bind(now_ms() + LEASE_MS)
-        .fetch_optional(self.pool())
-        .await?;
+        // No ETA is a literal NULL, not a bound one: sqlx 0.9's Any driver binds a NULL f64 to
+        // Postgres as a `real` (its Real/Double null mapping is swapped), and the statement then
+        // cached rejects the next call's 8-byte double ("incorrect binary data format").
+        let sql = if eta.is_some() {
+            "UPDATE ppi_jobs SET stage = $1, percent = $2, updated_at = $3, lease_until = $4, eta_seconds = $6 \
+             WHERE id = $5 RETURNING cancel_requested"
+        } else {
+            "UPDATE ppi_jobs SET stage = $1, percent = $2, updated_at = $3, lease_until = $4, eta_seconds = NULL \
+             WHERE id = $5 RETURNING cancel_requested"
+        };
+        let mut query = sqlx::query(sql)
+            .bind(stage)
+            .bind(percent)
+            .bind(now_ms())
+            .bind(now_ms() + LEASE_MS)
+            .bind(id);
+        if let Some(eta) = eta {
+            query = query.bind(eta);
+        }
+        let row = query.fetch_optional(self.pool()).await?;
         let cancel: i64 = row
             .map(|r| r.try_get("cancel_requested"))
             .transpose()?

@@ -313,6 +313,29 @@ const LIGHT_CONCURRENCY: usize = 2;
 /// Running jobs get this long to notice the stop before the process leaves them to the queue.
 pub const STOP_GRACE: Duration = Duration::from_millis(1200);
 
+/// This process's worker name: unique per process start, across machines and containers.
+/// The queue tracks a worker's liveness by its name, so two live processes must never share
+/// one; in containers every process is pid 1, so the pid alone is not enough. The host name
+/// (a container's id) and the pid make it readable; a fresh id makes it unique, so a restarted
+/// container is not taken for the process that died.
+fn worker_prefix() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| {
+            h.trim()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
+                .take(63)
+                .collect::<String>()
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    let id = crate::domain::EntityId::new();
+    let tail = &id.as_str()[id.as_str().len().saturating_sub(6)..];
+    format!("ppi-worker-{host}-{}-{tail}", std::process::id())
+}
+
 /// Runs workers until `shutdown` resolves. Running jobs are then stopped and handed back to the
 /// queue (they are keyed, so running them again is safe) instead of being waited for.
 pub async fn run_workers<F>(ctx: Arc<JobContext>, shutdown: F) -> Result<(), BoxDynError>
@@ -320,13 +343,16 @@ where
     F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
 {
     let concurrency = ctx.settings.server.worker_concurrency.max(1);
+    let worker_prefix = worker_prefix();
+    tracing::info!(worker = %worker_prefix, "job workers registering");
     let mut monitor = Monitor::new().shutdown_timeout(STOP_GRACE);
     for (lane, backend, slots) in [
         ("heavy", ctx.queue.heavy.clone(), concurrency),
         ("light", ctx.queue.light.clone(), LIGHT_CONCURRENCY),
     ] {
         let wake = ctx.queue.wake.clone();
-        let name = move |i: usize| format!("ppi-worker-{}-{lane}-{i}", std::process::id());
+        let prefix = worker_prefix.clone();
+        let name = move |i: usize| format!("{prefix}-{lane}-{i}");
         let ctx = ctx.clone();
         monitor = match backend {
             Backend::Sqlite(storage) => monitor.register(move |i| {
@@ -363,4 +389,23 @@ where
     };
     monitor.run_with_signal(signal).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worker_prefix;
+
+    /// Two process starts on one host with one pid (two containers) never share a worker name.
+    #[test]
+    fn worker_names_are_unique_per_start() {
+        let (a, b) = (worker_prefix(), worker_prefix());
+        assert_ne!(a, b);
+        assert!(a.starts_with("ppi-worker-"), "{a}");
+        assert!(a.contains(&format!("-{}-", std::process::id())), "{a}");
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'),
+            "{a}"
+        );
+    }
 }
