@@ -48,7 +48,8 @@ pub struct Sampling<'a> {
     pub width: usize,
     pub weights: Weights,
     /// A term measured on the best `top` samples by the cheap score, and on the best sample of
-    /// every `span` seconds (so a short window with a face is not missed).
+    /// every `span` seconds (so a short window with a face is not missed; those on the
+    /// half-size copy, a quarter of the work).
     pub term: Option<&'a dyn FrameTerm>,
     pub top: usize,
     pub span: f64,
@@ -284,12 +285,13 @@ impl Source {
 /// Intervals spanning fewer keyframes are sampled whole.
 pub const COARSE_MIN_KEYS: usize = 4;
 
-/// A term measured once per frame time (a keyframe is scored in both passes).
+/// A term measured once per frame time and scale (a keyframe is scored in both passes): the
+/// value, and whether it was measured on the full-size sample (else on the half-size copy).
 #[derive(Default)]
-struct TermCache(std::collections::HashMap<i64, f64>);
+struct TermCache(std::collections::HashMap<i64, (f64, bool)>);
 
 /// Features, terms and scores of `frames` (ranges widened by `reference`; the interval placed
-/// by its middle and half length; faces spread over every `span` unless `spread` is off); motion is measured
+/// by its middle and half length; the term also spread over every `span`, on half-size copies, when `spread`); motion is measured
 /// against the previous frame only when it is at most `gap` seconds earlier (else the next
 /// frame's motion is used).
 fn score(
@@ -301,7 +303,7 @@ fn score(
     gap: f64,
     spread: bool,
 ) -> (Vec<Sample>, Vec<scoring::Terms>, Vec<f64>) {
-    // The cheap features on a half-size copy (a quarter of the pixels); faces on the full.
+    // The cheap features on a half-size copy (a quarter of the pixels).
     let small: Vec<Gray> = frames.iter().map(|(_, g)| scoring::half(g)).collect();
     let mut samples: Vec<Sample> = Vec::with_capacity(frames.len());
     let mut no_prev = Vec::new();
@@ -329,30 +331,53 @@ fn score(
     if let Some(term) = s.term {
         let mut order: Vec<usize> = (0..samples.len()).collect();
         order.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
-        let mut pick: Vec<usize> = order.iter().take(s.top).copied().collect();
-        let mut buckets = std::collections::BTreeSet::new();
-        let first = samples.first().map_or(0.0, |x| x.time);
-        // After a coarse pass (which measured every keyframe), the best few only.
-        for &i in order.iter().filter(|_| spread) {
-            let bucket = ((samples[i].time - first) / s.span.max(0.1)).floor() as i64;
-            if buckets.insert(bucket) && !pick.contains(&i) {
-                pick.push(i);
-            }
-        }
-        // Frames measured in the coarse pass keep their value.
+        let top: Vec<usize> = order.iter().take(s.top).copied().collect();
         let ms: Vec<i64> = samples
             .iter()
             .map(|x| (x.time * 1000.0).round() as i64)
             .collect();
-        let key = |i: usize| ms[i];
-        pick.extend((0..samples.len()).filter(|&i| cache.0.contains_key(&key(i))));
+        // (sample, on the full-size sample?)
+        let mut pick: Vec<(usize, bool)> = Vec::new();
+        if spread {
+            // The coarse pass (or a short interval): the best `top` at full size, the best of
+            // every `span` seconds on the half-size copy, a quarter of the detector's work; a
+            // face too small there is still found if its frame reaches the fine pass's best.
+            pick.extend(top.iter().map(|&i| (i, true)));
+            let mut buckets = std::collections::BTreeSet::new();
+            let first = samples.first().map_or(0.0, |x| x.time);
+            for &i in &order {
+                let bucket = ((samples[i].time - first) / s.span.max(0.1)).floor() as i64;
+                if buckets.insert(bucket) && !top.contains(&i) {
+                    pick.push((i, false));
+                }
+            }
+        } else {
+            // After a coarse pass: the best few at full size, unless a face was already found.
+            pick.extend(top.iter().map(|&i| (i, true)));
+        }
+        // Frames measured in the coarse pass keep their value.
+        pick.extend(
+            (0..samples.len())
+                .filter(|&i| cache.0.contains_key(&ms[i]))
+                .map(|i| (i, false)),
+        );
         pick.sort_unstable();
-        pick.dedup();
-        for &i in &pick {
-            let x = *cache
-                .0
-                .entry(key(i))
-                .or_insert_with(|| term.measure(&frames[i].1).clamp(0.0, 1.0));
+        pick.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            a.1 |= same && b.1;
+            same
+        });
+        for &(i, full) in &pick {
+            let known = cache.0.get(&ms[i]).copied();
+            let x = match known {
+                Some((x, was_full)) if was_full || !full || x > 0.0 => x,
+                _ => {
+                    let img = if full { &frames[i].1 } else { &small[i] };
+                    let x = term.measure(img).clamp(0.0, 1.0);
+                    cache.0.insert(ms[i], (x, full));
+                    x
+                }
+            };
             samples[i].features.extra = x;
             terms[i].extra = x;
             scores[i] += s.weights.extra * x;
