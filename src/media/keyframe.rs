@@ -48,10 +48,11 @@ pub struct Sampling<'a> {
     pub width: usize,
     pub weights: Weights,
     /// A term measured on the best `top` samples by the cheap score, and on the best sample of
-    /// every `span` seconds (so a short window with a face is not missed; those on the
-    /// half-size copy, a quarter of the work).
+    /// every `span` seconds (so a short window with a face is not missed), on half-size copies
+    /// except for the final best `full` (the detector costs four times as much there).
     pub term: Option<&'a dyn FrameTerm>,
     pub top: usize,
+    pub full: usize,
     pub span: f64,
 }
 
@@ -65,6 +66,7 @@ impl Default for Sampling<'_> {
             weights: Weights::default(),
             term: None,
             top: 3,
+            full: 1,
             span: 2.0,
         }
     }
@@ -223,9 +225,9 @@ impl Source {
     /// time, kept for flat intervals.
     ///
     /// Coarse to fine when the interval spans at least [`COARSE_MIN_KEYS`] keyframes: the
-    /// keyframes alone are scored among themselves, then the groups of pictures of the best
-    /// two and of the middle are sampled and scored among themselves (so I- and P-frames
-    /// sampled at different rates are never compared). Otherwise the whole interval is sampled.
+    /// keyframes alone are scored among themselves, then the group of pictures of the best and
+    /// the middle's (up to the middle) are sampled and scored among themselves (so I- and
+    /// P-frames sampled at different rates are never compared). Otherwise the whole interval is sampled.
     pub fn best_time(
         &mut self,
         start: f64,
@@ -247,19 +249,23 @@ impl Source {
                 s,
                 &mut faces,
                 2.0 / s.rate,
-                true,
+                Pass::Coarse,
             );
             let mut order: Vec<usize> = (0..keys.len()).collect();
             order.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
             let mid = keys.iter().rposition(|(t, _)| *t <= middle).unwrap_or(0);
-            let mut picked: Vec<usize> = order.into_iter().take(2).collect();
-            picked.push(mid);
-            picked.sort_unstable();
-            picked.dedup();
+            let best = order.first().copied().unwrap_or(mid);
+            let mut groups = vec![best, mid];
+            groups.sort_unstable();
+            groups.dedup();
             let mut frames = Vec::new();
-            for i in picked {
+            for i in groups {
                 let from = samples[i].time;
-                let to = keys.get(i + 1).map_or(b, |(t, _)| t - 1e-3);
+                let mut to = keys.get(i + 1).map_or(b, |(t, _)| t - 1e-3);
+                if i != best {
+                    // The middle's group only as far as the sample nearest the middle.
+                    to = to.min(middle + 1.0 / s.rate);
+                }
                 frames.extend(self.samples(from, to, s.rate, s.width)?);
             }
             coarse = samples;
@@ -274,7 +280,11 @@ impl Source {
             s,
             &mut faces,
             1.5 / s.rate,
-            coarse.is_empty(),
+            if coarse.is_empty() {
+                Pass::Coarse
+            } else {
+                Pass::Fine
+            },
         );
         Ok(scoring::choose_with(
             &samples, &terms, &scores, middle, half, s.top,
@@ -290,8 +300,20 @@ pub const COARSE_MIN_KEYS: usize = 4;
 #[derive(Default)]
 struct TermCache(std::collections::HashMap<i64, (f64, bool)>);
 
+/// Which pass [`score`] serves: where the term is measured, and at what size.
+#[derive(Clone, Copy, PartialEq)]
+enum Pass {
+    /// The keyframes of a long interval, or a short interval sampled whole: the best `full`
+    /// at full size, the rest of the best few and the best of every `span` seconds on
+    /// half-size copies (a quarter of the detector's work).
+    Coarse,
+    /// The groups of pictures after a coarse pass: the best `full` at full size (unless the
+    /// coarse pass already found a face there), the rest of the best few on half-size copies.
+    Fine,
+}
+
 /// Features, terms and scores of `frames` (ranges widened by `reference`; the interval placed
-/// by its middle and half length; the term also spread over every `span`, on half-size copies, when `spread`); motion is measured
+/// by its middle and half length; the term measured as `pass` says); motion is measured
 /// against the previous frame only when it is at most `gap` seconds earlier (else the next
 /// frame's motion is used).
 fn score(
@@ -301,7 +323,7 @@ fn score(
     s: &Sampling<'_>,
     cache: &mut TermCache,
     gap: f64,
-    spread: bool,
+    pass: Pass,
 ) -> (Vec<Sample>, Vec<scoring::Terms>, Vec<f64>) {
     // The cheap features on a half-size copy (a quarter of the pixels).
     let small: Vec<Gray> = frames.iter().map(|(_, g)| scoring::half(g)).collect();
@@ -338,11 +360,10 @@ fn score(
             .collect();
         // (sample, on the full-size sample?)
         let mut pick: Vec<(usize, bool)> = Vec::new();
-        if spread {
-            // The coarse pass (or a short interval): the best `top` at full size, the best of
-            // every `span` seconds on the half-size copy, a quarter of the detector's work; a
-            // face too small there is still found if its frame reaches the fine pass's best.
-            pick.extend(top.iter().map(|&i| (i, true)));
+        // A face too small for a half-size copy is still found if its frame reaches the best
+        // few at full size.
+        pick.extend(top.iter().enumerate().map(|(rank, &i)| (i, rank < s.full)));
+        if pass != Pass::Fine {
             let mut buckets = std::collections::BTreeSet::new();
             let first = samples.first().map_or(0.0, |x| x.time);
             for &i in &order {
@@ -351,9 +372,6 @@ fn score(
                     pick.push((i, false));
                 }
             }
-        } else {
-            // After a coarse pass: the best few at full size, unless a face was already found.
-            pick.extend(top.iter().map(|&i| (i, true)));
         }
         // Frames measured in the coarse pass keep their value.
         pick.extend(
