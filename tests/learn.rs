@@ -204,6 +204,28 @@ fn learned_frame_weights_rank_the_kept_frames_higher_than_the_rules() {
     assert!(csv.contains(",best+learned-1,"), "{csv}");
 }
 
+/// `ppi learn | head -1`: a reader that leaves early is not a panic, and the fit is still kept.
+#[test]
+fn a_reader_that_leaves_early_is_not_a_panic() {
+    let dir = scratch();
+    let data = dir.path().join("data");
+    seed(&data, &reviewed(60));
+    let mut child = support::ppi()
+        .env("PPI_DATA_DIR", &data)
+        .arg("learn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The read end closes before ppi writes its report: every write gets EPIPE.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(deployed(&data)["frames"], 1);
+}
+
 /// Writes `rows` of the corpus as a JSON-lines file.
 fn corpus(path: &Path, rows: &[(String, String)]) {
     let body: String = rows

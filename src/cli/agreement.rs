@@ -182,8 +182,8 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
         )));
     }
     match a.format {
-        Format::Text => print!("{text}"),
-        Format::Json => println!(
+        Format::Text => out!("{text}"),
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "tasks": json_tasks }))
                 .unwrap_or_default()

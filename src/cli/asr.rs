@@ -148,7 +148,7 @@ pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result
             kind: crate::error::ErrorKind::Internal,
             message: format!("{}: {e}", path.display()),
         })?,
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(())
 }
@@ -185,12 +185,12 @@ pub fn run_models(cmd: ModelsCommand, settings: &Settings, ui: &Ui) -> Result<()
             let progress: Arc<dyn Progress + Send + Sync> = Arc::new(ui.progress());
             let rt = super::runtime()?;
             let path = rt.block_on(fetch::fetch(&spec, &opts, progress))?;
-            println!("{}", path.display());
+            outln!("{}", path.display());
             Ok(())
         }
         ModelsCommand::Path { name } => {
             let spec: ModelSpec = name.as_deref().unwrap_or(&settings.whisper.model).parse()?;
-            println!("{}", crate::asr::model::resolve(&spec)?.display());
+            outln!("{}", crate::asr::model::resolve(&spec)?.display());
             Ok(())
         }
     }

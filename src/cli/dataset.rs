@@ -224,9 +224,9 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
         "dataset built"
     );
     if a.json {
-        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+        outln!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else if !ui.quiet {
-        println!(
+        outln!(
             "{}: lesson {:?}, {} item(s): {} built, {} reused, {} excluded, {} stale removed ({:.1} s; frames at {} fps from the {})",
             report.out.display(),
             report.lesson_id,
@@ -240,7 +240,7 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
             report.fps_source
         );
         if !report.has_audio {
-            println!("note: the video has no audio track, so no clip audio was written");
+            outln!("note: the video has no audio track, so no clip audio was written");
         }
     }
     Ok(())
@@ -281,14 +281,14 @@ fn run_prepare(a: PrepareArgs, settings: &Settings, ui: &Ui) -> Result<(), Failu
         transcribed = Some(result?);
     }
     if !ui.quiet {
-        println!(
+        outln!(
             "{}: {} item(s) removed, {} remain; metadata.csv, metadata.jsonl and README.md rebuilt",
             dir.display(),
             removed,
             ds.manifest.items.len()
         );
         if let Some(t) = transcribed {
-            println!(
+            outln!(
                 "transcripts: {} clip(s), {} lesson(s) transcribed, {} reused; languages: {}",
                 t.clips,
                 t.lessons_transcribed,

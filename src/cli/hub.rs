@@ -89,21 +89,23 @@ pub fn run(cmd: HubCommand, settings: &Settings, _ui: &Ui) -> Result<(), Failure
             "published": published,
             "local": { "dir": dir, "lessons": local },
         });
-        println!("{out}");
+        outln!("{out}");
         return Ok(());
     }
-    println!("{repo}: {} lesson(s) published", published.len());
+    outln!("{repo}: {} lesson(s) published", published.len());
     for p in &published {
         let sha = p.source_sha256.get(..12).unwrap_or("(no hash)");
-        println!(
+        outln!(
             "  {}  {}  sha256 {sha}…  {} item(s)",
-            p.lesson_id, p.source_video, p.items
+            p.lesson_id,
+            p.source_video,
+            p.items
         );
     }
     if !local.is_empty() {
-        println!("{}: {} lesson(s)", dir.display(), local.len());
+        outln!("{}: {} lesson(s)", dir.display(), local.len());
         for l in &local {
-            println!("  {}  {}", l.lesson_id, standing(l, &published));
+            outln!("  {}  {}", l.lesson_id, standing(l, &published));
         }
     }
     Ok(())

@@ -62,7 +62,7 @@ pub fn run(a: LearnArgs, mut settings: Settings, ui: &Ui) -> Result<(), Failure>
             })
     })?;
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(io_failure)?
         );
@@ -75,14 +75,16 @@ pub fn run(a: LearnArgs, mut settings: Settings, ui: &Ui) -> Result<(), Failure>
                 (Some(r), Some(l)) => format!(", held-out accuracy rules {r} / learned {l}"),
                 _ => String::new(),
             };
-            println!(
+            outln!(
                 "{name}: {} example(s){acc}; {}; in use: {}",
-                m.examples, m.reason, m.in_use
+                m.examples,
+                m.reason,
+                m.in_use
             );
         }
         match report.fit {
-            Some(n) => println!("fit {n} kept in {}", report.models),
-            None => println!("nothing fitted"),
+            Some(n) => outln!("fit {n} kept in {}", report.models),
+            None => outln!("nothing fitted"),
         }
     }
     Ok(())

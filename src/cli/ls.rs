@@ -109,7 +109,7 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
             ] {
                 let path = out_dir.join(name);
                 crate::atomic::write(&path, xml.as_bytes()).map_err(|e| io(&path, e))?;
-                println!("{}", path.display());
+                outln!("{}", path.display());
             }
             Ok(())
         }
@@ -141,7 +141,7 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
                     opts.annotators = annotators;
                 }
                 for done in bootstrap(&app.jobs, &opts).await? {
-                    println!("{:<9} {}", done.outcome, done.what);
+                    outln!("{:<9} {}", done.outcome, done.what);
                 }
                 Ok(())
             })
@@ -174,7 +174,7 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
                         break;
                     }
                 }
-                println!(
+                outln!(
                     "project {project}: {seen} task(s), {queued} queued for pre-annotation, {} already handled",
                     seen - queued
                 );

@@ -1,6 +1,20 @@
 //! The command line. Each subcommand parses its flags, applies them over the layered
 //! configuration and calls the same use-case function the service uses.
 
+/// A line of a command's report on stdout (`println!` without its panic): see [`write_out`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// A command's report on stdout (`print!` without its panic): see [`write_out`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
+
 mod agreement;
 mod asr;
 mod dataset;
@@ -135,7 +149,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Learn(args) => learn::run(args, settings, &ui),
         Command::Probe { file } => {
             let probe = crate::media::probe(&file)?;
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&probe).unwrap_or_default()
             );
@@ -165,5 +179,18 @@ pub struct Ui {
 impl Ui {
     pub fn progress(&self) -> BarProgress {
         BarProgress::new(!self.quiet)
+    }
+}
+
+/// Writes to stdout. A reader that went away (`ppi learn | head -1`) is not a failure of the
+/// command: it still finishes its work (a fitted model is still saved), and the rest of the
+/// report is dropped instead of panicking as `println!` does. Other write errors are logged.
+pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            tracing::warn!(error = %e, "cannot write the report to stdout");
+        }
     }
 }

@@ -48,7 +48,7 @@ pub fn run_publish(a: PublishArgs, settings: &Settings, ui: &Ui) -> Result<(), F
             if report.created { ", repository created" } else { "" }
         );
     }
-    println!("{}/datasets/{}", settings.hub.endpoint, report.repo);
+    outln!("{}/datasets/{}", settings.hub.endpoint, report.repo);
     Ok(())
 }
 
@@ -79,7 +79,7 @@ pub fn run_assemble(settings: Settings, ui: &Ui) -> Result<(), Failure> {
                 }
             );
         }
-        println!(
+        outln!(
             "{}",
             crate::jobs::assemble::dataset_layout(&app.jobs)
                 .root()

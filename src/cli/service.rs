@@ -109,7 +109,7 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
         let _watcher = crate::watch::service::spawn(&app).await?;
         let server = Server::new(app.clone(), listener).map_err(io_failure)?;
         // The actual address, for scripts that bind port 0.
-        println!("listening on http://{}", server.addr);
+        outln!("listening on http://{}", server.addr);
         tracing::info!(addr = %server.addr, storage = app.store.backend(), "serving");
         let (tx, rx) = tokio::sync::watch::channel(false);
         let worker = (!a.no_worker).then(|| {
@@ -227,29 +227,29 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
                 let pass = read_password("password")?;
                 let u = crate::accounts::add_user(&db, &name, &role, &pass).await?;
                 if !ui.quiet {
-                    println!("added {} ({})", u.username, u.role);
+                    outln!("added {} ({})", u.username, u.role);
                 }
             }
             UsersCommand::List => {
                 for u in db.list_users().await? {
-                    println!("{}\t{}", u.username, u.role);
+                    outln!("{}\t{}", u.username, u.role);
                 }
             }
             UsersCommand::Remove { name } => {
                 crate::accounts::remove_user(&db, &name).await?;
                 if !ui.quiet {
-                    println!("removed {name}");
+                    outln!("removed {name}");
                 }
             }
             UsersCommand::Token { name, label, days } => {
                 let (id, token) =
                     crate::accounts::create_api_token(&db, &name, &label, days).await?;
                 eprintln!("API token {id} for {name} (shown once):");
-                println!("{token}");
+                outln!("{token}");
             }
             UsersCommand::Tokens => {
                 for t in db.api_tokens().await? {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}\t{}",
                         t.id,
                         t.user,
@@ -267,14 +267,14 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
                     });
                 }
                 if !ui.quiet {
-                    println!("revoked {id}");
+                    outln!("revoked {id}");
                 }
             }
             UsersCommand::Passwd { name } => {
                 let pass = read_password("new password")?;
                 crate::accounts::set_password(&db, &name, &pass).await?;
                 if !ui.quiet {
-                    println!("password changed for {name}");
+                    outln!("password changed for {name}");
                 }
             }
         }

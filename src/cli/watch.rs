@@ -176,7 +176,7 @@ impl Pipeline for Builder<'_> {
 
 fn print(e: &Event, json: bool) {
     if json {
-        println!("{}", serde_json::to_string(e).unwrap_or_default());
+        outln!("{}", serde_json::to_string(e).unwrap_or_default());
         return;
     }
     match e {
@@ -186,7 +186,7 @@ fn print(e: &Event, json: bool) {
                 watch::Change::Changed(k) => ("changed", k),
                 watch::Change::Removed(k) => ("removed", k),
             };
-            println!("{source}: {what} {key}");
+            outln!("{source}: {what} {key}");
         }
         Event::Waiting { .. } => {}
         Event::Lesson {
@@ -194,9 +194,10 @@ fn print(e: &Event, json: bool) {
             lesson,
             outcome,
             ..
-        } => println!(
+        } => outln!(
             "{source}: lesson {lesson}: {} ({})",
-            outcome.status, outcome.detail
+            outcome.status,
+            outcome.detail
         ),
         Event::Unavailable { source, detail } => eprintln!("warning: {source}: {detail}"),
     }
