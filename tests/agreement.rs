@@ -159,6 +159,20 @@ fn the_cli_answers_text_csv_and_names_bad_input() {
         .find(|x| &x[0] == "2" && &x[1] == "(pooled)")
         .unwrap();
     assert_eq!(&pooled2[4], "1");
+    // `| head`: a reader that leaves before the CSV is written is not a failure.
+    let mut child = ppi()
+        .arg("agreement")
+        .arg(&export)
+        .args(["--labels", LABELS, "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let gone = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&gone.stderr);
+    assert_eq!(gone.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 
     for (args, want) in [
         (vec!["--iou", "0"], "--iou 0 must be in (0, 1]"),

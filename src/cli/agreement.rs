@@ -189,7 +189,9 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
                 .unwrap_or_default()
         ),
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
+            // Built in memory, then written like every other report: a reader that leaves
+            // early (`| head`) is not an error of the command.
+            let mut w = csv::Writer::from_writer(Vec::new());
             let io = |e: csv::Error| Failure {
                 code: "io-error",
                 kind: ErrorKind::Internal,
@@ -199,7 +201,8 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
             for r in rows {
                 w.write_record(&r).map_err(io)?;
             }
-            w.flush().map_err(|e| io(e.into()))?;
+            let bytes = w.into_inner().map_err(|e| io(e.into_error().into()))?;
+            out!("{}", String::from_utf8_lossy(&bytes));
         }
     }
     Ok(())
