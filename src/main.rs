@@ -13,9 +13,9 @@ fn main() -> ExitCode {
             if json {
                 let line =
                     serde_json::json!({"level": "ERROR", "code": f.code, "message": f.message});
-                eprintln!("{line}");
+                ppi::cli::write_err(format_args!("{line}\n"));
             } else {
-                eprintln!("error[{}]: {}", f.code, f.message);
+                ppi::cli::write_err(format_args!("error[{}]: {}\n", f.code, f.message));
             }
             ExitCode::from(u8::try_from(f.kind.exit_code()).unwrap_or(1))
         }

@@ -187,4 +187,13 @@ fn the_cli_answers_text_csv_and_names_bad_input() {
     let (code, _, err) = run(ppi().args(["agreement", "/no/such/export.json"]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("/no/such/export.json"), "{err}");
+    // With stderr closed the error cannot be shown, but the exit code still says bad input
+    // (`eprintln!` would have panicked: 101).
+    let mut child = ppi()
+        .args(["agreement", "/no/such/export.json"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(2));
 }

@@ -15,6 +15,24 @@ macro_rules! out {
     };
 }
 
+/// A line for the person at the terminal on stderr (`eprintln!` without its panic on a closed
+/// stderr): see [`write_err`].
+macro_rules! errln {
+    () => {
+        $crate::cli::write_err(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_err(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Text on stderr without a newline (a prompt): see [`write_err`].
+macro_rules! err {
+    ($($arg:tt)*) => {
+        $crate::cli::write_err(format_args!($($arg)*))
+    };
+}
+
 mod agreement;
 mod asr;
 mod dataset;
@@ -193,4 +211,12 @@ pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
             tracing::warn!(error = %e, "cannot write the report to stdout");
         }
     }
+}
+
+/// Writes to stderr. A closed stderr (`ppi ... 2>&-`, a supervisor that went away) leaves the
+/// message unwritten; the command's work and exit code are unchanged, where `eprintln!` panics.
+pub fn write_err(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_fmt(args).and_then(|()| stderr.flush());
 }

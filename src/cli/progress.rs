@@ -56,8 +56,8 @@ impl Progress for BarProgress {
             return;
         }
         match self.bar.lock().ok().and_then(|s| s.clone()) {
-            Some(b) => b.suspend(|| eprintln!("{message}")),
-            None => eprintln!("{message}"),
+            Some(b) => b.suspend(|| errln!("{message}")),
+            None => errln!("{message}"),
         }
     }
 

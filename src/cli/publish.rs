@@ -35,7 +35,7 @@ pub fn run_publish(a: PublishArgs, settings: &Settings, ui: &Ui) -> Result<(), F
     };
     let report = super::runtime()?.block_on(publish(&client, &dir, &opts))?;
     if !ui.quiet {
-        eprintln!(
+        errln!(
             "{}: {} file(s), {} unchanged, {} sent ({} LFS bytes, {} inline bytes), {} deleted, {} commit(s){}",
             report.repo,
             report.files,
@@ -68,7 +68,7 @@ pub fn run_assemble(settings: Settings, ui: &Ui) -> Result<(), Failure> {
                 message: e.to_string(),
             })?;
         if !ui.quiet {
-            eprintln!(
+            errln!(
                 "{} item(s), {} copied, {} removed{}",
                 report.items,
                 report.copied,

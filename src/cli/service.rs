@@ -67,12 +67,12 @@ pub(super) fn io_failure(e: impl std::fmt::Display) -> Failure {
 fn read_password(prompt: &str) -> Result<String, Failure> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("{prompt}: ");
+        err!("{prompt}: ");
         let _ = std::process::Command::new("stty").arg("-echo").status();
         let mut line = String::new();
         let r = stdin.lock().read_line(&mut line);
         let _ = std::process::Command::new("stty").arg("echo").status();
-        eprintln!();
+        errln!();
         r.map_err(io_failure)?;
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     } else {
@@ -244,7 +244,7 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
             UsersCommand::Token { name, label, days } => {
                 let (id, token) =
                     crate::accounts::create_api_token(&db, &name, &label, days).await?;
-                eprintln!("API token {id} for {name} (shown once):");
+                errln!("API token {id} for {name} (shown once):");
                 outln!("{token}");
             }
             UsersCommand::Tokens => {

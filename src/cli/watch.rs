@@ -199,7 +199,7 @@ fn print(e: &Event, json: bool) {
             outcome.status,
             outcome.detail
         ),
-        Event::Unavailable { source, detail } => eprintln!("warning: {source}: {detail}"),
+        Event::Unavailable { source, detail } => errln!("warning: {source}: {detail}"),
     }
 }
 

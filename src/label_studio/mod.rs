@@ -1,6 +1,7 @@
 //! Label Studio: exports and results (pure), label configs, result validation, pre-annotation,
 //! webhook payloads, media resolution with the SSRF guard, and the REST client.
 
+pub mod choice;
 pub mod client;
 pub mod config;
 pub mod export;
