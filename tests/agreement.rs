@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::{fixture, ppi, python_run, run};
+use support::{fixture, ppi, python_run, run, run_stderr_closed, run_stdout_closed};
 
 const LABELS: &str = "Lecture,Questioning,GroupWork,Demonstration";
 
@@ -160,19 +160,29 @@ fn the_cli_answers_text_csv_and_names_bad_input() {
         .unwrap();
     assert_eq!(&pooled2[4], "1");
     // `| head`: a reader that leaves before the CSV is written is not a failure.
-    let mut child = ppi()
+    let (code, err) = run_stdout_closed(
+        ppi()
+            .arg("agreement")
+            .arg(&export)
+            .args(["--labels", LABELS, "--format", "csv"]),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // A report that cannot be written (a full disk) is a failure, named once the work is done.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let (code, _, err) = run(ppi()
         .arg("agreement")
         .arg(&export)
         .args(["--labels", LABELS, "--format", "csv"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let gone = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&gone.stderr);
-    assert_eq!(gone.status.code(), Some(0), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+        .stdout(full));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("error[io-error]: cannot write the report to stdout"),
+        "{err}"
+    );
 
     for (args, want) in [
         (vec!["--iou", "0"], "--iou 0 must be in (0, 1]"),
@@ -189,11 +199,8 @@ fn the_cli_answers_text_csv_and_names_bad_input() {
     assert!(err.contains("/no/such/export.json"), "{err}");
     // With stderr closed the error cannot be shown, but the exit code still says bad input
     // (`eprintln!` would have panicked: 101).
-    let mut child = ppi()
-        .args(["agreement", "/no/such/export.json"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stderr.take());
-    assert_eq!(child.wait().unwrap().code(), Some(2));
+    assert_eq!(
+        run_stderr_closed(ppi().args(["agreement", "/no/such/export.json"])),
+        2
+    );
 }

@@ -210,18 +210,9 @@ fn a_reader_that_leaves_early_is_not_a_panic() {
     let dir = scratch();
     let data = dir.path().join("data");
     seed(&data, &reviewed(60));
-    let mut child = support::ppi()
-        .env("PPI_DATA_DIR", &data)
-        .arg("learn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The read end closes before ppi writes its report: every write gets EPIPE.
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let (code, err) =
+        support::run_stdout_closed(support::ppi().env("PPI_DATA_DIR", &data).arg("learn"));
+    assert_eq!(code, 0, "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(deployed(&data)["frames"], 1);
 }

@@ -152,7 +152,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let ui = Ui {
         quiet: cli.quiet || cli.log_format == LogFormat::Json,
     };
-    match cli.command {
+    let done = match cli.command {
         Command::Dataset(cmd) => dataset::run(*cmd, &settings, &ui),
         Command::Transcribe(args) => asr::run_transcribe(args, &settings, &ui),
         Command::Serve(args) => service::run_serve(args, settings, &ui),
@@ -173,7 +173,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-    }
+    };
+    done.and_then(|()| report_written())
 }
 
 /// A Tokio runtime for commands that do network work.
@@ -200,16 +201,32 @@ impl Ui {
     }
 }
 
+/// The first error writing the report to stdout, other than a reader that went away.
+static STDOUT_ERROR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// Writes to stdout. A reader that went away (`ppi learn | head -1`) is not a failure of the
 /// command: it still finishes its work (a fitted model is still saved), and the rest of the
-/// report is dropped instead of panicking as `println!` does. Other write errors are logged.
+/// report is dropped instead of panicking as `println!` does. Any other write error (a full
+/// disk) is kept, and the command fails with it once its work is done: see [`report_written`].
 pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            tracing::warn!(error = %e, "cannot write the report to stdout");
+            let _ = STDOUT_ERROR.set(e.to_string());
         }
+    }
+}
+
+/// `Err` when part of the report could not be written (other than to a reader that left).
+fn report_written() -> Result<(), Failure> {
+    match STDOUT_ERROR.get() {
+        None => Ok(()),
+        Some(e) => Err(Failure {
+            code: "io-error",
+            kind: ErrorKind::Internal,
+            message: format!("cannot write the report to stdout: {e}"),
+        }),
     }
 }
 

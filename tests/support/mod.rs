@@ -192,6 +192,32 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
+/// Runs `cmd` with the read end of its stdout closed before it writes (`cmd | head -0`):
+/// every write to stdout fails with EPIPE. Returns the exit code and stderr.
+pub fn run_stdout_closed(cmd: &mut Command) -> (i32, String) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `cmd` with the read end of its stderr closed before it writes. Returns the exit code.
+pub fn run_stderr_closed(cmd: &mut Command) -> i32 {
+    let mut child = cmd
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stderr.take());
+    child.wait().expect("wait").code().unwrap_or(-1)
+}
+
 /// The repository's fixtures folder.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
