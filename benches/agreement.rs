@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use ppi::agreement::{analyse, Marking, Options, Span};
+use ppi_agreement::{analyse, Marking, Options, Span};
 use serde_json::json;
 
 const FRAMES: u64 = 67_500;

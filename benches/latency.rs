@@ -5,15 +5,7 @@
 //! Run: `cargo bench --bench latency` (starts LS through scripts/label-studio.sh). Figures:
 //! docs/benchmarks.md.
 
-#[path = "../tests/support/hub.rs"]
-mod hub;
-#[path = "../tests/support/ls.rs"]
-mod ls;
-#[path = "../tests/support/server.rs"]
-mod server;
-#[path = "../tests/support/services.rs"]
-mod services;
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};
@@ -47,7 +39,7 @@ fn lesson(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
             support::Phrase {
                 at: 1.0,
                 voice: "en-us",
-                text: ls::EN,
+                text: support::ls::EN,
             },
             support::Phrase {
                 at: 12.0,
@@ -57,7 +49,7 @@ fn lesson(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
             support::Phrase {
                 at: 26.0,
                 voice: "ru+f4",
-                text: ls::RU,
+                text: support::ls::RU,
             },
         ],
         40.0,
@@ -94,11 +86,11 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let svc = services::Service::label_studio();
-    let lsapi = ls::Ls::new(&svc);
-    let hub = hub::HubDouble::start();
+    let svc = support::services::Service::label_studio();
+    let lsapi = support::ls::Ls::new(&svc);
+    let hub = support::hub::HubDouble::start();
     let dir = tempfile::tempdir().unwrap();
-    let mut env = ls::ppi_env(&svc);
+    let mut env = support::ls::ppi_env(&svc);
     env.extend(
         [
             ("HF_ENDPOINT", hub.url.as_str()),
@@ -108,10 +100,10 @@ fn main() {
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
-    let server = ls::start_ppi(&dir.path().join("ppi"), &env);
+    let server = support::ls::start_ppi(&dir.path().join("ppi"), &env);
     server.add_user("root", "admin", "root-password-1");
     let token = server.token("root", "root-password-1");
-    ls::bootstrap(&server, &[]);
+    support::ls::bootstrap(&server, &[]);
     let (a, r) = lsapi.ppi_projects();
     let verdict = json!({"result": [{"id": "v", "from_name": "verdict", "to_name": "clip",
                                      "type": "choices", "value": {"choices": ["Approve"]}}]});

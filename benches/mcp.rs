@@ -6,9 +6,7 @@
 //!
 //! Run: `cargo bench --bench mcp`. Figures: docs/benchmarks.md.
 
-#[path = "../tests/support/server.rs"]
-mod server;
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use std::time::Instant;
@@ -140,7 +138,7 @@ fn main() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let srv = server::TestServer::start(&dir.path().join("data"), &[], &[]);
+    let srv = support::server::TestServer::start(&dir.path().join("data"), &[], &[]);
     srv.add_user("bob", "DL-user", "bob-password");
     let token = srv.token("bob", "bob-password");
     let video = dir.path().join("lesson.mp4");

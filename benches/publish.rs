@@ -6,8 +6,8 @@
 //! Run: `benches/publish/run.sh` (or `cargo bench --bench publish`). Figures:
 //! docs/benchmarks.md.
 
-#[path = "../tests/support/hub.rs"]
-mod hub;
+#[path = "../tests/it/support/mod.rs"]
+mod support;
 
 use std::path::Path;
 use std::process::Command;
@@ -31,7 +31,7 @@ fn ffmpeg(args: &[&str]) {
     );
 }
 
-fn bytes_in(h: &hub::HubDouble) -> u64 {
+fn bytes_in(h: &support::hub::HubDouble) -> u64 {
     let st = h.state.lock().unwrap();
     st.lfs_bytes_in + st.commit_bytes_in
 }
@@ -114,7 +114,7 @@ fn main() {
         .arg(&out));
     let (files, size) = tally(&out);
 
-    let h = hub::HubDouble::start();
+    let h = support::hub::HubDouble::start();
     let publish = |repo: &str| {
         let before = bytes_in(&h);
         let secs = run(Command::new(ppi)
@@ -127,7 +127,7 @@ fn main() {
     };
     // The anchor gets its own double: LFS objects are shared across repositories on a Hub,
     // so after PPI's publish it would find every object already stored.
-    let anchor = hub::HubDouble::start();
+    let anchor = support::hub::HubDouble::start();
     let upload_folder = |repo: &str| {
         let h = &anchor;
         let before = bytes_in(h);

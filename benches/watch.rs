@@ -6,8 +6,8 @@
 //!
 //! Run: `cargo bench --bench watch`. Figures: docs/benchmarks.md.
 
-#[path = "../tests/support/services.rs"]
-mod services;
+#[path = "../tests/it/support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -15,10 +15,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ppi::config::{Secret, StorageBackend, StorageSettings};
-use ppi::storage::s3::S3Store;
-use ppi::storage::{ObjectKey, ObjectStore};
-use ppi::watch::{source, state, Entry, Pairing};
+use ppi_core::secret::Secret;
+use ppi_server::watch::{source, state, Entry, Pairing};
+use ppi_store::storage::s3::S3Store;
+use ppi_store::storage::settings::{StorageBackend, StorageSettings};
+use ppi_store::storage::{ObjectKey, ObjectStore};
 
 const FILES: usize = 10_000;
 
@@ -124,7 +125,7 @@ fn main() {
         .collect();
     let find_s = median(find);
 
-    let s3 = services::Service::seaweedfs();
+    let s3 = support::services::Service::seaweedfs();
     let st = StorageSettings {
         backend: StorageBackend::S3,
         endpoint: Some(s3.var("PPI_S3_ENDPOINT")),

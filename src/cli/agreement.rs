@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Failure;
-use crate::agreement::{self, report, ConsensusRule, GateMeasure, Options};
-use crate::config::Settings;
-use crate::domain::Fps;
-use crate::error::ErrorKind;
-use crate::label_studio::export::{self, ExportTask};
-use crate::label_studio::result;
+use ppi_agreement::{self as agreement, report, ConsensusRule, GateMeasure, Options};
+use ppi_core::domain::Fps;
+use ppi_core::error::ErrorKind;
+use ppi_label_studio::export;
+use ppi_label_studio::model::ExportTask;
+use ppi_label_studio::result;
+use ppi_server::config::Settings;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -107,14 +108,14 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
     let sheet = a
         .patterns
         .as_deref()
-        .map(crate::catalog::sheet::load)
+        .map(ppi_core::catalog::sheet::load)
         .transpose()?;
     let all_labels: Vec<String> = sheet
         .as_ref()
         .map(|c| c.patterns().iter().map(|p| p.name.clone()).collect())
         .unwrap_or_default();
     let ex = export::read(&a.export)?;
-    let field = |e: export::FieldError| export::ExportError::Invalid {
+    let field = |e: ppi_label_studio::model::FieldError| export::ExportError::Invalid {
         file: a.export.clone(),
         pointer: e.pointer,
         detail: e.detail,

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{Failure, Ui};
-use crate::asr::engine::AsrOverrides;
-use crate::asr::fetch::{self, FetchOptions};
-use crate::asr::{AsrConfig, Device, LanguageChoice, ModelSpec, PcmFile, Transcriber, Transcript};
-use crate::config::Settings;
-use crate::progress::Progress;
+use ppi_asr::engine::AsrOverrides;
+use ppi_asr::fetch::{self, FetchOptions};
+use ppi_asr::{AsrConfig, Device, LanguageChoice, ModelSpec, PcmFile, Transcriber, Transcript};
+use ppi_core::progress::Progress;
+use ppi_server::config::Settings;
 
 /// Whisper flags, applied over `[whisper]` settings.
 #[derive(Debug, Clone, Args, Default)]
@@ -41,7 +41,7 @@ impl AsrArgs {
             .unwrap_or(&settings.whisper.language);
         Ok(text
             .parse::<LanguageChoice>()
-            .map_err(crate::asr::AsrError::from)?)
+            .map_err(ppi_asr::AsrError::from)?)
     }
 
     /// Loads the model with flags over settings.
@@ -49,7 +49,7 @@ impl AsrArgs {
         if self.threads == Some(0) {
             return Err(Failure {
                 code: "invalid-argument",
-                kind: crate::error::ErrorKind::Input,
+                kind: ppi_core::error::ErrorKind::Input,
                 message: "--threads must be at least 1".into(),
             });
         }
@@ -113,14 +113,14 @@ pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result
         .tempdir()
         .map_err(|e| Failure {
             code: "io-error",
-            kind: crate::error::ErrorKind::Internal,
+            kind: ppi_core::error::ErrorKind::Internal,
             message: format!("temporary folder: {e}"),
         })?;
     // Decode once to 16 kHz mono; the transcriber streams from that file.
     let wav = tmp.path().join("audio.wav");
-    let audio = crate::media::audio::decode_to_wav(&a.file, &wav)?;
+    let audio = ppi_media::audio::decode_to_wav(&a.file, &wav)?;
     if audio.samples == 0 {
-        return Err(crate::asr::AsrError::EmptyAudio {
+        return Err(ppi_asr::AsrError::EmptyAudio {
             file: a.file.clone(),
         }
         .into());
@@ -135,7 +135,7 @@ pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result
         "transcribed"
     );
     if transcript.segments.is_empty() {
-        return Err(crate::asr::AsrError::NoSpeech {
+        return Err(ppi_asr::AsrError::NoSpeech {
             file: a.file.clone(),
             seconds: transcript.duration,
         }
@@ -143,9 +143,9 @@ pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result
     }
     let text = render(&transcript, a.format);
     match &a.out {
-        Some(path) => crate::atomic::write(path, text.as_bytes()).map_err(|e| Failure {
+        Some(path) => ppi_core::atomic::write(path, text.as_bytes()).map_err(|e| Failure {
             code: "io-error",
-            kind: crate::error::ErrorKind::Internal,
+            kind: ppi_core::error::ErrorKind::Internal,
             message: format!("{}: {e}", path.display()),
         })?,
         None => out!("{text}"),
@@ -163,8 +163,8 @@ fn render(t: &Transcript, format: Format) -> String {
             .map(|s| {
                 format!(
                     "[{} --> {}] [{}] {}\n",
-                    crate::asr::transcript::vtt_time(s.start),
-                    crate::asr::transcript::vtt_time(s.end),
+                    ppi_asr::transcript::vtt_time(s.start),
+                    ppi_asr::transcript::vtt_time(s.end),
                     s.language,
                     s.text
                 )
@@ -190,7 +190,7 @@ pub fn run_models(cmd: ModelsCommand, settings: &Settings, ui: &Ui) -> Result<()
         }
         ModelsCommand::Path { name } => {
             let spec: ModelSpec = name.as_deref().unwrap_or(&settings.whisper.model).parse()?;
-            outln!("{}", crate::asr::model::resolve(&spec)?.display());
+            outln!("{}", ppi_asr::model::resolve(&spec)?.display());
             Ok(())
         }
     }

@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::{prompt_removals, Failure, PromptOptions, Ui};
-use crate::config::Settings;
-use crate::dataset::build::{build, BuildRequest};
-use crate::dataset::manifest::CardSettings;
-use crate::dataset::prepare::{parse_selection, Dataset};
-use crate::dataset::transcribe::transcribe;
-use crate::domain::{CropBox, Fps};
-use crate::label_studio::result::AnnotationChoice;
-use crate::media::ClipMode;
+use ppi_core::domain::{CropBox, Fps};
+use ppi_dataset::build::build;
+use ppi_dataset::manifest::CardSettings;
+use ppi_dataset::prepare::{parse_selection, Dataset};
+use ppi_dataset::request::BuildRequest;
+use ppi_dataset::transcribe::transcribe;
+use ppi_label_studio::choice::AnnotationChoice;
+use ppi_media::ClipMode;
+use ppi_server::config::Settings;
 
 #[derive(Debug, Subcommand)]
 pub enum DatasetCommand {
@@ -55,7 +56,7 @@ pub struct BuildArgs {
     pub mode: Option<ModeArg>,
     /// How each interval's key frame is chosen [default: `[dataset] key_frame`, best].
     #[arg(long, value_enum)]
-    pub key_frame: Option<crate::media::keyframe::KeyFrameMode>,
+    pub key_frame: Option<ppi_media::keyframe::KeyFrameMode>,
     /// Do not prefer frames with faces when choosing the best key frame.
     #[arg(long)]
     pub no_faces: bool,
@@ -78,7 +79,7 @@ pub struct BuildArgs {
     /// With --annotation consensus: majority (frames most annotators marked) or mean
     /// (matched intervals, averaged bounds) [default: [label_studio.agreement] consensus].
     #[arg(long)]
-    pub consensus: Option<crate::agreement::ConsensusRule>,
+    pub consensus: Option<ppi_agreement::ConsensusRule>,
     /// With --annotation consensus: the κ the annotators need [default: 0.6].
     #[arg(long)]
     pub gate: Option<f64>,
@@ -142,7 +143,7 @@ pub fn run(cmd: DatasetCommand, settings: &Settings, ui: &Ui) -> Result<(), Fail
 fn invalid(code: &'static str, message: String) -> Failure {
     Failure {
         code,
-        kind: crate::error::ErrorKind::Input,
+        kind: ppi_core::error::ErrorKind::Input,
         message,
     }
 }
@@ -197,11 +198,11 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
         jpeg_quality: a.jpeg_quality.unwrap_or(settings.dataset.jpeg_quality),
         card: CardSettings {
             parquet: a.parquet,
-            ..crate::dataset::lesson::card_settings(settings, &out)
+            ..ppi_dataset::lesson::card_settings(&settings.dataset, &settings.hub, &out)
         },
         wait_for_lock: !a.no_wait,
         analytics: true,
-        scorer: crate::learn::ModelStore::new(&settings.server.data_dir).frame_scorer(),
+        scorer: ppi_learn::ModelStore::new(&settings.server.data_dir).frame_scorer(),
         agreement: {
             let mut g = settings.label_studio.agreement;
             if let Some(c) = a.consensus {

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::{Failure, Ui};
-use crate::config::Settings;
-use crate::dataset::layout::Layout;
-use crate::dataset::manifest::Manifest;
-use crate::error::ErrorKind;
-use crate::hub::published::{self, LessonSummary};
-use crate::hub::HubClient;
+use ppi_core::error::ErrorKind;
+use ppi_dataset::hub::published::{self, LessonSummary};
+use ppi_dataset::hub::HubClient;
+use ppi_dataset::layout::Layout;
+use ppi_dataset::manifest::Manifest;
+use ppi_server::config::Settings;
 
 #[derive(Debug, Subcommand)]
 pub enum HubCommand {

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use super::service::io_failure;
 use super::{Failure, Ui};
-use crate::app::App;
-use crate::config::Settings;
-use crate::error::ErrorKind;
+use ppi_core::error::ErrorKind;
+use ppi_server::app::App;
+use ppi_server::config::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct LearnArgs {
@@ -39,7 +39,7 @@ pub fn run(a: LearnArgs, mut settings: Settings, ui: &Ui) -> Result<(), Failure>
         settings.learn.min_examples = n;
     }
     let extra = match &a.corpus {
-        Some(p) => crate::learn::fit::read_corpus(p).map_err(|m| invalid("corpus-invalid", m))?,
+        Some(p) => ppi_learn::fit::read_corpus(p).map_err(|m| invalid("corpus-invalid", m))?,
         None => Vec::new(),
     };
     let sheet = match a
@@ -47,19 +47,26 @@ pub fn run(a: LearnArgs, mut settings: Settings, ui: &Ui) -> Result<(), Failure>
         .as_ref()
         .or(settings.label_studio.patterns.as_ref())
     {
-        Some(p) => Some(crate::catalog::sheet::load(p)?),
+        Some(p) => Some(ppi_core::catalog::sheet::load(p)?),
         None => None,
     };
     let rt = super::runtime()?;
     let report = rt.block_on(async {
         let db = App::database(&settings).await?;
-        crate::jobs::learn::fit(&db, &settings, sheet.as_ref(), extra)
-            .await
-            .map_err(|e| Failure {
-                code: e.code(),
-                kind: ErrorKind::Internal,
-                message: e.to_string(),
-            })
+        ppi_jobs::learn::fit(
+            &db,
+            &settings.server.data_dir,
+            &settings.learn,
+            settings.label_studio.neutral(),
+            sheet.as_ref(),
+            extra,
+        )
+        .await
+        .map_err(|e| Failure {
+            code: e.code(),
+            kind: ErrorKind::Internal,
+            message: e.to_string(),
+        })
     })?;
     if a.json {
         outln!(

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 
 use super::{Failure, Ui};
-use crate::app::App;
-use crate::catalog::sheet;
-use crate::config::Settings;
-use crate::error::ErrorKind;
-use crate::label_studio::client::LsClient;
-use crate::label_studio::config::{annotation_config, review_config};
-use crate::label_studio::webhook::{slim_task, LsEvent};
-use crate::ls_sync::bootstrap::{bootstrap, BootstrapOptions};
+use ppi_core::catalog::sheet;
+use ppi_core::error::ErrorKind;
+use ppi_label_studio::client::LsClient;
+use ppi_label_studio::config::{annotation_config, review_config};
+use ppi_label_studio::model::TaskRecord;
+use ppi_label_studio::webhook::LsEvent;
+use ppi_server::app::App;
+use ppi_server::config::Settings;
+use ppi_server::ls_sync::bootstrap::{bootstrap, BootstrapOptions};
 
 /// What the generated configs contain.
 #[derive(Debug, Args)]
@@ -82,7 +83,7 @@ fn client(settings: &Settings) -> Result<LsClient, Failure> {
 fn patterns(
     args: &ConfigArgs,
     settings: &Settings,
-) -> Result<crate::catalog::PatternCatalog, Failure> {
+) -> Result<ppi_core::catalog::PatternCatalog, Failure> {
     let path = args
         .patterns
         .clone()
@@ -108,7 +109,7 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
                 ("review.xml", review_config(config.crop)),
             ] {
                 let path = out_dir.join(name);
-                crate::atomic::write(&path, xml.as_bytes()).map_err(|e| io(&path, e))?;
+                ppi_core::atomic::write(&path, xml.as_bytes()).map_err(|e| io(&path, e))?;
                 outln!("{}", path.display());
             }
             Ok(())
@@ -124,10 +125,11 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
             let rt = super::runtime()?;
             rt.block_on(async {
                 let app = App::open(settings.clone()).await?;
+                let job_settings = settings.job_settings();
                 let mut opts = BootstrapOptions::from_settings(
-                    &settings,
+                    &job_settings,
                     &catalog,
-                    crate::app::webhook_secret(&settings)?,
+                    ppi_server::app::webhook_secret(&settings)?,
                 );
                 if !config.speakers.is_empty() {
                     opts.speakers = config.speakers.clone();
@@ -161,12 +163,12 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
                     };
                     for t in &tasks {
                         seen += 1;
-                        let event = LsEvent::TaskCreated {
-                            project,
-                            task: slim_task(t),
+                        let Some(task) = TaskRecord::from_ls(t) else {
+                            continue;
                         };
+                        let event = LsEvent::TaskCreated { project, task };
                         queued += usize::from(
-                            crate::ls_sync::queue_event(&app.jobs, &event, "PREDICT", "cli", None)
+                            ppi_server::ls_sync::queue_event(&app.jobs, &event, "PREDICT", "cli", None)
                                 .await?,
                         );
                     }

@@ -7,10 +7,10 @@ use clap::Args;
 use rmcp::ServiceExt;
 
 use super::Failure;
-use crate::config::Settings;
-use crate::error::ErrorKind;
-use crate::mcp::PpiMcp;
-use crate::server::auth::Caller;
+use ppi_core::error::ErrorKind;
+use ppi_server::config::Settings;
+use ppi_server::mcp::PpiMcp;
+use ppi_server::server::auth::Caller;
 
 #[derive(Debug, Args)]
 pub struct McpArgs {
@@ -39,7 +39,7 @@ pub fn run(a: McpArgs, settings: Settings) -> Result<(), Failure> {
         )
     })?;
     super::runtime()?.block_on(async {
-        let app = Arc::new(crate::app::App::open(settings).await?);
+        let app = Arc::new(ppi_server::app::App::open(settings).await?);
         let caller = Caller::from_token(&app, &token)
             .await
             .map_err(|e| failed(e.code, ErrorKind::Input, e.message))?;
@@ -50,7 +50,7 @@ pub fn run(a: McpArgs, settings: Settings) -> Result<(), Failure> {
         let worker = (!a.no_worker).then(|| {
             let (ctx, stop) = (app.jobs.clone(), stop.clone());
             tokio::spawn(async move {
-                let _ = crate::jobs::runner::run_workers(ctx, async move {
+                let _ = ppi_jobs::runner::run_workers(ctx, async move {
                     stop.cancelled().await;
                     Ok(())
                 })

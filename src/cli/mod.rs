@@ -50,9 +50,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{self, Settings};
-use crate::error::{Coded, ErrorKind};
 use crate::telemetry::{self, LogFormat};
+use ppi_core::config;
+use ppi_core::error::{Coded, ErrorKind};
+use ppi_server::config::Settings;
 
 pub use prepare_prompt::{prompt_removals, PromptOptions};
 pub use progress::BarProgress;
@@ -166,7 +167,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Mcp(args) => mcp::run(args, settings),
         Command::Learn(args) => learn::run(args, settings, &ui),
         Command::Probe { file } => {
-            let probe = crate::media::probe(&file)?;
+            let probe = ppi_media::probe(&file)?;
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&probe).unwrap_or_default()

@@ -4,9 +4,9 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use crate::dataset::metadata::Row;
-use crate::dataset::prepare::parse_selection;
-use crate::domain::ItemId;
+use ppi_core::domain::ItemId;
+use ppi_dataset::metadata::Row;
+use ppi_dataset::prepare::parse_selection;
 
 /// How to talk to the terminal.
 pub struct PromptOptions {

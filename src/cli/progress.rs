@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::progress::Progress;
+use ppi_core::progress::Progress;
 
 /// A [`Progress`] drawn as one bar per stage.
 pub struct BarProgress {

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Failure, Ui};
-use crate::config::Settings;
-use crate::error::ErrorKind;
-use crate::hub::{publish, PublishOptions};
+use ppi_core::error::ErrorKind;
+use ppi_dataset::hub::{publish, PublishOptions};
+use ppi_server::config::Settings;
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
@@ -56,13 +56,13 @@ pub fn run_publish(a: PublishArgs, settings: &Settings, ui: &Ui) -> Result<(), F
 /// folder (`<data dir>/dataset`), then a publish when HF_TOKEN and the repository are set.
 pub fn run_assemble(settings: Settings, ui: &Ui) -> Result<(), Failure> {
     super::runtime()?.block_on(async {
-        let app = crate::app::App::open(settings).await?;
-        let report = crate::jobs::assemble::assemble(&app.jobs)
+        let app = ppi_server::app::App::open(settings).await?;
+        let report = ppi_jobs::assemble::assemble(&app.jobs)
             .await
             .map_err(|e| Failure {
                 code: e.code(),
                 kind: match e {
-                    crate::jobs::JobError::Transient { .. } => ErrorKind::External,
+                    ppi_jobs::JobError::Transient { .. } => ErrorKind::External,
                     _ => ErrorKind::Input,
                 },
                 message: e.to_string(),
@@ -81,7 +81,7 @@ pub fn run_assemble(settings: Settings, ui: &Ui) -> Result<(), Failure> {
         }
         outln!(
             "{}",
-            crate::jobs::assemble::dataset_layout(&app.jobs)
+            ppi_jobs::stage::dataset_layout(&app.jobs.settings.server.data_dir)
                 .root()
                 .display()
         );

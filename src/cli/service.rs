@@ -7,11 +7,11 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use super::{Failure, Ui};
-use crate::app::App;
-use crate::config::Settings;
-use crate::error::ErrorKind;
-use crate::jobs::runner::run_workers;
-use crate::server::{shutdown_signal, Server};
+use ppi_core::error::ErrorKind;
+use ppi_jobs::runner::run_workers;
+use ppi_server::app::App;
+use ppi_server::config::Settings;
+use ppi_server::serve::{shutdown_signal, Server};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -106,7 +106,7 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
         let app = Arc::new(App::open(settings.clone()).await?);
         clean_scratch(&app);
         bootstrap_admin(&app).await?;
-        let _watcher = crate::watch::service::spawn(&app).await?;
+        let _watcher = ppi_server::watch::service::spawn(&app).await?;
         let server = Server::new(app.clone(), listener).map_err(io_failure)?;
         // The actual address, for scripts that bind port 0.
         outln!("listening on http://{}", server.addr);
@@ -125,9 +125,9 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
                 }
             })
         });
-        let wiring = crate::ls_sync::wiring::off_reason(&app.jobs).is_none().then(|| {
-            let secret = crate::config::Secret::new(String::from_utf8_lossy(&app.webhook_secret).into_owned());
-            tokio::spawn(crate::ls_sync::wiring::run(
+        let wiring = ppi_server::ls_sync::wiring::off_reason(&app.jobs).is_none().then(|| {
+            let secret = ppi_core::secret::Secret::new(String::from_utf8_lossy(&app.webhook_secret).into_owned());
+            tokio::spawn(ppi_server::ls_sync::wiring::run(
                 app.jobs.clone(),
                 app.ls_wiring.clone(),
                 secret,
@@ -136,7 +136,7 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
         });
         let every = app.settings.label_studio.reconcile_secs;
         let reconcile = (app.jobs.ls.is_some() && every > 0).then(|| {
-            tokio::spawn(crate::ls_sync::reconcile::run(
+            tokio::spawn(ppi_server::ls_sync::reconcile::run(
                 app.jobs.clone(),
                 std::time::Duration::from_secs(every),
                 rx.clone(),
@@ -193,7 +193,7 @@ pub fn run_worker(settings: Settings, _ui: &Ui) -> Result<(), Failure> {
 
 /// Removes what crashed processes left in `<data dir>/tmp` (entries nobody holds).
 fn clean_scratch(app: &App) {
-    match crate::jobs::scratch::clean(&app.settings.server.data_dir.join("tmp"), None) {
+    match ppi_jobs::scratch::clean(&app.settings.server.data_dir.join("tmp"), None) {
         Ok(0) => {}
         Ok(n) => tracing::info!(removed = n, "removed leftover scratch entries"),
         Err(e) => tracing::warn!("scratch not cleaned: {e}"),
@@ -210,7 +210,7 @@ async fn bootstrap_admin(app: &App) -> Result<(), Failure> {
         std::env::var("PPI_ADMIN_PASSWORD"),
     ) {
         (Ok(name), Ok(pass)) if !name.is_empty() => {
-            crate::accounts::add_user(&app.db, &name, "admin", &pass).await?;
+            ppi_store::accounts::add_user(&app.db, &name, "admin", &pass).await?;
             tracing::info!(user = %name, "created the first admin from PPI_ADMIN_USER");
         }
         _ => tracing::warn!("no users yet: add one with `ppi users add NAME --role admin`"),
@@ -225,7 +225,7 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
         match cmd {
             UsersCommand::Add { name, role } => {
                 let pass = read_password("password")?;
-                let u = crate::accounts::add_user(&db, &name, &role, &pass).await?;
+                let u = ppi_store::accounts::add_user(&db, &name, &role, &pass).await?;
                 if !ui.quiet {
                     outln!("added {} ({})", u.username, u.role);
                 }
@@ -236,14 +236,14 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
                 }
             }
             UsersCommand::Remove { name } => {
-                crate::accounts::remove_user(&db, &name).await?;
+                ppi_store::accounts::remove_user(&db, &name).await?;
                 if !ui.quiet {
                     outln!("removed {name}");
                 }
             }
             UsersCommand::Token { name, label, days } => {
                 let (id, token) =
-                    crate::accounts::create_api_token(&db, &name, &label, days).await?;
+                    ppi_store::accounts::create_api_token(&db, &name, &label, days).await?;
                 errln!("API token {id} for {name} (shown once):");
                 outln!("{token}");
             }
@@ -272,7 +272,7 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
             }
             UsersCommand::Passwd { name } => {
                 let pass = read_password("new password")?;
-                crate::accounts::set_password(&db, &name, &pass).await?;
+                ppi_store::accounts::set_password(&db, &name, &pass).await?;
                 if !ui.quiet {
                     outln!("password changed for {name}");
                 }

@@ -8,13 +8,13 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Failure, Ui};
-use crate::config::Settings;
-use crate::dataset::build::build;
-use crate::dataset::lesson::{self, LessonFiles};
-use crate::hub::published::PublishedCache;
-use crate::hub::{publish, HubClient, PublishOptions};
-use crate::progress::Progress;
-use crate::watch::{self, Event, Lesson, Outcome, Pipeline, PollMode, Watch};
+use ppi_core::progress::Progress;
+use ppi_dataset::build::build;
+use ppi_dataset::hub::published::PublishedCache;
+use ppi_dataset::hub::{publish, HubClient, PublishOptions};
+use ppi_dataset::lesson::{self, LessonFiles};
+use ppi_server::config::Settings;
+use ppi_server::watch::{self, Event, Lesson, Outcome, Pipeline, PollMode, Watch};
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -125,7 +125,7 @@ impl Builder<'_> {
 
 impl Pipeline for Builder<'_> {
     fn process(&mut self, lesson: &Lesson) -> Outcome {
-        let sha = match crate::hash::file_sha256(&lesson.video) {
+        let sha = match ppi_core::hash::file_sha256(&lesson.video) {
             Ok(s) => s,
             Err(e) => return failed(format!("{}: {e}", lesson.video.display())),
         };
@@ -152,7 +152,7 @@ impl Pipeline for Builder<'_> {
             export: lesson.export.clone(),
             patterns,
         };
-        let req = lesson::request(self.settings, &files, &self.out);
+        let req = lesson::request(self.settings.build_settings(), &files, &self.out);
         let built = match build(&req, self.progress) {
             Ok(r) => format!(
                 "{} item(s): {} built, {} reused, {} stale removed",
@@ -223,7 +223,7 @@ pub fn run(a: WatchArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
     ws.publish |= a.publish;
     let invalid = |message: String| Failure {
         code: "invalid-argument",
-        kind: crate::error::ErrorKind::Input,
+        kind: ppi_core::error::ErrorKind::Input,
         message,
     };
     ws.validate().map_err(invalid)?;
@@ -239,7 +239,7 @@ pub fn run(a: WatchArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
     if out.exists() && !out.is_dir() {
         return Err(Failure {
             code: "out-not-a-folder",
-            kind: crate::error::ErrorKind::Input,
+            kind: ppi_core::error::ErrorKind::Input,
             message: format!("{}: --out must be a folder", out.display()),
         });
     }
@@ -247,7 +247,7 @@ pub fn run(a: WatchArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
     if let Some(p) = patterns.as_ref().filter(|p| !p.is_file()) {
         return Err(Failure {
             code: "file-not-found",
-            kind: crate::error::ErrorKind::Input,
+            kind: ppi_core::error::ErrorKind::Input,
             message: format!("{}: no such patterns sheet", p.display()),
         });
     }

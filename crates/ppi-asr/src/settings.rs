@@ -1,0 +1,59 @@
+//! `[whisper]` settings: which model, how many threads and transcriptions at once, the
+//! language choice and the decoder's knobs.
+
+use ppi_core::config::{var, EnvVar, Kind};
+
+/// Where inference runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    #[default]
+    Cpu,
+    Cuda,
+}
+
+/// Speech recognition.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WhisperSettings {
+    /// Model name (`base`, `base-q8_0`, `small`, `large-v3`…) or path (`PPI_WHISPER_MODEL`).
+    pub model: String,
+    /// ggml threads per transcription; `None` = cores / jobs.
+    pub threads: Option<usize>,
+    /// Transcriptions at once (each holds a ~230 MB state for `base`).
+    pub jobs: usize,
+    pub device: Device,
+    /// `auto`, a code (`ru`), or candidates for detection (`en,ru`).
+    pub language: String,
+    /// 1 = greedy; more = beam search.
+    pub beam_size: usize,
+    /// Encoder context beyond each speech chunk, seconds; negative = always the full 30 s.
+    pub context_margin: f64,
+    /// whisper.cpp flash attention.
+    pub flash_attn: bool,
+}
+
+impl Default for WhisperSettings {
+    fn default() -> Self {
+        WhisperSettings {
+            model: crate::model::DEFAULT_MODEL.into(),
+            threads: None,
+            jobs: 1,
+            device: Device::Cpu,
+            language: "auto".into(),
+            beam_size: 1,
+            context_margin: 2.0,
+            flash_attn: false,
+        }
+    }
+}
+
+/// The environment variables of `[whisper]`.
+pub const ENV: &[EnvVar] = &[
+    var("PPI_WHISPER_MODEL", "model", Kind::Text),
+    var("PPI_WHISPER_CONTEXT_MARGIN", "context_margin", Kind::Number),
+    var("PPI_WHISPER_FLASH_ATTN", "flash_attn", Kind::Flag),
+    var("PPI_WHISPER_LANGUAGE", "language", Kind::Text),
+    var("PPI_WHISPER_THREADS", "threads", Kind::Positive),
+    var("PPI_WHISPER_JOBS", "jobs", Kind::Positive),
+];

@@ -1,0 +1,64 @@
+//! `dataset-publish`: a dataset folder to a Hub repository (the MCP tool and the admin's
+//! publish); also the publishing step `dataset-build` ends with. The report is the job's
+//! result.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::context::JobContext;
+use crate::error::{permanent, JobError};
+use crate::payload::DatasetPublish;
+use crate::progress::JobProgress;
+use ppi_core::progress::Progress;
+use ppi_dataset::hub::{HubClient, PublishOptions, PublishReport};
+use ppi_store::db::jobs::JobRecord;
+
+pub(crate) fn hub_client(ctx: &JobContext) -> Result<HubClient, JobError> {
+    let hub = &ctx.settings.hub;
+    let token = hub
+        .token
+        .as_ref()
+        .ok_or_else(|| permanent("config-invalid", "HF_TOKEN is not set"))?;
+    HubClient::new(&hub.endpoint, token).map_err(JobError::from_coded)
+}
+
+pub(crate) async fn publish(
+    ctx: &JobContext,
+    out: &std::path::Path,
+    repo: &str,
+) -> Result<PublishReport, JobError> {
+    let client = hub_client(ctx)?;
+    let opts = PublishOptions {
+        repo: repo.to_owned(),
+        private: ctx.settings.hub.private,
+        message: "Publish lessons built by PPI".into(),
+    };
+    ppi_dataset::hub::publish(&client, out, &opts)
+        .await
+        .map_err(JobError::from_coded)
+}
+
+/// Publishes the folder; the report is the job's result.
+pub async fn run(
+    ctx: &JobContext,
+    record: &JobRecord,
+    job: &DatasetPublish,
+    progress: &Arc<JobProgress>,
+) -> Result<(), JobError> {
+    let (out, repo) = (&job.out, job.repo.as_str());
+    if !ppi_dataset::layout::Layout::new(out).manifest().is_file() {
+        return Err(permanent(
+            "dataset-not-found",
+            format!("{}: no dataset here (build one first)", out.display()),
+        ));
+    }
+    progress.stage("publishing", 1);
+    let published = publish(ctx, out, repo).await?;
+    progress.finish_stage();
+    ctx.keep_result(
+        record,
+        &json!({"status": "published", "publish": published}),
+    )
+    .await
+}

@@ -1,0 +1,239 @@
+//! Pre-annotation (pure): a lesson transcript becomes Label Studio timeline regions in
+//! 1-based inclusive integer frames, each with its transcript and a suggested pattern, checked
+//! against the project's label config before anything is sent.
+//!
+//! Region rules: segments closer than `max_gap_secs` merge while the region stays within
+//! `max_region_secs`; a segment longer than that is split at word times; a region shorter than
+//! `min_region_secs` joins a neighbour within the gap, or else is widened to the minimum
+//! (clamped to the video) so that short cues such as "Who knows?" stay visible.
+
+use serde_json::{json, Value};
+
+use super::config::LabelConfig;
+use super::settings::RegionRules;
+use super::validate::check_result;
+use ppi_asr::transcript::Segment;
+use ppi_core::domain::{Fps, FrameRange};
+use ppi_learn::suggest::Suggester;
+
+/// One speech region in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+}
+
+fn join(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_owned(),
+        (_, true) => a.to_owned(),
+        _ => format!("{a} {b}"),
+    }
+}
+
+/// Splits a segment longer than `max` at its word times (kept whole without words).
+fn split_long(seg: &Segment, max: f64) -> Vec<Region> {
+    let whole = || {
+        vec![Region {
+            start: seg.start,
+            end: seg.end,
+            text: seg.text.trim().to_owned(),
+        }]
+    };
+    if seg.end - seg.start <= max || seg.words.is_empty() {
+        return whole();
+    }
+    let mut out: Vec<Region> = Vec::new();
+    for w in &seg.words {
+        match out.last_mut() {
+            Some(r) if w.end - r.start <= max => {
+                r.end = w.end.max(r.end);
+                r.text.push_str(&w.text);
+            }
+            _ => out.push(Region {
+                start: w.start,
+                end: w.end,
+                text: w.text.clone(),
+            }),
+        }
+    }
+    for r in &mut out {
+        r.text = r.text.trim().to_owned();
+    }
+    if let Some(first) = out.first_mut() {
+        first.start = seg.start.min(first.start);
+    }
+    if let Some(last) = out.last_mut() {
+        last.end = seg.end.max(last.end);
+    }
+    out
+}
+
+/// Speech regions from transcript segments, by the rules.
+pub fn regions(segments: &[Segment], rules: &RegionRules, duration: f64) -> Vec<Region> {
+    let mut pieces: Vec<Region> = segments
+        .iter()
+        .filter(|s| s.end > s.start && !s.text.trim().is_empty())
+        .flat_map(|s| split_long(s, rules.max_region_secs))
+        .collect();
+    pieces.sort_by(|a, b| a.start.total_cmp(&b.start));
+    let mut merged: Vec<Region> = Vec::new();
+    for p in pieces {
+        match merged.last_mut() {
+            Some(r)
+                if p.start - r.end <= rules.max_gap_secs
+                    && p.end.max(r.end) - r.start <= rules.max_region_secs =>
+            {
+                r.end = r.end.max(p.end);
+                r.text = join(&r.text, &p.text);
+            }
+            _ => merged.push(p),
+        }
+    }
+    // Short regions: join the nearer neighbour within the gap, else widen.
+    let mut out: Vec<Region> = Vec::new();
+    let mut i = 0;
+    while i < merged.len() {
+        let r = merged[i].clone();
+        if r.end - r.start >= rules.min_region_secs {
+            out.push(r);
+            i += 1;
+            continue;
+        }
+        let gap_prev = out.last().map(|p| r.start - p.end);
+        let gap_next = merged.get(i + 1).map(|n| n.start - r.end);
+        let near = |g: Option<f64>| g.filter(|g| *g <= rules.max_gap_secs);
+        match (near(gap_prev), near(gap_next)) {
+            (Some(gp), gn) if gn.is_none_or(|gn| gp <= gn) => {
+                // `gap_prev` is `Some` only when `out` has a last region.
+                let p = out.last_mut().expect("a previous region");
+                p.end = p.end.max(r.end);
+                p.text = join(&p.text, &r.text);
+                i += 1;
+            }
+            (_, Some(_)) => {
+                let n = &mut merged[i + 1];
+                n.start = r.start;
+                n.text = join(&r.text, &n.text);
+                i += 1;
+            }
+            _ => {
+                let pad = (rules.min_region_secs - (r.end - r.start)) / 2.0;
+                let limit = if duration > 0.0 { duration } else { f64::MAX };
+                let start = (r.start - pad).max(0.0);
+                let end = (start + rules.min_region_secs).min(limit);
+                out.push(Region {
+                    start: (end - rules.min_region_secs).max(0.0).min(start),
+                    end,
+                    text: r.text,
+                });
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A prediction ready for Label Studio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub result: Vec<Value>,
+    /// Mean of the pattern regions' suggestion scores (neutral regions claim nothing).
+    pub score: f64,
+}
+
+impl Prediction {
+    /// The `/predict` answer element and the `POST /api/predictions` body share this shape.
+    pub fn to_json(&self, model_version: &str) -> Value {
+        json!({"model_version": model_version, "score": self.score, "result": self.result})
+    }
+}
+
+/// Why a prediction cannot be built for a project.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PredictError {
+    #[error("the project's label config has no <TimelineLabels> on a <Video>")]
+    NoTimeline,
+    #[error("the prediction does not fit the project's label config: {0}")]
+    Invalid(String),
+}
+
+/// Builds and validates the result for one task: `fps` is the task's frame rate as LS uses
+/// it, `frames` the video's frame count when known.
+pub fn build(
+    config: &LabelConfig,
+    regions: &[Region],
+    suggester: &Suggester,
+    fps: Fps,
+    frames: Option<u64>,
+) -> Result<Prediction, PredictError> {
+    let (timeline, video) = config.timeline().ok_or(PredictError::NoTimeline)?;
+    let text = config.region_text(&video.name);
+    let mut result = Vec::new();
+    let mut scores = Vec::new();
+    for (i, r) in regions.iter().enumerate() {
+        let Ok(range) = FrameRange::from_seconds(r.start, r.end, fps) else {
+            continue;
+        };
+        let (start, mut end) = (range.start(), range.end());
+        if let Some(n) = frames {
+            if start > n {
+                continue;
+            }
+            end = end.min(n);
+        }
+        // No pattern with evidence, no fallback and no neutral label: leave the region out
+        // rather than guess.
+        let Some(s) = suggester.suggest(&r.text) else {
+            continue;
+        };
+        let id = format!("ppi{:03}", i + 1);
+        let ranges = json!([{"start": start, "end": end}]);
+        let mut region = json!({
+            "id": id, "from_name": timeline.name, "to_name": video.name,
+            "type": "timelinelabels", "origin": "prediction",
+            "value": {"ranges": ranges, "timelinelabels": [s.label]},
+        });
+        if let Some(score) = s.score {
+            region["score"] = json!(score);
+            scores.push(score);
+        }
+        result.push(region);
+        if let Some(t) = text {
+            result.push(json!({
+                "id": id, "from_name": t.name, "to_name": video.name, "type": "textarea",
+                "origin": "prediction",
+                "value": {"ranges": ranges, "text": [r.text]},
+            }));
+        }
+    }
+    let problems = check_result(config, &result, frames, "result");
+    if !problems.is_empty() {
+        return Err(PredictError::Invalid(problems.join("; ")));
+    }
+    let score = if scores.is_empty() {
+        0.0
+    } else {
+        (scores.iter().sum::<f64>() / scores.len() as f64 * 1000.0).round() / 1000.0
+    };
+    Ok(Prediction { result, score })
+}
+
+/// `whisper-<model>+rules-<n>`, or `whisper-<model>+learned-<n>` with a learned suggester.
+pub fn model_version(model_label: &str, learned: Option<u32>) -> String {
+    let model = model_label
+        .trim_start_matches("ggml-")
+        .trim_end_matches(".bin");
+    match learned {
+        Some(n) => format!("whisper-{model}+learned-{n}"),
+        None => format!(
+            "whisper-{model}+rules-{}",
+            ppi_learn::suggest::RULES_VERSION
+        ),
+    }
+}
+
+#[cfg(test)]
+#[path = "preannotate_tests.rs"]
+mod tests;

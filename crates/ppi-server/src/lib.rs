@@ -1,0 +1,12 @@
+//! The service: the HTTP API and web UI, the Label Studio ML backend and its sync loops, the
+//! storage watcher, the MCP server, and the settings assembled from every feature's own.
+
+pub mod app;
+pub mod config;
+pub mod lessons;
+pub mod ls_sync;
+pub mod mcp;
+pub mod metrics;
+pub mod serve;
+pub mod server;
+pub mod watch;

@@ -1,0 +1,131 @@
+//! `ppi serve` wires Label Studio itself at start, with the same pass as `ppi ls bootstrap`,
+//! when LS (URL and key) and a patterns sheet are configured. A failure never stops the
+//! server: it is logged in one clear line, shown by `/ready`, and retried with backoff (LS may
+//! come up after PPI, as in docker compose).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::bootstrap::{bootstrap, BootstrapOptions};
+use ppi_core::error::Coded;
+use ppi_core::secret::Secret;
+use ppi_jobs::JobContext;
+
+/// Where the wiring stands.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum WiringState {
+    /// Not attempted, and why.
+    Off { reason: String },
+    /// Under way (first attempt or a retry).
+    Wiring { attempt: u32 },
+    /// Done; the report's lines.
+    Wired { report: Vec<String> },
+    /// The last attempt failed; retried after `retry_in_secs`.
+    Failed {
+        code: String,
+        message: String,
+        retry_in_secs: u64,
+    },
+}
+
+/// The shared state `/ready` reads.
+#[derive(Debug)]
+pub struct Wiring(Mutex<WiringState>);
+
+impl Wiring {
+    pub fn new(state: WiringState) -> Self {
+        Wiring(Mutex::new(state))
+    }
+
+    pub fn get(&self) -> WiringState {
+        self.0
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_else(|_| WiringState::Off {
+                reason: "state unavailable".into(),
+            })
+    }
+
+    fn set(&self, s: WiringState) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = s;
+        }
+    }
+
+    /// False only while the wiring is failing.
+    pub fn healthy(&self) -> bool {
+        !matches!(self.get(), WiringState::Failed { .. })
+    }
+}
+
+/// Why the wiring will not run, or `None` when it should.
+pub fn off_reason(ctx: &JobContext) -> Option<String> {
+    let ls = &ctx.settings.label_studio;
+    if !ls.enabled() {
+        return Some(
+            "Label Studio is not configured (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY)".into(),
+        );
+    }
+    if !ls.auto_wire {
+        return Some("PPI_LS_AUTO_WIRE is off: run `ppi ls bootstrap`".into());
+    }
+    if ctx.patterns.is_none() {
+        return Some(
+            "no patterns sheet (PPI_PATTERNS): run `ppi ls bootstrap --patterns FILE`, or set it"
+                .into(),
+        );
+    }
+    None
+}
+
+/// Runs the wiring until it succeeds or the process stops.
+pub async fn run(
+    ctx: Arc<JobContext>,
+    state: Arc<Wiring>,
+    secret: Secret,
+    stop: CancellationToken,
+) {
+    let Some(catalog) = ctx.patterns.clone() else {
+        return;
+    };
+    let opts = BootstrapOptions::from_settings(&ctx.settings, &catalog, secret);
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        state.set(WiringState::Wiring { attempt });
+        match bootstrap(&ctx, &opts).await {
+            Ok(report) => {
+                let lines: Vec<String> = report
+                    .iter()
+                    .map(|d| format!("{} {}", d.outcome, d.what))
+                    .collect();
+                for l in &lines {
+                    tracing::info!("label studio: {l}");
+                }
+                tracing::info!(attempt, "Label Studio wired");
+                state.set(WiringState::Wired { report: lines });
+                return;
+            }
+            Err(e) => {
+                let wait = ppi_jobs::runner::backoff(attempt).max(Duration::from_secs(2));
+                tracing::error!(
+                    code = e.code(),
+                    retry_in_secs = wait.as_secs(),
+                    "Label Studio wiring failed: {e}"
+                );
+                state.set(WiringState::Failed {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                    retry_in_secs: wait.as_secs(),
+                });
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.cancelled() => return,
+                }
+            }
+        }
+    }
+}

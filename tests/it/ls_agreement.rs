@@ -1,0 +1,247 @@
+//! Several annotators per task through real Label Studio 1.23.2: `ppi ls bootstrap
+//! --annotators 2` sets the project's `maximum_annotations`; users created through LS's API
+//! annotate one task each (`completed_by`). Above the gate the consensus reaches review; below
+//! it the task is flagged (`meta.ppi_agreement`) and not reviewed; a third annotation that
+//! lifts κ over the gate releases it. The figures come back from `GET /api/ls/agreement`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::support::ls::{bootstrap, ppi_env, speech_lesson, start_ppi, wait_for, Ls};
+use crate::support::scratch;
+use crate::support::services::Service;
+use serde_json::{json, Value};
+
+fn region(id: &str, start: u64, end: u64, label: &str) -> Value {
+    json!({"id": id, "from_name": "pattern", "to_name": "video", "type": "timelinelabels",
+           "value": {"ranges": [{"start": start, "end": end}], "timelinelabels": [label]}})
+}
+
+/// Review tasks of one source task, by item id.
+fn reviews(ls: &Ls, project: i64, source: i64) -> BTreeMap<String, Value> {
+    ls.get(&format!(
+        "/api/tasks/?project={project}&page_size=100&fields=all"
+    ))["tasks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t["data"]["source_task"] == source)
+        .map(|t| (t["data"]["item_id"].as_str().unwrap_or("").to_owned(), t))
+        .collect()
+}
+
+#[test]
+fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication() {
+    let svc = Service::label_studio();
+    let lsapi = Ls::new(&svc);
+    let dir = scratch();
+    let video = speech_lesson(dir.path());
+    let data = dir.path().join("ppi");
+    let server = start_ppi(&data, &ppi_env(&svc));
+    server.add_user("root", "admin", "root-password-1");
+    let token = server.token("root", "root-password-1");
+    let report = bootstrap(&server, &["--annotators", "2"]);
+    assert!(report.contains("2 annotator(s) per task"), "{report}");
+    let (a, r) = lsapi.ppi_projects();
+    assert_eq!(
+        lsapi.get(&format!("/api/projects/{a}/"))["maximum_annotations"],
+        2
+    );
+    // Three annotators, created through LS's own API.
+    let users: Vec<i64> = ["ann1", "ann2", "ann3"]
+        .iter()
+        .map(|u| {
+            lsapi.post(
+                "/api/users/",
+                json!({"email": format!("{u}@example.com"), "username": u, "first_name": u}),
+            )["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    let annotate = |task: i64, who: i64, result: Vec<Value>| {
+        let v = lsapi.post(
+            &format!("/api/tasks/{task}/annotations/"),
+            json!({"completed_by": who, "result": result}),
+        );
+        assert_eq!(v["completed_by"], who, "{v}");
+    };
+
+    let (status, body) = server.upload(&token, &video, Some("Agreement"));
+    assert_eq!(status, 201, "{body}");
+    let t1 = wait_for("the imported task", 120, || {
+        lsapi.get(&format!("/api/tasks/?project={a}&page_size=10"))["tasks"]
+            .as_array()?
+            .first()?["id"]
+            .as_i64()
+    });
+    wait_for("the prediction", 240, || {
+        lsapi.predictions(t1).into_iter().next()
+    });
+
+    // One annotation of two planned: nothing goes to review yet.
+    annotate(
+        t1,
+        users[0],
+        vec![
+            region("q", 26, 90, "Questioning"),
+            region("l", 200, 300, "Lecture"),
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        reviews(&lsapi, r, t1).is_empty(),
+        "waiting for the second annotator"
+    );
+    // The second agrees well: the consensus (the frames both marked) reaches review.
+    annotate(
+        t1,
+        users[1],
+        vec![
+            region("q", 30, 95, "Questioning"),
+            region("l", 205, 300, "Lecture"),
+        ],
+    );
+    let first = wait_for("the consensus's review tasks", 180, || {
+        let m = reviews(&lsapi, r, t1);
+        (m.len() == 2).then_some(m)
+    });
+    assert!(
+        first.keys().any(|k| k.ends_with("_000030-000090")),
+        "{:?}",
+        first.keys()
+    );
+    assert!(
+        first.keys().any(|k| k.ends_with("_000205-000300")),
+        "{:?}",
+        first.keys()
+    );
+    let figures = server
+        .get(&format!("/api/ls/agreement?task={t1}"), &token)
+        .json::<Value>()
+        .unwrap();
+    assert_eq!(figures["passed"], true, "{figures}");
+    let kappa = figures["report"]["gate"]["value"].as_f64().unwrap();
+    assert!(kappa >= 0.6, "{figures}");
+    assert_eq!(figures["report"]["annotators"].as_array().unwrap().len(), 2);
+
+    // A second task of the same video where the two disagree: flagged, not reviewed.
+    let video_url =
+        lsapi.get(&format!("/api/tasks/{t1}?resolve_uri=false"))["data"]["video"].clone();
+    let t2 = lsapi.post(
+        &format!("/api/projects/{a}/import?return_task_ids=true"),
+        json!([{"data": {"video": video_url, "fps": 25}}]),
+    )["task_ids"][0]
+        .as_i64()
+        .unwrap();
+    wait_for("the second task's prediction", 120, || {
+        lsapi.predictions(t2).into_iter().next()
+    });
+    annotate(
+        t2,
+        users[0],
+        vec![
+            region("q", 26, 90, "Questioning"),
+            region("l", 200, 300, "Lecture"),
+        ],
+    );
+    annotate(t2, users[1], vec![region("q", 26, 90, "Questioning")]);
+    let flagged = wait_for("the flag", 120, || {
+        let t = lsapi.get(&format!("/api/tasks/{t2}/"));
+        (t["meta"]["ppi_agreement"]["status"] == "flagged for adjudication").then_some(t)
+    });
+    let k = flagged["meta"]["ppi_agreement"]["kappa"].as_f64().unwrap();
+    assert!(k < 0.6, "{flagged}");
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        reviews(&lsapi, r, t2).is_empty(),
+        "below the gate: not reviewed"
+    );
+    let brief = server
+        .get(&format!("/api/ls/agreement?project={a}"), &token)
+        .json::<Value>()
+        .unwrap();
+    let t2_brief = brief["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["task_id"] == t2)
+        .cloned()
+        .unwrap();
+    assert_eq!(t2_brief["passed"], false, "{brief}");
+
+    // A third annotator sides with the first: κ over the gate, the task is released.
+    annotate(
+        t2,
+        users[2],
+        vec![
+            region("q", 26, 90, "Questioning"),
+            region("l", 200, 300, "Lecture"),
+        ],
+    );
+    let released = wait_for("the released task's review tasks", 180, || {
+        let m = reviews(&lsapi, r, t2);
+        (m.len() == 2).then_some(m)
+    });
+    assert!(
+        released.keys().any(|k| k.ends_with("_000026-000090")),
+        "{:?}",
+        released.keys()
+    );
+    assert!(
+        released.keys().any(|k| k.ends_with("_000200-000300")),
+        "{:?}",
+        released.keys()
+    );
+    let t = lsapi.get(&format!("/api/tasks/{t2}/"));
+    assert!(
+        t["meta"]["ppi_agreement"].is_null(),
+        "the flag is cleared: {t}"
+    );
+    let figures = server
+        .get(&format!("/api/ls/agreement?task={t2}"), &token)
+        .json::<Value>()
+        .unwrap();
+    assert_eq!(figures["passed"], true, "{figures}");
+    assert!(
+        figures["report"]["frame"]["pooled"]["fleiss"]
+            .as_f64()
+            .unwrap()
+            >= 0.6
+    );
+    // The first task's review tasks were not touched meanwhile.
+    let again = reviews(&lsapi, r, t1);
+    assert_eq!(
+        first.values().map(|t| t["id"].clone()).collect::<Vec<_>>(),
+        again.values().map(|t| t["id"].clone()).collect::<Vec<_>>()
+    );
+
+    // The lesson's analytics: a timeline with a lane per pattern and a sub-row per annotator.
+    let lesson = body["lesson"]["id"].as_str().unwrap();
+    let an = server
+        .get(&format!("/api/lessons/{lesson}/analytics"), &token)
+        .json::<Value>()
+        .unwrap();
+    let svg = an["timeline_svg"].as_str().unwrap();
+    for label in ["Lecture", "Questioning", "GroupWork", "Demonstration"] {
+        assert!(svg.contains(&format!("\n{label}\n</text>")), "{label} lane");
+    }
+    assert_eq!(an["summary"]["annotators"].as_array().unwrap().len(), 2);
+    // And on the lesson's page in the web UI, in a real browser.
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ui_analytics.mjs"))
+        .args([server.url.as_str(), "root", "root-password-1", lesson])
+        .arg(shots.join("lesson-analytics.png"))
+        .args(["Lecture", "Questioning", "GroupWork", "Demonstration"])
+        .output()
+        .expect("node");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && said.contains("OK "), "{said}");
+}

@@ -1,0 +1,29 @@
+//! The `ppi` command's integration tests, one binary: the CLI, `ppi serve` with real Label
+//! Studio, SeaweedFS, Postgres and headless Chromium, the Hub double, and MCP clients.
+
+mod support;
+
+mod agreement;
+mod analytics;
+mod api_auth;
+mod api_lessons;
+mod cli_bad_input;
+mod cli_dataset;
+mod cli_transcribe;
+mod dataset_faults;
+mod hub_publish;
+mod job_latency;
+mod keyframes;
+mod label_studio;
+mod learn;
+mod ls_agreement;
+mod ls_media;
+mod ls_wiring;
+mod mcp;
+mod postgres_queue;
+mod review_loop;
+mod s3_storage;
+mod serve_script;
+mod service_faults;
+mod ui_e2e;
+mod watch;
