@@ -12,7 +12,7 @@ use ppi_core::progress::Progress;
 use ppi_dataset::build::build;
 use ppi_dataset::hub::published::PublishedCache;
 use ppi_dataset::hub::{publish, HubClient, PublishOptions};
-use ppi_dataset::lesson::{self, LessonFiles};
+use ppi_dataset::lesson;
 use ppi_server::config::Settings;
 use ppi_server::watch::{self, Event, Lesson, Outcome, Pipeline, PollMode, Watch};
 
@@ -140,18 +140,9 @@ impl Pipeline for Builder<'_> {
             Err(o) => return o,
         }
         let Some(patterns) = lesson.sheet.clone().or_else(|| self.patterns.clone()) else {
-            return Outcome {
-                status: "failed",
-                detail: "no patterns sheet: put patterns.xlsx beside the lesson or pass --patterns"
-                    .into(),
-            };
+            return Outcome::no_sheet("pass --patterns");
         };
-        let files = LessonFiles {
-            id: lesson.id.clone(),
-            video: lesson.video.clone(),
-            export: lesson.export.clone(),
-            patterns,
-        };
+        let files = lesson.files(patterns);
         let req = lesson::request(self.settings.build_settings(), &files, &self.out);
         let built = match build(&req, self.progress) {
             Ok(r) => format!(

@@ -30,14 +30,21 @@ pub const PARQUET_FILES: [&str; 1] = ["data/train-*"];
 /// the writes leaves the next run knowing every item the listing shows (and reusing it).
 pub fn write_listing(layout: &Layout, manifest: &Manifest) -> Result<(), ManifestError> {
     manifest.save(&layout.manifest())?;
-    let rows = manifest.rows();
-    let io = |file: &str| {
-        let file = layout.abs(file);
-        move |source| ManifestError::Io { file, source }
-    };
-    metadata::write_csv(&layout.abs(layout::METADATA_CSV), &rows)
+    write_metadata(layout, &manifest.rows())
+}
+
+/// An I/O error on one of the dataset's files.
+fn io_error(layout: &Layout, file: &str) -> impl FnOnce(std::io::Error) -> ManifestError {
+    let file = layout.abs(file);
+    move |source| ManifestError::Io { file, source }
+}
+
+/// `metadata.csv` and `metadata.jsonl` from the manifest's rows.
+fn write_metadata(layout: &Layout, rows: &[metadata::Row]) -> Result<(), ManifestError> {
+    let io = |file| io_error(layout, file);
+    metadata::write_csv(&layout.abs(layout::METADATA_CSV), rows)
         .map_err(io(layout::METADATA_CSV))?;
-    metadata::write_jsonl(&layout.abs(layout::METADATA_JSONL), &rows)
+    metadata::write_jsonl(&layout.abs(layout::METADATA_JSONL), rows)
         .map_err(io(layout::METADATA_JSONL))
 }
 
@@ -45,14 +52,8 @@ pub fn write_listing(layout: &Layout, manifest: &Manifest) -> Result<(), Manifes
 /// manifest from the manifest.
 pub fn write_index(layout: &Layout, manifest: &Manifest) -> Result<(), ManifestError> {
     let rows = manifest.rows();
-    let io = |file: &str| {
-        let file = layout.abs(file);
-        move |source| ManifestError::Io { file, source }
-    };
-    metadata::write_csv(&layout.abs(layout::METADATA_CSV), &rows)
-        .map_err(io(layout::METADATA_CSV))?;
-    metadata::write_jsonl(&layout.abs(layout::METADATA_JSONL), &rows)
-        .map_err(io(layout::METADATA_JSONL))?;
+    write_metadata(layout, &rows)?;
+    let io = |file| io_error(layout, file);
     let info = card::TranscriptInfo {
         models: manifest.transcript_models(),
         analytics: analytics::summaries(layout),

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use ffmpeg_next as ff;
 
-use super::source::{Read, Source};
+use super::source::{Packets, Source};
 use super::MediaError;
 use ppi_core::domain::CropBox;
 
@@ -82,20 +82,9 @@ impl Source {
 
         let mut best: Option<ff::frame::Video> = None;
         let mut decoded = ff::frame::Video::empty();
-        let mut queue = packets.into_iter();
-        let mut at_eof = false;
+        let mut queue = Packets::new(packets);
         loop {
-            let packet = match queue.next() {
-                Some(p) => Some(p),
-                None if at_eof => None,
-                None => match self.read()? {
-                    Read::Packet(p) => Some(p),
-                    Read::Eof => {
-                        at_eof = true;
-                        None
-                    }
-                },
-            };
+            let packet = queue.next(self)?;
             let state = self.frame_state()?;
             match &packet {
                 Some(p) if p.stream() == v.index => {

@@ -6,7 +6,7 @@
 use ffmpeg_next as ff;
 
 use super::scoring::{self, Choice, FrameTerm, Gray, Sample, Weights};
-use super::source::{Read, Source};
+use super::source::{Packets, Source};
 use super::MediaError;
 
 /// How the key frame of an interval is chosen.
@@ -134,20 +134,9 @@ impl Source {
         let mut scaler: Option<(ff::format::Pixel, u32, u32, ff::software::scaling::Context)> =
             None;
         let mut frame = ff::frame::Video::empty();
-        let mut queue = packets.into_iter();
-        let mut eof = false;
+        let mut queue = Packets::new(packets);
         'read: loop {
-            let packet = match queue.next() {
-                Some(p) => Some(p),
-                None if eof => None,
-                None => match self.read()? {
-                    Read::Packet(p) => Some(p),
-                    Read::Eof => {
-                        eof = true;
-                        None
-                    }
-                },
-            };
+            let packet = queue.next(self)?;
             match &packet {
                 Some(p) if p.stream() == v.index => {
                     let _ = decoder.send_packet(p);

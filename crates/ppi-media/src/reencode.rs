@@ -6,7 +6,7 @@ use std::path::Path;
 use ffmpeg_next as ff;
 
 use super::clip::{ClipOutcome, ClipRequest};
-use super::source::{Read, Source};
+use super::source::{Packets, Source};
 use super::{utf8_path, MediaError};
 use ppi_core::atomic::PartFile;
 
@@ -115,20 +115,9 @@ impl Source {
         let mut frames = 0u64;
         let mut bytes = 0u64;
         let mut video_done = false;
-        let mut queue = packets.into_iter();
-        let mut eof = false;
+        let mut queue = Packets::new(packets);
         while !(video_done && audio.as_ref().is_none_or(|a| a.done())) {
-            let packet = match queue.next() {
-                Some(p) => Some(p),
-                None if eof => None,
-                None => match self.read()? {
-                    Read::Packet(p) => Some(p),
-                    Read::Eof => {
-                        eof = true;
-                        None
-                    }
-                },
-            };
+            let packet = queue.next(self)?;
             match &packet {
                 Some(p) if p.stream() == v.index => {
                     if video_done {

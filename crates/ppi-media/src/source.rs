@@ -45,6 +45,38 @@ pub(crate) enum Read {
     Eof,
 }
 
+/// The packets a seek already read ([`Source::seek_keyframe`]), then the rest of the file:
+/// `None` at the end of the file, and on every call after.
+pub(crate) struct Packets {
+    queue: std::vec::IntoIter<ff::Packet>,
+    eof: bool,
+}
+
+impl Packets {
+    pub(crate) fn new(read: Vec<ff::Packet>) -> Self {
+        Packets {
+            queue: read.into_iter(),
+            eof: false,
+        }
+    }
+
+    pub(crate) fn next(&mut self, src: &mut Source) -> Result<Option<ff::Packet>, MediaError> {
+        if let Some(p) = self.queue.next() {
+            return Ok(Some(p));
+        }
+        if self.eof {
+            return Ok(None);
+        }
+        match src.read()? {
+            Read::Packet(p) => Ok(Some(p)),
+            Read::Eof => {
+                self.eof = true;
+                Ok(None)
+            }
+        }
+    }
+}
+
 impl Source {
     /// Opens `path`, whose probe is already known.
     pub fn open(path: &Path, probe: &Probe) -> Result<Self, MediaError> {

@@ -25,6 +25,18 @@ pub struct Lesson {
     pub sheet: Option<PathBuf>,
 }
 
+impl Lesson {
+    /// The dataset builder's view of this lesson, with the patterns sheet chosen for it.
+    pub fn files(&self, patterns: PathBuf) -> ppi_dataset::lesson::LessonFiles {
+        ppi_dataset::lesson::LessonFiles {
+            id: self.id.clone(),
+            video: self.video.clone(),
+            export: self.export.clone(),
+            patterns,
+        }
+    }
+}
+
 /// What the pipeline did with a lesson.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Outcome {
@@ -32,6 +44,16 @@ pub struct Outcome {
     /// files change) or `unavailable` (retried at the next rescan).
     pub status: &'static str,
     pub detail: String,
+}
+
+impl Outcome {
+    /// A lesson without a patterns sheet; `how` says where one can be given.
+    pub fn no_sheet(how: &str) -> Self {
+        Outcome {
+            status: "failed",
+            detail: format!("no patterns sheet: put patterns.xlsx beside the lesson or {how}"),
+        }
+    }
 }
 
 /// Whatever the watcher feeds: the dataset builder for `ppi watch`, the service's jobs.

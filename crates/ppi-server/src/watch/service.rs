@@ -9,7 +9,6 @@ use super::run::{Lesson, Outcome, Pipeline, Watch};
 use super::WatchError;
 use crate::config::Settings;
 use ppi_core::domain::Username;
-use ppi_dataset::lesson::LessonFiles;
 use ppi_jobs::payload::{BuildJob, PublishTo};
 use ppi_jobs::{Job, JobContext};
 
@@ -55,19 +54,9 @@ impl Pipeline for JobFeed {
             .or_else(|| self.watch.patterns.clone())
             .or_else(|| s.label_studio.patterns.clone())
         else {
-            return Outcome {
-                status: "failed",
-                detail:
-                    "no patterns sheet: put patterns.xlsx beside the lesson or set [watch] patterns"
-                        .into(),
-            };
+            return Outcome::no_sheet("set [watch] patterns");
         };
-        let files = LessonFiles {
-            id: lesson.id.clone(),
-            video: lesson.video.clone(),
-            export: lesson.export.clone(),
-            patterns,
-        };
+        let files = lesson.files(patterns);
         let versions: Vec<String> = [&files.video, &files.export, &files.patterns]
             .iter()
             .map(|p| ppi_dataset::lesson::file_version(p))

@@ -1,7 +1,7 @@
 //! Lessons: an uploaded video and what was made from it.
 
 use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
+use sqlx::FromRow;
 
 use super::{now_ms, Db, DbError};
 
@@ -187,7 +187,7 @@ impl Db {
 }
 
 /// A presigned upload that has not been completed yet.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PendingUpload {
     pub id: String,
     pub owner_id: String,
@@ -213,38 +213,18 @@ impl Db {
 
     /// Removes and returns a pending upload (so it completes once).
     pub async fn take_upload(&self, id: &str) -> Result<Option<PendingUpload>, DbError> {
-        let row = sqlx::query("DELETE FROM ppi_uploads WHERE id = $1 RETURNING *")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|r| {
-            Ok(PendingUpload {
-                id: r.try_get("id")?,
-                owner_id: r.try_get("owner_id")?,
-                object_key: r.try_get("object_key")?,
-                file_name: r.try_get("file_name")?,
-                title: r.try_get("title")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .transpose()
+        Ok(
+            sqlx::query_as("DELETE FROM ppi_uploads WHERE id = $1 RETURNING *")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 
     pub async fn upload(&self, id: &str) -> Result<Option<PendingUpload>, DbError> {
-        let row = sqlx::query("SELECT * FROM ppi_uploads WHERE id = $1")
+        Ok(sqlx::query_as("SELECT * FROM ppi_uploads WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
-            .await?;
-        row.map(|r| {
-            Ok(PendingUpload {
-                id: r.try_get("id")?,
-                owner_id: r.try_get("owner_id")?,
-                object_key: r.try_get("object_key")?,
-                file_name: r.try_get("file_name")?,
-                title: r.try_get("title")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .transpose()
+            .await?)
     }
 }

@@ -279,14 +279,12 @@ impl ObjectStore for S3Store {
         ttl: Duration,
     ) -> BoxFut<'a, Result<String, StorageError>> {
         Box::pin(async move {
-            let cfg = PresigningConfig::expires_in(ttl)
-                .map_err(|e| StorageError::Config(e.to_string()))?;
             let req = self
                 .presigner
                 .get_object()
                 .bucket(&self.bucket)
                 .key(key.as_str())
-                .presigned(cfg)
+                .presigned(presigning(ttl)?)
                 .await
                 .map_err(backend)?;
             Ok(req.uri().to_string())
@@ -299,14 +297,12 @@ impl ObjectStore for S3Store {
         ttl: Duration,
     ) -> BoxFut<'a, Result<String, StorageError>> {
         Box::pin(async move {
-            let cfg = PresigningConfig::expires_in(ttl)
-                .map_err(|e| StorageError::Config(e.to_string()))?;
             let req = self
                 .presigner
                 .put_object()
                 .bucket(&self.bucket)
                 .key(key.as_str())
-                .presigned(cfg)
+                .presigned(presigning(ttl)?)
                 .await
                 .map_err(backend)?;
             Ok(req.uri().to_string())
@@ -401,4 +397,9 @@ fn same_rule(a: &CorsRule, b: &CorsRule) -> bool {
     sorted(a.allowed_origins()) == sorted(b.allowed_origins())
         && sorted(a.allowed_methods()) == sorted(b.allowed_methods())
         && sorted(a.expose_headers()) == sorted(b.expose_headers())
+}
+
+/// How long a presigned URL lives.
+fn presigning(ttl: Duration) -> Result<PresigningConfig, StorageError> {
+    PresigningConfig::expires_in(ttl).map_err(|e| StorageError::Config(e.to_string()))
 }

@@ -96,15 +96,20 @@ pub async fn upload(
     )
     .await;
     let _ = std::fs::remove_file(&incoming.path);
+    ingested(result)
+}
+
+/// 201 with the new lesson, or 200 with the one that already held the same file.
+fn ingested(
+    result: Result<Ingested, crate::lessons::IngestError>,
+) -> ApiResult<(StatusCode, Json<Ingested>)> {
     let done = result.map_err(ingest_error)?;
-    Ok((
-        if done.duplicate {
-            StatusCode::OK
-        } else {
-            StatusCode::CREATED
-        },
-        Json(done),
-    ))
+    let status = if done.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(done)))
 }
 
 pub(crate) fn ingest_error(e: crate::lessons::IngestError) -> ApiError {
@@ -225,15 +230,7 @@ pub async fn complete_upload(
     .await;
     let _ = tokio::fs::remove_file(&local).await;
     let _ = app.store.delete(&object).await;
-    let done = result.map_err(ingest_error)?;
-    Ok((
-        if done.duplicate {
-            StatusCode::OK
-        } else {
-            StatusCode::CREATED
-        },
-        Json(done),
-    ))
+    ingested(result)
 }
 
 #[derive(serde::Deserialize)]
