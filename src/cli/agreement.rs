@@ -14,6 +14,15 @@ use ppi_label_studio::model::ExportTask;
 use ppi_label_studio::result;
 use ppi_server::config::Settings;
 
+/// Which CSV table: one row per task and label, per pair of annotators and label, or per
+/// annotator against the consensus of the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Table {
+    Tasks,
+    Pairs,
+    Annotators,
+}
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -38,6 +47,11 @@ pub struct AgreementArgs {
     pub patterns: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// With --format csv, the table: tasks (per task and label), pairs (the annotator matrix:
+    /// Cohen's κ per pair and label over the tasks they share) or annotators (each against
+    /// the consensus of the others). Text and JSON carry all three.
+    #[arg(long, value_enum, default_value = "tasks")]
+    pub table: Table,
     /// Frame rate for tasks without `fps`.
     #[arg(long)]
     pub fps: Option<f64>,
@@ -123,6 +137,7 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
     let mut text = String::new();
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut json_tasks = Vec::new();
+    let mut matrices = Vec::new();
     let mut seen = 0;
     for task in ex
         .tasks
@@ -174,6 +189,7 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
         }
         rows.extend(report::csv_rows(&name, &r));
         json_tasks.push(serde_json::json!({"task": name, "note": note, "report": r}));
+        matrices.push(r.matrix);
     }
     if seen == 0 {
         return Err(invalid(format!(
@@ -182,12 +198,19 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
             a.task.map(|t| format!(" {t}")).unwrap_or_default()
         )));
     }
+    // Over every task: the pairs' cells and matches add up (κ over the tasks a pair shares).
+    let matrix = agreement::matrix::Matrix::merge(&matrices);
     match a.format {
-        Format::Text => out!("{text}"),
+        Format::Text => {
+            let m = report::matrix_text(&matrix);
+            out!("{text}{}{m}", if m.is_empty() { "" } else { "\n" })
+        }
         Format::Json => outln!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "tasks": json_tasks }))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "tasks": json_tasks, "matrix": matrix })
+            )
+            .unwrap_or_default()
         ),
         Format::Csv => {
             // Built in memory, then written like every other report: a reader that leaves
@@ -198,7 +221,12 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
                 kind: ErrorKind::Internal,
                 message: e.to_string(),
             };
-            w.write_record(report::CSV_HEADER).map_err(io)?;
+            let (header, rows): (&[&str], _) = match a.table {
+                Table::Tasks => (&report::CSV_HEADER, rows),
+                Table::Pairs => (&report::PAIRS_HEADER, report::pair_rows(&matrix)),
+                Table::Annotators => (&report::ANNOTATORS_HEADER, report::annotator_rows(&matrix)),
+            };
+            w.write_record(header).map_err(io)?;
             for r in rows {
                 w.write_record(&r).map_err(io)?;
             }

@@ -21,7 +21,8 @@ pub struct AsrArgs {
     /// Where Whisper runs.
     #[arg(long, value_enum)]
     pub device: Option<Device>,
-    /// auto (detect per speech chunk), a code such as ru, or candidates such as en,ru.
+    /// Candidates for detection per speech chunk (default: [whisper] languages, en,ru), one
+    /// code such as ru to force it, or auto for any of Whisper's languages.
     #[arg(long)]
     pub language: Option<String>,
     /// Threads per transcription.

@@ -142,7 +142,14 @@ pub fn run(cmd: LsCommand, settings: Settings, ui: &Ui) -> Result<(), Failure> {
                 if annotators.is_some() {
                     opts.annotators = annotators;
                 }
-                for done in bootstrap(&app.jobs, &opts).await? {
+                let report = bootstrap(&app.jobs, &opts).await?;
+                ppi_server::ls_sync::bootstrap::audit_changes(
+                    &app.db,
+                    &super::cli_actor(),
+                    &report,
+                )
+                .await;
+                for done in report {
                     outln!("{:<9} {}", done.outcome, done.what);
                 }
                 Ok(())

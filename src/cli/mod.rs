@@ -112,6 +112,8 @@ pub enum Command {
     /// Fit the key-frame weights and the pattern suggester on the reviewers' decisions; each
     /// is deployed only when it beats the rules on held-out examples.
     Learn(learn::LearnArgs),
+    /// The audit log, newest first: logins, users, tokens, Label Studio wiring, publications.
+    Audit(service::AuditArgs),
     /// Show what a video file contains (JSON).
     Probe {
         /// The video.
@@ -135,6 +137,15 @@ impl<E: Coded + std::fmt::Display> From<E> for Failure {
             message: e.to_string(),
         }
     }
+}
+
+/// Who acts, in the audit log, when a command changes the service from this machine:
+/// `cli:<the OS user>`.
+pub(crate) fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
 }
 
 /// Runs a parsed command line.
@@ -166,6 +177,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Hub(cmd) => hub::run(cmd, &settings, &ui),
         Command::Mcp(args) => mcp::run(args, settings),
         Command::Learn(args) => learn::run(args, settings, &ui),
+        Command::Audit(args) => service::run_audit(args, settings),
         Command::Probe { file } => {
             let probe = ppi_media::probe(&file)?;
             outln!(

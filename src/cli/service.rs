@@ -12,6 +12,7 @@ use ppi_jobs::runner::run_workers;
 use ppi_server::app::App;
 use ppi_server::config::Settings;
 use ppi_server::serve::{shutdown_signal, Server};
+use ppi_store::db::audit::action;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -53,6 +54,75 @@ pub enum UsersCommand {
     Tokens,
     /// Revoke an API token by its id.
     RevokeToken { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this action (login, login-failed, user-added, api-token-revoked, …).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only this actor.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// The newest this many events.
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ppi audit`: the audit log from the database (the server's admin, on its machine).
+pub fn run_audit(a: AuditArgs, settings: Settings) -> Result<(), Failure> {
+    if a.limit < 1 {
+        return Err(Failure {
+            code: "invalid-argument",
+            kind: ErrorKind::Input,
+            message: format!("--limit {} must be at least 1", a.limit),
+        });
+    }
+    let rt = super::runtime()?;
+    rt.block_on(async move {
+        let db = App::database(&settings).await?;
+        let events = db
+            .audit_events(&ppi_store::db::audit::AuditQuery {
+                action: a.action,
+                actor: a.actor,
+                since: None,
+                limit: a.limit,
+            })
+            .await?;
+        for e in events {
+            if a.json {
+                outln!("{}", serde_json::to_string(&e).unwrap_or_default());
+            } else {
+                outln!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    chrono::DateTime::from_timestamp_millis(e.at)
+                        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                        .unwrap_or_else(|| e.at.to_string()),
+                    e.actor,
+                    e.action,
+                    e.target.as_deref().unwrap_or("-"),
+                    e.address.as_deref().unwrap_or("-"),
+                    e.detail.as_deref().unwrap_or("")
+                );
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Records a change made from the command line.
+async fn audit_cli(db: &ppi_store::db::Db, action: &str, target: &str, detail: Option<&str>) {
+    db.audit_or_log(&ppi_store::db::audit::NewEvent {
+        actor: &super::cli_actor(),
+        action,
+        target: Some(target),
+        address: None,
+        detail,
+    })
+    .await;
 }
 
 pub(super) fn io_failure(e: impl std::fmt::Display) -> Failure {
@@ -134,6 +204,12 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
                 app.jobs.stopping.clone(),
             ))
         });
+        // The audit log's retention: old events dropped now, then daily.
+        tokio::spawn(ppi_server::security::audit::retention_loop(
+            app.db.clone(),
+            app.settings.security.audit_retention_days,
+            app.jobs.stopping.clone(),
+        ));
         let every = app.settings.label_studio.reconcile_secs;
         let reconcile = (app.jobs.ls.is_some() && every > 0).then(|| {
             tokio::spawn(ppi_server::ls_sync::reconcile::run(
@@ -226,6 +302,13 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
             UsersCommand::Add { name, role } => {
                 let pass = read_password("password")?;
                 let u = ppi_store::accounts::add_user(&db, &name, &role, &pass).await?;
+                audit_cli(
+                    &db,
+                    action::USER_ADDED,
+                    &name,
+                    Some(&format!("role {role}")),
+                )
+                .await;
                 if !ui.quiet {
                     outln!("added {} ({})", u.username, u.role);
                 }
@@ -237,6 +320,7 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
             }
             UsersCommand::Remove { name } => {
                 ppi_store::accounts::remove_user(&db, &name).await?;
+                audit_cli(&db, action::USER_REMOVED, &name, None).await;
                 if !ui.quiet {
                     outln!("removed {name}");
                 }
@@ -244,6 +328,7 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
             UsersCommand::Token { name, label, days } => {
                 let (id, token) =
                     ppi_store::accounts::create_api_token(&db, &name, &label, days).await?;
+                audit_cli(&db, action::TOKEN_ISSUED, &id, Some(&format!("for {name}"))).await;
                 errln!("API token {id} for {name} (shown once):");
                 outln!("{token}");
             }
@@ -266,6 +351,7 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
                         message: format!("no API token {id}"),
                     });
                 }
+                audit_cli(&db, action::TOKEN_REVOKED, &id, None).await;
                 if !ui.quiet {
                     outln!("revoked {id}");
                 }
@@ -273,6 +359,7 @@ pub fn run_users(cmd: UsersCommand, settings: Settings, ui: &Ui) -> Result<(), F
             UsersCommand::Passwd { name } => {
                 let pass = read_password("new password")?;
                 ppi_store::accounts::set_password(&db, &name, &pass).await?;
+                audit_cli(&db, action::PASSWORD_CHANGED, &name, None).await;
                 if !ui.quiet {
                     outln!("password changed for {name}");
                 }

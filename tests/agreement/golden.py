@@ -175,12 +175,70 @@ def pair(sa, sb, labels, t):
     return per_label, segment
 
 
+def runs(v):
+    idx = np.flatnonzero(np.diff(np.concatenate([[0], v, [0]])))
+    return list(zip(idx[::2], idx[1::2]))
+
+
+def matrix(tasks, labels, t):
+    """The annotator matrix over every task: Cohen's kappa of each pair over the concatenated
+    cells of the tasks both annotated (per label and pooled); each annotator against the
+    consensus of the others (frames at least half of them marked), kappa and interval F1."""
+    order = []
+    for task in tasks:
+        for c in task["coders"]:
+            if c not in order:
+                order.append(c)
+    pairs = []
+    for a, b in itertools.combinations(order, 2):
+        shared = [x for x in tasks if a in x["coders"] and b in x["coders"]]
+        entry = {"a": a, "b": b, "tasks": len(shared), "labels": {}, "pooled": None}
+        if shared:
+            for label in labels:
+                va = np.concatenate([vector(x["spans"][a], label, x["n"]) for x in shared])
+                vb = np.concatenate([vector(x["spans"][b], label, x["n"]) for x in shared])
+                entry["labels"][label] = num(cohen_kappa_score(va, vb))
+            va = np.concatenate([vector(x["spans"][a], lab, x["n"]) for x in shared for lab in labels])
+            vb = np.concatenate([vector(x["spans"][b], lab, x["n"]) for x in shared for lab in labels])
+            entry["pooled"] = num(cohen_kappa_score(va, vb))
+        pairs.append(entry)
+    versus = []
+    for c in order:
+        mine = [x for x in tasks if c in x["coders"] and len(x["coders"]) >= 2]
+        mv, cv = {lab: [] for lab in labels}, {lab: [] for lab in labels}
+        tp = fp = fn = 0
+        for x in mine:
+            others = [o for o in x["coders"] if o != c]
+            agreed = []
+            for lab in labels:
+                votes = sum(vector(x["spans"][o], lab, x["n"]) for o in others)
+                cons = ((votes > 0) & (2 * votes >= len(others))).astype(int)
+                mv[lab].append(vector(x["spans"][c], lab, x["n"]))
+                cv[lab].append(cons)
+                agreed += [(lab, s, e) for s, e in runs(cons)]
+            per_label, _ = pair(x["spans"][c], agreed, labels, t)
+            tp += sum(v["tp"] for v in per_label.values())
+            fp += sum(v["fp"] for v in per_label.values())
+            fn += sum(v["fn"] for v in per_label.values())
+        entry = {"annotator": c, "tasks": len(mine), "labels": {}}
+        for lab in labels:
+            entry["labels"][lab] = num(cohen_kappa_score(np.concatenate(mv[lab]), np.concatenate(cv[lab])))
+        entry["pooled"] = num(cohen_kappa_score(
+            np.concatenate([v for lab in labels for v in mv[lab]]),
+            np.concatenate([v for lab in labels for v in cv[lab]])))
+        entry["f1"] = (2 * tp / (2 * tp + fp + fn)) if (2 * tp + fp + fn) else None
+        entry["tp"], entry["fp"], entry["fn"] = tp, fp, fn
+        versus.append(entry)
+    return {"pairs": pairs, "versus_others": versus}
+
+
 def main():
     export = json.load(open(sys.argv[1]))
     labels = sys.argv[2].split(",")
     t = float(sys.argv[3])
     started = time.perf_counter()
     result = {}
+    tasks = []
     for task in export:
         n, fps = task["data"]["frames"], task["data"]["fps"]
         anns = [a for a in task["annotations"] if not a.get("was_cancelled")]
@@ -199,6 +257,8 @@ def main():
             per_label, segment = pair(spans[a], spans[b], labels, t)
             out["pairs"].append({"a": a, "b": b, "labels": per_label, "segment": segment})
         result[str(task["id"])] = out
+        tasks.append({"coders": coders, "spans": spans, "n": n})
+    result["matrix"] = matrix(tasks, labels, t)
     if os.environ.get("GOLDEN_TIMING"):
         # For the benchmark: the computation alone, without imports and reading the file.
         print(json.dumps({"seconds": time.perf_counter() - started}), file=sys.stderr)

@@ -1,6 +1,7 @@
 // End-to-end test of the web UI in headless Chromium: log in, upload a generated video, wait
 // for the audio job, open the lesson page, check video, audio and the copyable URL, and take a
-// screenshot. Usage: node ui.mjs BASE_URL USER PASSWORD VIDEO SCREENSHOT_DIR
+// screenshot; all under PPI's Content-Security-Policy, with no violation reported and no
+// console error. Usage: node ui.mjs BASE_URL USER PASSWORD VIDEO SCREENSHOT_DIR
 import { chromium } from "playwright-core";
 
 const [base, user, password, video, shots] = process.argv.slice(2);
@@ -14,7 +15,15 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.on("pageerror", (e) => fail(`page error: ${e.message}`));
-  await page.goto(base);
+  const violations = [];
+  page.on("console", (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const first = await page.goto(base);
+  const csp = first.headers()["content-security-policy"] || "";
+  if (!csp.includes("script-src 'self'") || !csp.includes("frame-ancestors 'none'")) fail(`CSP: ${csp}`);
 
   // A wrong password is refused with a message.
   await page.fill("[data-testid=username]", user);
@@ -67,6 +76,8 @@ try {
   await page.click("[data-testid=copy-url]");
   await page.waitForFunction(() => document.getElementById("lesson-copied").textContent === "copied");
   await page.screenshot({ path: `${shots}/lesson.png`, fullPage: true });
+  violations.push(...await page.evaluate(() => window.__csp));
+  if (violations.length) fail(`CSP violations: ${violations.join("; ")}`);
   console.log(`OK h264=${videoState.canPlay || "no"} audio=${audioDuration.toFixed(2)}s`);
 } finally {
   await browser.close();

@@ -1,5 +1,6 @@
 // The lesson page of PPI's web UI shows the lesson's analytics: the timeline (a lane per
-// pattern) and the heatmap as drawn SVG, and the per-pattern table.
+// pattern) and the heatmap as SVG pictures in <img> elements (never markup), and the
+// per-pattern table.
 // Usage: node ui_analytics.mjs BASE_URL USER PASSWORD LESSON_ID SCREENSHOT LABEL...
 import { chromium } from "playwright-core";
 
@@ -19,14 +20,28 @@ try {
   await page.click("[data-testid=login-submit]");
   await page.waitForSelector("[data-testid=upload-form]", { state: "visible" });
   await page.goto(`${base}/#/lesson/${lesson}`);
-  await page.waitForSelector("[data-testid=analytics-timeline] svg", { timeout: 30000 })
-    .catch(() => fail("no analytics on the lesson page"));
-  const seen = await page.evaluate(() => ({
-    lanes: [...document.querySelectorAll("[data-testid=analytics-timeline] svg text")].map((t) => t.textContent.trim()),
-    heat: !!document.querySelector("[data-testid=analytics-heatmap] svg rect"),
-    rows: document.querySelectorAll("[data-testid=analytics-table] tr").length,
-    width: document.querySelector("[data-testid=analytics-timeline] svg").getBoundingClientRect().width,
-  }));
+  await page.waitForFunction(() => {
+    const img = document.querySelector("[data-testid=analytics-timeline] img");
+    return img && img.complete && img.naturalWidth > 0;
+  }, null, { timeout: 30000 }).catch(() => fail("no analytics picture on the lesson page"));
+  const seen = await page.evaluate(async (lesson) => {
+    const timeline = document.querySelector("[data-testid=analytics-timeline] img");
+    const heatmap = document.querySelector("[data-testid=analytics-heatmap] img");
+    // The picture's SVG as the API gives it (the page may fetch only its own origin).
+    const s = JSON.parse(sessionStorage.getItem("ppi.session"));
+    const a = await (await fetch(`/api/lessons/${lesson}/analytics`,
+      { headers: { Authorization: `Bearer ${s.access_token}` } })).json();
+    const doc = new DOMParser().parseFromString(a.timeline_svg, "image/svg+xml");
+    return {
+      lanes: [...doc.querySelectorAll("text")].map((t) => t.textContent.trim()),
+      heat: heatmap.complete && heatmap.naturalWidth > 0,
+      rows: document.querySelectorAll("[data-testid=analytics-table] tr").length,
+      width: timeline.getBoundingClientRect().width,
+      svgInPage: document.querySelectorAll("#lesson-analytics svg").length,
+      blob: timeline.src.startsWith("blob:"),
+    };
+  }, lesson);
+  if (seen.svgInPage || !seen.blob) fail(`the pictures must be images, not markup: ${JSON.stringify(seen)}`);
   for (const l of labels) if (!seen.lanes.includes(l)) fail(`no lane ${l}: ${seen.lanes.join(", ")}`);
   if (!seen.heat || seen.rows !== labels.length || seen.width < 200) fail(JSON.stringify(seen));
   await page.locator("[data-testid=lesson-analytics]").scrollIntoViewIfNeeded();

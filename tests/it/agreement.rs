@@ -106,6 +106,155 @@ fn compare(file: &str) -> usize {
     checked
 }
 
+/// The annotator matrix over the whole export against scikit-learn's `cohen_kappa_score` on the
+/// concatenated cells of each pair's shared tasks, and each annotator against the majority of
+/// the others; returns the figures checked.
+fn compare_matrix(file: &str) -> (usize, Value) {
+    let export = fixture(&format!("agreement/{file}"));
+    let (g, o) = (golden(&export), ours(&export));
+    let (want, got) = (&g["matrix"], &o["matrix"]);
+    let mut checked = 0;
+    let wp = want["pairs"].as_array().unwrap();
+    assert_eq!(got["pairs"].as_array().unwrap().len(), wp.len());
+    for w in wp {
+        let (a, b) = (w["a"].as_str().unwrap(), w["b"].as_str().unwrap());
+        let p = got["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| (p["a"] == a && p["b"] == b) || (p["a"] == b && p["b"] == a))
+            .unwrap_or_else(|| panic!("no pair {a}, {b} in {got}"));
+        assert_eq!(p["tasks"], w["tasks"], "{a}–{b} tasks shared");
+        same(
+            &format!("{a}–{b} pooled"),
+            &p["cells"]["pooled"]["kappa"],
+            &w["pooled"],
+        );
+        checked += 1;
+        for (label, k) in w["labels"].as_object().unwrap() {
+            let l = p["cells"]["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["label"] == label.as_str())
+                .unwrap();
+            same(&format!("{a}–{b} {label}"), &l["kappa"], k);
+            checked += 1;
+        }
+    }
+    for w in want["versus_others"].as_array().unwrap() {
+        let who = w["annotator"].as_str().unwrap();
+        let v = got["versus_others"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["annotator"] == who)
+            .unwrap();
+        assert_eq!(v["tasks"], w["tasks"], "{who} tasks");
+        for k in ["tp", "fp", "fn"] {
+            assert_eq!(v[k], w[k], "{who} {k} against the others");
+        }
+        same(&format!("{who} vs others F1"), &v["f1"], &w["f1"]);
+        same(
+            &format!("{who} vs others pooled"),
+            &v["cells"]["pooled"]["kappa"],
+            &w["pooled"],
+        );
+        checked += 2;
+        for (label, k) in w["labels"].as_object().unwrap() {
+            let l = v["cells"]["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["label"] == label.as_str())
+                .unwrap();
+            same(&format!("{who} vs others {label}"), &l["kappa"], k);
+            checked += 1;
+        }
+    }
+    (checked, got.clone())
+}
+
+/// The annotator whose pooled κ against the others is lowest.
+fn odd_one_out(m: &Value) -> String {
+    m["versus_others"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .min_by(|x, y| {
+            let k = |v: &Value| v["cells"]["pooled"]["kappa"].as_f64().unwrap_or(1.0);
+            k(x).total_cmp(&k(y))
+        })
+        .unwrap()["annotator"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn the_annotator_matrix_matches_scikit_learn_with_three_and_four_annotators() {
+    let (n, m) = compare_matrix("matrix_three_annotators.json");
+    assert!(n >= 20, "{n} figures checked");
+    assert_eq!(odd_one_out(&m), "13");
+    let (n, m) = compare_matrix("matrix_four_annotators.json");
+    assert!(n >= 40, "{n} figures checked");
+    assert_eq!(odd_one_out(&m), "24");
+    // Annotator 25 met only 21: the other pairs have no figure, never 0.
+    let none = m["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| (p["a"] == "22" && p["b"] == "25") || (p["a"] == "25" && p["b"] == "22"));
+    let none = none.unwrap();
+    assert_eq!(none["tasks"], 0);
+    assert!(none["cells"]["pooled"].is_null(), "{none}");
+
+    // Text and the CSV tables.
+    let export = fixture("agreement/matrix_four_annotators.json");
+    let (code, out, err) = run(ppi()
+        .arg("agreement")
+        .arg(&export)
+        .args(["--labels", LABELS]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("annotator matrix: pooled Cohen's κ (tasks shared)"),
+        "{out}"
+    );
+    assert!(out.contains("no shared task"), "{out}");
+    assert!(
+        out.contains("each annotator against the consensus of the others"),
+        "{out}"
+    );
+    for (table, header, rows) in [("pairs", 9, 10), ("annotators", 8, 5)] {
+        let (code, csv, err) = run(ppi()
+            .arg("agreement")
+            .arg(&export)
+            .args(["--labels", LABELS, "--format", "csv", "--table", table]));
+        assert_eq!(code, 0, "{err}");
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        assert_eq!(r.headers().unwrap().len(), header, "{table}");
+        let recs: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+        let pooled = recs
+            .iter()
+            .filter(|x| x.iter().any(|c| c == "(pooled)"))
+            .count();
+        assert_eq!(
+            pooled, rows,
+            "{table}: one pooled row per pair or annotator\n{csv}"
+        );
+    }
+    let (code, csv, _) = run(ppi()
+        .arg("agreement")
+        .arg(&export)
+        .args(["--labels", LABELS, "--format", "csv", "--table", "pairs"]));
+    assert_eq!(code, 0);
+    let silent = csv.lines().find(|l| l.starts_with("22,25,0,")).unwrap();
+    assert_eq!(
+        silent, "22,25,0,(pooled),,,,,",
+        "a pair with no shared task has no figures"
+    );
+}
+
 #[test]
 fn figures_match_the_reference_libraries_for_two_annotators() {
     let n = compare("two_annotators.json");

@@ -84,7 +84,8 @@ fn reviewed(n: usize) -> Vec<(Reviewed, i64)> {
         .collect()
 }
 
-fn seed(data: &Path, items: &[(Reviewed, i64)]) {
+/// Approved review items in the service database of `data` (created if need be).
+pub(crate) fn seed(data: &Path, items: &[(Reviewed, i64)]) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         std::fs::create_dir_all(data).unwrap();

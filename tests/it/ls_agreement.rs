@@ -2,7 +2,10 @@
 //! --annotators 2` sets the project's `maximum_annotations`; users created through LS's API
 //! annotate one task each (`completed_by`). Above the gate the consensus reaches review; below
 //! it the task is flagged (`meta.ppi_agreement`) and not reviewed; a third annotation that
-//! lifts κ over the gate releases it. The figures come back from `GET /api/ls/agreement`.
+//! lifts κ over the gate releases it. The figures come back from `GET /api/ls/agreement`, with
+//! the annotator matrix. Each consensus is written back to its LS task as a prediction scored
+//! with κ (`consensus-0.6`); sorted by that score, LS's Data Manager puts the flagged task first,
+//! and a newer consensus replaces the older.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -158,10 +161,108 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
         reviews(&lsapi, r, t2).is_empty(),
         "below the gate: not reviewed"
     );
+    // LS's own views: each task's consensus is a prediction scored with its κ.
+    let consensus_of = |task: i64| -> Vec<Value> {
+        lsapi
+            .predictions(task)
+            .into_iter()
+            .filter(|p| {
+                p["model_version"]
+                    .as_str()
+                    .is_some_and(|v| v.starts_with("consensus-"))
+            })
+            .collect()
+    };
+    let c1 = wait_for("the first task's consensus prediction", 60, || {
+        let c = consensus_of(t1);
+        (c.len() == 1).then_some(c)
+    });
+    assert_eq!(c1[0]["model_version"], "consensus-0.6", "{c1:?}");
+    assert!(
+        (c1[0]["score"].as_f64().unwrap() - kappa).abs() < 1e-4,
+        "{c1:?}"
+    );
+    assert_eq!(c1[0]["result"].as_array().unwrap().len(), 2, "{c1:?}");
+    let c2 = wait_for("the flagged task's consensus prediction", 60, || {
+        let c = consensus_of(t2);
+        (c.len() == 1).then_some(c)
+    });
+    assert!(
+        (c2[0]["score"].as_f64().unwrap() - k).abs() < 1e-4,
+        "{c2:?}"
+    );
+    // The admin picks the consensus version in the project's settings (Predictions) and sorts
+    // the Data Manager by prediction score: the flagged task comes first.
+    lsapi.call(
+        reqwest::Method::PATCH,
+        &format!("/api/projects/{a}/"),
+        Some(json!({"model_version": "consensus-0.6"})),
+    );
+    let q = url::form_urlencoded::byte_serialize(
+        json!({"ordering": ["tasks:predictions_score"]})
+            .to_string()
+            .as_bytes(),
+    )
+    .collect::<String>();
+    let sorted = lsapi.get(&format!(
+        "/api/tasks/?project={a}&fields=all&page_size=10&query={q}"
+    ));
+    let order: Vec<(Value, Value)> = sorted["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].clone(), t["predictions_score"].clone()))
+        .collect();
+    assert_eq!(order[0].0, t2, "{order:?}");
+    assert_eq!(order[1].0, t1, "{order:?}");
+    // The same in the Data Manager a person sees: a tab sorted by prediction score.
+    let view = lsapi.post(
+        "/api/dm/views/",
+        json!({"project": a, "data": {"title": "Agreement", "ordering": ["tasks:predictions_score"],
+               "hiddenColumns": {"explore": ["tasks:inner_id", "tasks:annotations_results",
+                   "tasks:annotations_ids", "tasks:predictions_results", "tasks:file_upload",
+                   "tasks:storage_filename", "tasks:created_at", "tasks:updated_at",
+                   "tasks:updated_by", "tasks:avg_lead_time", "tasks:draft_exists",
+                   "tasks:cancelled_annotations", "tasks:total_predictions"],
+               "labeling": []}}}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ls_data_manager.mjs"))
+        .args([
+            lsapi.url.as_str(),
+            &svc.var("LS_EMAIL"),
+            &svc.var("LS_PASSWORD"),
+            &a.to_string(),
+            &view.to_string(),
+            &t2.to_string(),
+        ])
+        .arg(shots.join("ls-data-manager-agreement.png"))
+        .output()
+        .expect("node");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && said.contains("OK "), "{said}");
+
     let brief = server
         .get(&format!("/api/ls/agreement?project={a}"), &token)
         .json::<Value>()
         .unwrap();
+    // The annotator matrix over the project: ann1 and ann2 share both tasks.
+    let m = &brief["matrix"];
+    let p12 = m["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["tasks"] == 2)
+        .unwrap_or_else(|| panic!("a pair sharing both tasks: {m}"));
+    assert!(p12["cells"]["pooled"]["kappa"].as_f64().is_some(), "{m}");
     let t2_brief = brief["tasks"]
         .as_array()
         .unwrap()
@@ -204,6 +305,25 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
         .json::<Value>()
         .unwrap();
     assert_eq!(figures["passed"], true, "{figures}");
+    // The newer consensus replaced the older: one prediction, the new κ.
+    let kappa2 = figures["report"]["gate"]["value"].as_f64().unwrap();
+    let c2 = wait_for("the replaced consensus prediction", 60, || {
+        let c = consensus_of(t2);
+        (c.len() == 1 && (c[0]["score"].as_f64()? - kappa2).abs() < 1e-4).then_some(c)
+    });
+    assert!(c2[0]["score"].as_f64().unwrap() >= 0.6, "{c2:?}");
+    // Of three, the one who disagreed stands out against the consensus of the others.
+    let versus = figures["report"]["matrix"]["versus_others"]
+        .as_array()
+        .unwrap();
+    let worst = versus
+        .iter()
+        .min_by(|x, y| {
+            let k = |v: &Value| v["cells"]["pooled"]["kappa"].as_f64().unwrap_or(-1.0);
+            k(x).total_cmp(&k(y))
+        })
+        .unwrap();
+    assert_eq!(worst["annotator"], users[1].to_string(), "{versus:?}");
     assert!(
         figures["report"]["frame"]["pooled"]["fleiss"]
             .as_f64()
@@ -228,6 +348,12 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
         assert!(svg.contains(&format!("\n{label}\n</text>")), "{label} lane");
     }
     assert_eq!(an["summary"]["annotators"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        an["summary"]["matrix"]["pairs"].as_array().map(Vec::len),
+        Some(1),
+        "the lesson's annotator matrix: {}",
+        an["summary"]
+    );
     // And on the lesson's page in the web UI, in a real browser.
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();

@@ -40,6 +40,16 @@ pub fn gate(f: &FrameFigures, o: &Options) -> Gate {
 
 /// Per label, the runs of frames more than half of the annotators marked.
 pub fn majority(markings: &[Marking], labels: &[String], n: u64) -> Vec<Span> {
+    marked_by(markings, labels, n, |k, m| 2 * k > m)
+}
+
+/// Per label, the runs of frames that `enough(k, m)` annotators of `m` marked.
+pub fn marked_by(
+    markings: &[Marking],
+    labels: &[String],
+    n: u64,
+    enough: impl Fn(usize, usize) -> bool,
+) -> Vec<Span> {
     let m = markings.len();
     let mut out = Vec::new();
     for label in labels {
@@ -53,7 +63,7 @@ pub fn majority(markings: &[Marking], labels: &[String], n: u64) -> Vec<Span> {
         let mut open: Option<u64> = None;
         for (t, d) in events {
             k += d;
-            let inside = 2 * k as usize > m;
+            let inside = enough(k as usize, m);
             match (open, inside) {
                 (None, true) => open = Some(t),
                 (Some(s), false) => {

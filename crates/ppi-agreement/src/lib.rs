@@ -10,6 +10,8 @@
 //! - [`intervals`]: one-to-one matching within each label at IoU ≥ a threshold (optimal
 //!   assignment), TP/FP/FN, F1, mean IoU, cross-label confusions, and the method's
 //!   segment-level κ and percent agreement (agreement / disagreement / miss).
+//! - [`matrix`]: the annotator matrix: Cohen's κ for every pair (per label and pooled), the
+//!   tasks each pair shares, and each annotator against the consensus of the others.
 //! - [`consensus`]: the agreed intervals (frames marked by a majority, or matched pairs with
 //!   averaged bounds), and the gate that decides whether a task goes to review.
 //!
@@ -19,6 +21,7 @@ pub mod analytics;
 pub mod consensus;
 pub mod frames;
 pub mod intervals;
+pub mod matrix;
 pub mod report;
 
 use std::collections::BTreeSet;
@@ -170,6 +173,8 @@ pub struct Report {
     pub intervals: intervals::IntervalFigures,
     pub gate: consensus::Gate,
     pub consensus: Vec<Span>,
+    /// Pairwise κ and each annotator against the others (it adds up across tasks).
+    pub matrix: matrix::Matrix,
 }
 
 /// The labels to report, in order: the chosen ones, else the project's then any other seen.
@@ -206,6 +211,7 @@ pub fn analyse(markings: &[Marking], o: &Options) -> Report {
     let intervals = intervals::figures(markings, &labels, o.iou);
     let gate = consensus::gate(&frame, o);
     let consensus = consensus::consensus(markings, &labels, o);
+    let matrix = matrix::Matrix::of_task(markings, &labels, n, o.iou);
     Report {
         annotators: markings.iter().map(|m| m.annotator.clone()).collect(),
         frames: n,
@@ -214,6 +220,7 @@ pub fn analyse(markings: &[Marking], o: &Options) -> Report {
         intervals,
         gate,
         consensus,
+        matrix,
     }
 }
 

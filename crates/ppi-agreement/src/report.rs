@@ -173,3 +173,201 @@ pub fn csv_rows(task: &str, r: &Report) -> Vec<Vec<String>> {
     ]);
     rows
 }
+
+/// A pair's figure in the matrix: κ with the tasks shared, or that they share none.
+fn pair_cell(p: Option<&super::matrix::Pair>) -> String {
+    match p {
+        Some(p) if p.tasks > 0 => format!("{} ({})", fig(p.cells.kappa()), p.tasks),
+        _ => "no shared task".into(),
+    }
+}
+
+/// The annotator matrix as text: pooled κ for every pair, per-label κ, and each annotator
+/// against the consensus of the others.
+pub fn matrix_text(m: &super::matrix::Matrix) -> String {
+    let mut out = String::new();
+    if m.annotators.len() < 2 {
+        return out;
+    }
+    let w = m
+        .annotators
+        .iter()
+        .map(|a| a.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(16);
+    let _ = writeln!(out, "annotator matrix: pooled Cohen's κ (tasks shared)");
+    let _ = write!(out, "  {:<w$}", "");
+    for a in &m.annotators {
+        let _ = write!(out, " {a:>w$}");
+    }
+    out.push('\n');
+    for a in &m.annotators {
+        let _ = write!(out, "  {a:<w$}");
+        for b in &m.annotators {
+            let cell = if a == b {
+                "—".to_owned()
+            } else {
+                pair_cell(m.pair(a, b))
+            };
+            let _ = write!(out, " {cell:>w$}");
+        }
+        out.push('\n');
+    }
+    let labels = m.labels();
+    let _ = writeln!(out, "  per label, Cohen's κ of each pair:");
+    for p in &m.pairs {
+        let figs: Vec<String> = if p.tasks == 0 {
+            vec!["no shared task".into()]
+        } else {
+            labels
+                .iter()
+                .map(|l| {
+                    let k = p.cells.labels.iter().find(|c| &c.label == l);
+                    format!("{l} {}", fig(k.and_then(|c| c.kappa)))
+                })
+                .collect()
+        };
+        let _ = writeln!(out, "    {} – {}: {}", p.a, p.b, figs.join(", "));
+    }
+    let _ = writeln!(out, "  each annotator against the consensus of the others:");
+    let _ = writeln!(
+        out,
+        "    {:<w$} {:>6} {:>10} {:>9}",
+        "annotator", "tasks", "κ", "F1"
+    );
+    for v in &m.versus_others {
+        let _ = writeln!(
+            out,
+            "    {:<w$} {:>6} {:>10} {:>9}",
+            v.annotator,
+            v.tasks,
+            fig(v.cells.kappa()),
+            fig(v.f1)
+        );
+    }
+    out
+}
+
+/// The CSV header of the pairs table.
+pub const PAIRS_HEADER: [&str; 9] = [
+    "annotator_a",
+    "annotator_b",
+    "tasks_shared",
+    "label",
+    "cohen_kappa",
+    "both",
+    "a_only",
+    "b_only",
+    "neither",
+];
+
+/// CSV rows of the pairs table: per pair, one row per label, then `(pooled)`; a pair with no
+/// shared task is one `(pooled)` row with empty figures.
+pub fn pair_rows(m: &super::matrix::Matrix) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for p in &m.pairs {
+        let head = [p.a.clone(), p.b.clone(), p.tasks.to_string()];
+        let cells = p.cells.labels.iter().chain(p.cells.pooled.iter());
+        if p.tasks == 0 {
+            let mut r = head.to_vec();
+            r.extend(["(pooled)".into(), String::new()]);
+            r.extend(std::iter::repeat_n(String::new(), 4));
+            rows.push(r);
+            continue;
+        }
+        for c in cells {
+            let mut r = head.to_vec();
+            r.extend([c.label.clone(), cell(c.kappa)]);
+            r.extend(c.cells.0.iter().map(u64::to_string));
+            rows.push(r);
+        }
+    }
+    rows
+}
+
+/// The CSV header of the leave-one-out table.
+pub const ANNOTATORS_HEADER: [&str; 8] = [
+    "annotator",
+    "tasks",
+    "label",
+    "cohen_kappa_vs_others",
+    "tp",
+    "fp",
+    "fn",
+    "f1_vs_others",
+];
+
+/// CSV rows of each annotator against the consensus of the others: one row per label (κ),
+/// then `(pooled)` with the interval matching.
+pub fn annotator_rows(m: &super::matrix::Matrix) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for v in &m.versus_others {
+        for c in &v.cells.labels {
+            rows.push(vec![
+                v.annotator.clone(),
+                v.tasks.to_string(),
+                c.label.clone(),
+                cell(c.kappa),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        rows.push(vec![
+            v.annotator.clone(),
+            v.tasks.to_string(),
+            "(pooled)".into(),
+            cell(v.cells.kappa()),
+            v.tp.to_string(),
+            v.fp.to_string(),
+            v.fn_.to_string(),
+            cell(v.f1),
+        ]);
+    }
+    rows
+}
+
+/// The annotator matrix as Markdown (the dataset card): pooled Cohen's κ of every pair with
+/// the tasks shared, then each annotator against the consensus of the others.
+pub fn matrix_markdown(m: &super::matrix::Matrix) -> String {
+    let mut out = String::new();
+    let esc = |s: &str| s.replace('|', "\\|");
+    let _ = write!(out, "| annotator |");
+    for a in &m.annotators {
+        let _ = write!(out, " {} |", esc(a));
+    }
+    let _ = write!(out, "\n|---|");
+    for _ in &m.annotators {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for a in &m.annotators {
+        let _ = write!(out, "| {} |", esc(a));
+        for b in &m.annotators {
+            let cell = if a == b {
+                "—".to_owned()
+            } else {
+                pair_cell(m.pair(a, b))
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        out.push('\n');
+    }
+    let _ = write!(
+        out,
+        "\n| annotator | tasks | κ against the others | F1 against the others |\n|---|---:|---:|---:|\n"
+    );
+    for v in &m.versus_others {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            esc(&v.annotator),
+            v.tasks,
+            fig(v.cells.kappa()),
+            fig(v.f1)
+        );
+    }
+    out
+}

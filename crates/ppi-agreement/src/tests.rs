@@ -203,3 +203,74 @@ fn majority_of_three_and_the_gate_measures() {
         assert_eq!(g.value, want);
     }
 }
+
+#[test]
+fn the_matrix_of_two_is_the_tasks_cohen_kappa_and_adds_up_across_tasks() {
+    let a = marking("a", &[("Lecture", 0, 100), ("Questioning", 150, 220)]);
+    let b = marking("b", &[("Lecture", 10, 120), ("Questioning", 160, 200)]);
+    let r = analyse(&[a.clone(), b.clone()], &options(500));
+    let p = r.matrix.pair("b", "a").unwrap();
+    assert_eq!(p.tasks, 1);
+    assert!(close(p.cells.kappa(), r.frame.pooled.cohen));
+    assert!(close(
+        p.cells.labels[0].kappa,
+        r.frame.labels[0].kappas.cohen
+    ));
+    // With one other, the consensus of the others is that other's marking.
+    let v = &r.matrix.versus_others[0];
+    assert!(close(v.cells.kappa(), r.frame.pooled.cohen));
+    assert_eq!(v.annotator, "a");
+
+    // Two tasks merged: the κ of the concatenated cells, and a pair that never met has none.
+    let c = marking("c", &[("Lecture", 0, 100)]);
+    let r2 = analyse(&[a.clone(), c.clone()], &options(300));
+    let m = matrix::Matrix::merge([&r.matrix, &r2.matrix]);
+    assert_eq!(m.annotators, vec!["a", "b", "c"]);
+    let bc = m.pair("b", "c").unwrap();
+    assert_eq!((bc.tasks, bc.cells.kappa()), (0, None));
+    let ab = m.pair("a", "b").unwrap();
+    assert_eq!(ab.tasks, 1);
+    let va = m.versus_others.iter().find(|v| v.annotator == "a").unwrap();
+    assert_eq!(va.tasks, 2);
+    let mut t = r.matrix.versus_others[0]
+        .cells
+        .pooled
+        .clone()
+        .unwrap()
+        .cells;
+    t.add(
+        &r2.matrix.versus_others[0]
+            .cells
+            .pooled
+            .clone()
+            .unwrap()
+            .cells,
+    );
+    assert!(close(va.cells.kappa(), t.kappa()));
+    assert_eq!(t.0.iter().sum::<u64>(), 3 * 500 + 3 * 300);
+}
+
+#[test]
+fn one_annotator_who_disagrees_stands_out_against_the_others() {
+    let a = marking("a", &[("Lecture", 0, 200), ("Questioning", 250, 400)]);
+    let b = marking("b", &[("Lecture", 5, 195), ("Questioning", 260, 400)]);
+    let c = marking("c", &[("Lecture", 0, 210), ("Questioning", 240, 390)]);
+    let odd = marking("odd", &[("Questioning", 0, 150), ("GroupWork", 300, 480)]);
+    let r = analyse(&[a, b, c, odd], &options(500));
+    let m = &r.matrix;
+    assert_eq!(m.pairs.len(), 6);
+    let worst = m
+        .versus_others
+        .iter()
+        .min_by(|x, y| {
+            x.cells
+                .kappa()
+                .unwrap()
+                .total_cmp(&y.cells.kappa().unwrap())
+        })
+        .unwrap();
+    assert_eq!(worst.annotator, "odd");
+    assert_eq!(worst.f1, Some(0.0));
+    assert!(m.pair("a", "b").unwrap().cells.kappa().unwrap() > 0.8);
+    assert!(m.pair("a", "odd").unwrap().cells.kappa().unwrap() < 0.1);
+}

@@ -356,17 +356,23 @@ impl Transcriber {
             let (id, probs) = state
                 .lang_detect(0, threads)
                 .map_err(|e| fail("language detection", e))?;
-            let best = match codes {
-                Some(codes) => codes
-                    .iter()
-                    .filter_map(|c| {
-                        whisper_rs::get_lang_id(c)
-                            .map(|i| (c.as_str(), probs.get(i as usize).copied().unwrap_or(0.0)))
-                    })
-                    .max_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(c, _)| c.to_owned()),
-                None => whisper_rs::get_lang_str(id).map(str::to_owned),
+            let prob = |code: &str| {
+                whisper_rs::get_lang_id(code)
+                    .and_then(|i| probs.get(i as usize).copied())
+                    .unwrap_or(0.0)
             };
+            let top = whisper_rs::get_lang_str(id);
+            let best = match codes {
+                Some(codes) => crate::language::choose_among(codes, prob, top),
+                None => top.map(str::to_owned),
+            };
+            tracing::debug!(
+                start = chunk.start,
+                seconds = chunk.duration(),
+                detected = ?best,
+                top = ?top,
+                "chunk language"
+            );
             out.push(best.unwrap_or_else(|| "en".to_owned()));
         }
         Ok(out)

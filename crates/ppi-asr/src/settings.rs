@@ -23,7 +23,10 @@ pub struct WhisperSettings {
     /// Transcriptions at once (each holds a ~230 MB state for `base`).
     pub jobs: usize,
     pub device: Device,
-    /// `auto`, a code (`ru`), or candidates for detection (`en,ru`).
+    /// The languages detection chooses among (`en,ru`, the default), one code to force it
+    /// (`ru`), or `auto` for any of Whisper's languages. `[whisper] languages` in the file
+    /// (`language` is the older name).
+    #[serde(alias = "languages")]
     pub language: String,
     /// 1 = greedy; more = beam search.
     pub beam_size: usize,
@@ -40,7 +43,7 @@ impl Default for WhisperSettings {
             threads: None,
             jobs: 1,
             device: Device::Cpu,
-            language: "auto".into(),
+            language: DEFAULT_LANGUAGES.into(),
             beam_size: 1,
             context_margin: 2.0,
             flash_attn: false,
@@ -48,11 +51,16 @@ impl Default for WhisperSettings {
     }
 }
 
+/// The lessons PPI is made for are in Russian and English: detection chooses between these two
+/// unless told otherwise (choosing among all 99 took Russian speech for Latvian or Czech).
+pub const DEFAULT_LANGUAGES: &str = "en,ru";
+
 /// The environment variables of `[whisper]`.
 pub const ENV: &[EnvVar] = &[
     var("PPI_WHISPER_MODEL", "model", Kind::Text),
     var("PPI_WHISPER_CONTEXT_MARGIN", "context_margin", Kind::Number),
     var("PPI_WHISPER_FLASH_ATTN", "flash_attn", Kind::Flag),
+    var("PPI_LANGUAGES", "language", Kind::Text),
     var("PPI_WHISPER_LANGUAGE", "language", Kind::Text),
     var("PPI_WHISPER_THREADS", "threads", Kind::Positive),
     var("PPI_WHISPER_JOBS", "jobs", Kind::Positive),

@@ -280,6 +280,7 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
                 .collect(),
             speech: None,
             speakers: Vec::new(),
+            iou: req.agreement.iou,
         };
         if let Err(e) = super::analytics::write(&layout, &lesson_slug, &input) {
             tracing::warn!("{e}");

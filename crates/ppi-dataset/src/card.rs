@@ -244,6 +244,22 @@ pub fn render(
         }
     }
 
+    let matrices: Vec<&ppi_agreement::matrix::Matrix> = transcripts
+        .analytics
+        .iter()
+        .filter_map(|(_, a)| a.matrix.as_ref())
+        .collect();
+    if !matrices.is_empty() {
+        let m = ppi_agreement::matrix::Matrix::merge(matrices);
+        let _ = writeln!(
+            out,
+            "\n## Annotator agreement\n\nCohen's κ of every pair of annotators over the frames of the lessons both \
+             annotated (every label × frame a cell; in brackets, the lessons shared), then each annotator against \
+             the consensus of the others. A low row is the annotator who disagrees.\n\n{}",
+            ppi_agreement::report::matrix_markdown(&m)
+        );
+    }
+
     let modes: Vec<&str> = {
         let mut m: Vec<&str> = rows.iter().map(|r| r.clip_mode.as_str()).collect();
         m.sort();

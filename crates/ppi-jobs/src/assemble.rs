@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::JobContext;
 use crate::error::{io, permanent, JobError};
-use crate::payload::{Job, Learn};
 use crate::stage::{dataset_layout, stage_layout};
 use ppi_core::domain::{CropBox, Fps, ItemId};
 use ppi_dataset::layout::{self, Layout};
@@ -267,6 +266,7 @@ pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
                 .await
                 .map_err(JobError::from_coded)?;
             tracing::info!(repo = %published.repo, sent = published.changed, lfs_bytes = published.lfs_bytes, "dataset published");
+            crate::dataset_publish::audit(ctx, None, &published).await;
             report.published = Some(published);
         }
     }
@@ -286,20 +286,7 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     if !ctx.settings.learn.after_assembly {
         return Ok(());
     }
-    let approved = ctx
-        .db
-        .review_items_with(APPROVED)
-        .await
-        .map_err(JobError::from_coded)?;
-    let state: String = approved
-        .iter()
-        .map(|i| format!("{}/{}:{};", i.stage, i.item_id, i.frame_choice.unwrap_or(0)))
-        .collect();
-    let key = format!(
-        "learn:{}",
-        &ppi_core::hash::sha256_hex(state.as_bytes())[..16]
-    );
-    ctx.enqueue(&Job::Learn(Learn {}), &key, None, None)
+    crate::learn::queue(ctx, None)
         .await
         .map_err(JobError::from_coded)?;
     Ok(())

@@ -78,6 +78,7 @@ pub async fn run(
         progress.span(85.0, 15.0);
         progress.stage("publishing", 1);
         let published = publish(ctx, &job.out, &to.repo).await?;
+        crate::dataset_publish::audit(ctx, record.owner_id.as_deref(), &published).await;
         result["status"] = json!("published");
         result["publish"] = json!(published);
     }

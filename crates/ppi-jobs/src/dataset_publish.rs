@@ -39,6 +39,31 @@ pub(crate) async fn publish(
         .map_err(JobError::from_coded)
 }
 
+/// Records a publication in the audit log: by the job's owner (a user's request), or by
+/// `system` (the assembly's automatic publish).
+pub(crate) async fn audit(ctx: &JobContext, owner_id: Option<&str>, report: &PublishReport) {
+    let actor = match owner_id {
+        Some(id) => match ctx.db.user_by_id(id).await {
+            Ok(Some(u)) => u.username,
+            _ => id.to_owned(),
+        },
+        None => "system".to_owned(),
+    };
+    let detail = format!(
+        "{} file(s) changed, {} unchanged, {} deleted, {} commit(s)",
+        report.changed, report.unchanged, report.deleted, report.commits
+    );
+    ctx.db
+        .audit_or_log(&ppi_store::db::audit::NewEvent {
+            actor: &actor,
+            action: ppi_store::db::audit::action::PUBLISHED,
+            target: Some(&report.repo),
+            address: None,
+            detail: Some(&detail),
+        })
+        .await;
+}
+
 /// Publishes the folder; the report is the job's result.
 pub async fn run(
     ctx: &JobContext,
@@ -55,6 +80,7 @@ pub async fn run(
     }
     progress.stage("publishing", 1);
     let published = publish(ctx, out, repo).await?;
+    audit(ctx, record.owner_id.as_deref(), &published).await;
     progress.finish_stage();
     ctx.keep_result(
         record,

@@ -4,6 +4,7 @@
 
 use crate::context::JobContext;
 use crate::error::{io, JobError};
+use crate::payload::{Job, Learn};
 use ppi_learn::fit::{learn, rules_for, Examples, LearnReport};
 use ppi_learn::ModelStore;
 use ppi_store::db::jobs::JobRecord;
@@ -36,6 +37,27 @@ pub async fn fit(
         .await
         .map_err(crate::error::thread)?
         .map_err(|e| io("models folder", e))
+}
+
+/// Queues a `learn` job keyed by the approved decisions (and, for a training request from
+/// Label Studio's project `project`, by that project), so the same decisions are learned from
+/// once per reason; returns the job and whether this call queued it.
+pub async fn queue(
+    ctx: &JobContext,
+    project: Option<i64>,
+) -> Result<(JobRecord, bool), ppi_store::db::DbError> {
+    let approved = ctx.db.review_items_with(APPROVED).await?;
+    let state: String = approved
+        .iter()
+        .map(|i| format!("{}/{}:{};", i.stage, i.item_id, i.frame_choice.unwrap_or(0)))
+        .collect();
+    let hash = &ppi_core::hash::sha256_hex(state.as_bytes())[..16];
+    let key = match project {
+        None => format!("learn:{hash}"),
+        Some(p) => format!("learn:train-{p}:{hash}"),
+    };
+    ctx.enqueue_once(&Job::Learn(Learn {}), &key, None, None)
+        .await
 }
 
 pub async fn run(ctx: &JobContext, record: &JobRecord) -> Result<(), JobError> {

@@ -163,6 +163,7 @@ pub async fn lesson_input(
         agreed,
         speech,
         speakers,
+        iou: ctx.settings.label_studio.agreement.iou,
     }))
 }
 

@@ -10,12 +10,14 @@
 //! The machinery: [`context`], [`runner`], [`queue`], [`wake`], [`progress`], [`scratch`],
 //! [`stage`], [`telemetry`]. One file per job kind, in the order data flows:
 //! [`extract_audio`] → [`transcribe`] / [`preannotate`] / [`ls_import`] (with [`prediction`]
-//! and [`fetch`]) → [`annotation`] (with [`review_target`]) → [`extract`] →
+//! and [`fetch`]) → [`annotation`] (with [`review_target`] and
+//! [`consensus_prediction`]) → [`extract`] →
 //! [`review_decision`] → [`assemble`] (with [`lesson_analytics`]) → [`learn`]; and the
 //! offline builder's [`dataset_build`] and [`dataset_publish`].
 
 pub mod annotation;
 pub mod assemble;
+pub mod consensus_prediction;
 pub mod context;
 pub mod dataset_build;
 pub mod dataset_publish;

@@ -13,6 +13,7 @@
 
 use serde_json::{json, Value};
 
+use crate::consensus_prediction;
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::payload::{Assemble, Extract, Job};
@@ -114,6 +115,16 @@ async fn flag(ctx: &JobContext, task_id: i64, note: Option<Value>) -> Result<(),
     }
 }
 
+/// Forgets the task's agreement: fewer annotations than needed, or one. Its consensus
+/// prediction leaves Label Studio with it.
+async fn forget_agreement(ctx: &JobContext, task_id: i64, had: bool) -> Result<(), JobError> {
+    ctx.db.delete_agreement(task_id).await.map_err(coded)?;
+    if had {
+        consensus_prediction::remove_except(ctx, task_id, None).await?;
+    }
+    Ok(())
+}
+
 /// Decides the task's review target again and acts on a change.
 pub async fn reconsider(ctx: &JobContext, project: i64, task_id: i64) -> Result<(), JobError> {
     if ctx
@@ -131,12 +142,13 @@ pub async fn reconsider(ctx: &JobContext, project: i64, task_id: i64) -> Result<
     let needed = a.min_annotations.map(i64::from).unwrap_or(planned).max(1) as usize;
     let config = ctx.project_config(project, None).await?;
     let mut by = Value::Null;
+    let before = ctx.db.agreement(task_id).await.map_err(coded)?;
     let (target, result): (String, Option<Vec<Value>>) = if accepted.len() < needed {
-        ctx.db.delete_agreement(task_id).await.map_err(coded)?;
+        forget_agreement(ctx, task_id, before.is_some()).await?;
         (format!("waiting:{}/{needed}", accepted.len()), None)
     } else if accepted.len() == 1 {
         let a = &accepted[0];
-        ctx.db.delete_agreement(task_id).await.map_err(coded)?;
+        forget_agreement(ctx, task_id, before.is_some()).await?;
         by = a
             .completed_by
             .clone()
@@ -177,18 +189,31 @@ pub async fn reconsider(ctx: &JobContext, project: i64, task_id: i64) -> Result<
                 .unwrap_or_default()
                 .as_bytes(),
         );
-        ctx.db
-            .put_agreement(&ppi_store::db::agreement::AgreementRow {
-                task_id,
-                project,
-                report: serde_json::to_string(&report).unwrap_or_default(),
-                consensus: Value::Array(result.clone()).to_string(),
-                passed: i64::from(report.gate.passed),
-                annotators: markings.len() as i64,
-                updated_at: 0,
-            })
-            .await
-            .map_err(coded)?;
+        let row = ppi_store::db::agreement::AgreementRow {
+            task_id,
+            project,
+            report: serde_json::to_string(&report).unwrap_or_default(),
+            consensus: Value::Array(result.clone()).to_string(),
+            passed: i64::from(report.gate.passed),
+            annotators: markings.len() as i64,
+            updated_at: 0,
+        };
+        ctx.db.put_agreement(&row).await.map_err(coded)?;
+        // LS's own views: the consensus as a scored prediction, written again when it or its
+        // κ changed.
+        let score = consensus_prediction::score(&report.gate);
+        let unchanged = before.as_ref().is_some_and(|b| {
+            let old: Value = serde_json::from_str(&b.report).unwrap_or_default();
+            b.consensus == row.consensus
+                && old["gate"]["value"]
+                    .as_f64()
+                    .map_or(-1.0, |k| (k * 1e4).round() / 1e4)
+                    == score
+                && old["gate"]["threshold"].as_f64() == Some(report.gate.threshold)
+        });
+        if !unchanged {
+            consensus_prediction::replace(ctx, task_id, &result, &report.gate).await?;
+        }
         tracing::info!(
             task = task_id,
             annotators = markings.len(),

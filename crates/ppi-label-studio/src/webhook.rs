@@ -29,6 +29,10 @@ pub enum LsEvent {
         project: i64,
         annotation: i64,
     },
+    /// The project's "Start Training" button (LS posts `START_TRAINING` to the backend).
+    StartTraining {
+        project: i64,
+    },
 }
 
 /// Why a payload was not understood.
@@ -64,6 +68,7 @@ impl LsEvent {
             LsEvent::AnnotationDeleted { annotation, .. } => {
                 format!("ANNOTATIONS_DELETED:{annotation}")
             }
+            LsEvent::StartTraining { project } => format!("START_TRAINING:{project}"),
         }
     }
 
@@ -72,7 +77,8 @@ impl LsEvent {
             LsEvent::TaskCreated { project, .. }
             | LsEvent::TaskDeleted { project, .. }
             | LsEvent::Annotation { project, .. }
-            | LsEvent::AnnotationDeleted { project, .. } => *project,
+            | LsEvent::AnnotationDeleted { project, .. }
+            | LsEvent::StartTraining { project } => *project,
         }
     }
 }
@@ -157,6 +163,9 @@ pub fn parse(body: &Value) -> Result<Delivery, PayloadError> {
                 }
             }
         }
+        "START_TRAINING" => events.push(LsEvent::StartTraining {
+            project: need_project()?,
+        }),
         _ => {}
     }
     Ok(Delivery {

@@ -63,6 +63,13 @@ fn every_captured_shape_is_understood() {
     assert!(matches!(d.events[0], LsEvent::TaskDeleted { task: 7, .. }));
     let d = parse(&capture("019_POST_hook_PROJECT_UPDATED.json")).unwrap();
     assert!(d.events.is_empty());
+    // "Start Training" (LS PR #5761): the project as the webhook serializer renders it.
+    let d = parse(
+        &serde_json::json!({"action": "START_TRAINING", "project": {"id": 4, "title": "Lessons"}}),
+    )
+    .unwrap();
+    assert_eq!(d.events, vec![LsEvent::StartTraining { project: 4 }]);
+    assert!(parse(&serde_json::json!({"action": "START_TRAINING"})).is_err());
 }
 
 #[test]

@@ -103,6 +103,17 @@ impl ModelStore {
         self.dir.join(n.to_string())
     }
 
+    /// The fits whose text model beat the rules and was deployed, oldest first.
+    pub fn deployed_text_fits(&self) -> Vec<u32> {
+        let last = self.deployed().last;
+        (1..=last)
+            .filter(|&n| {
+                read_json::<serde_json::Value>(&self.fit_dir(n).join("report.json"))
+                    .is_some_and(|r| r["text"]["deployed"] == true)
+            })
+            .collect()
+    }
+
     /// The deployed text model, if any.
     pub fn text_model(&self) -> Option<(u32, TextModel)> {
         let n = self.deployed().text?;

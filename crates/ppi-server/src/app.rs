@@ -63,6 +63,10 @@ pub struct App {
     pub webhook_secret: Vec<u8>,
     /// Where `serve`'s own Label Studio wiring stands (for `/ready`).
     pub ls_wiring: Arc<crate::ls_sync::wiring::Wiring>,
+    /// Wrong credentials counted per user and address.
+    pub throttle: crate::security::throttle::Throttle,
+    /// The browser security headers every response carries.
+    pub security_headers: Arc<crate::security::headers::SecurityHeaders>,
 }
 
 /// The webhook secret: configured (`PPI_LS_WEBHOOK_SECRET`), else kept in the data dir.
@@ -184,6 +188,8 @@ impl App {
         };
         Ok(App {
             webhook_secret,
+            throttle: Default::default(),
+            security_headers: Arc::new(crate::security::headers::SecurityHeaders::new(&settings)),
             ls_wiring: Arc::new(crate::ls_sync::wiring::Wiring::new(wiring)),
             tokens: Tokens::new(&jwt, settings.server.access_token_ttl_secs),
             settings,

@@ -18,6 +18,7 @@ use ppi_learn::LearnSettings;
 use ppi_store::storage::settings::StorageSettings;
 
 use crate::mcp::McpSettings;
+use crate::security::SecuritySettings;
 use crate::watch::WatchSettings;
 
 /// All settings, one section per feature.
@@ -33,6 +34,7 @@ pub struct Settings {
     pub watch: WatchSettings,
     pub mcp: McpSettings,
     pub learn: LearnSettings,
+    pub security: SecuritySettings,
 }
 
 /// Every section and the environment variables that set it.
@@ -46,6 +48,7 @@ const SECTIONS: Sections = &[
     ("learn", ppi_learn::ENV),
     ("watch", crate::watch::settings::ENV),
     ("mcp", crate::mcp::settings::ENV),
+    ("security", crate::security::settings::ENV),
 ];
 
 impl Settings {

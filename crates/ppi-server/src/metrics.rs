@@ -66,6 +66,13 @@ impl Metrics {
         metrics::histogram!("ppi_http_request_duration_seconds", "route" => route).record(seconds);
     }
 
+    /// One credential checked: `kind` password, refresh or api_token; `outcome` success,
+    /// failure or throttled (refused before checking).
+    pub fn credential(&self, kind: &'static str, outcome: &'static str) {
+        metrics::counter!("ppi_auth_attempts_total", "kind" => kind, "outcome" => outcome)
+            .increment(1);
+    }
+
     /// The exposition text; `jobs` are current job counts by (kind, status) from the database.
     pub fn render(&self, jobs: &[(String, String, i64)]) -> String {
         if let Ok(mut seen) = self.job_series.lock() {
@@ -96,6 +103,10 @@ fn describe() {
         "HTTP request latency by route."
     );
     metrics::describe_gauge!("ppi_jobs", "Jobs by kind and current status.");
+    metrics::describe_counter!(
+        "ppi_auth_attempts_total",
+        "Credentials checked (password, refresh, api_token) by outcome (success, failure, throttled)."
+    );
     ppi_jobs::telemetry::describe();
     ppi_store::storage::telemetry::describe();
 }

@@ -21,6 +21,10 @@ pub fn router(app: Arc<App>) -> Router {
             crate::server::rejections::json_errors,
         ))
         .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
+        .layer(axum::middleware::from_fn_with_state(
+            app.security_headers.clone(),
+            crate::security::headers::apply,
+        ))
         .with_state(app)
 }
 

@@ -33,6 +33,10 @@ pub struct Service {
 
 impl Service {
     fn start(script_name: &'static str) -> Service {
+        Self::start_with(script_name, &[])
+    }
+
+    fn start_with(script_name: &'static str, env: &[(&str, &str)]) -> Service {
         let dir = tempfile::Builder::new()
             .prefix("ppi-svc-")
             .tempdir()
@@ -41,6 +45,7 @@ impl Service {
             .arg(script(script_name))
             .arg("start")
             .arg(dir.path())
+            .envs(env.iter().copied())
             .output()
             .unwrap();
         assert!(
@@ -69,6 +74,12 @@ impl Service {
     /// A real Label Studio 1.23.2 on a free port: `LABEL_STUDIO_URL`, `LABEL_STUDIO_API_KEY`.
     pub fn label_studio() -> Service {
         Self::start("label-studio.sh")
+    }
+
+    /// Label Studio with extra settings for its process (`LS_EXTRA_ENV`: `NAME=value …`),
+    /// such as a feature flag.
+    pub fn label_studio_with(extra_env: &str) -> Service {
+        Self::start_with("label-studio.sh", &[("LS_EXTRA_ENV", extra_env)])
     }
 
     pub fn var(&self, name: &str) -> String {

@@ -10,6 +10,7 @@
 pub mod plot;
 
 use crate::frames::union;
+use crate::matrix::Matrix;
 use crate::{Marking, Span};
 
 /// Width of a heatmap bin, seconds.
@@ -31,6 +32,8 @@ pub struct LessonInput {
     pub speech: Option<Vec<(f64, f64)>>,
     /// Speaker-labelled regions in seconds: `(start, end, speaker)`.
     pub speakers: Vec<(f64, f64, String)>,
+    /// Intervals match at this IoU, for the annotator matrix.
+    pub iou: f64,
 }
 
 /// One label's figures (from the agreed intervals).
@@ -66,6 +69,10 @@ pub struct Summary {
     pub coverage: Vec<Vec<f64>>,
     pub bin_s: f64,
     pub talk: Option<TalkTime>,
+    /// The annotator matrix, with two or more annotators (summaries add up across lessons:
+    /// [`Matrix::merge`]).
+    #[serde(default)]
+    pub matrix: Option<Matrix>,
 }
 
 fn secs(frames: u64, fps: f64) -> f64 {
@@ -199,6 +206,7 @@ pub fn summarise(i: &LessonInput) -> Summary {
         coverage,
         bin_s: BIN_SECS,
         talk,
+        matrix: (i.markings.len() >= 2).then(|| Matrix::of_task(&i.markings, &i.labels, n, i.iou)),
     }
 }
 
@@ -256,6 +264,7 @@ mod tests {
                 (0.0, 45.0, "teacher".into()),
                 (45.0, 60.0, "student".into()),
             ],
+            iou: 0.5,
         };
         let s = summarise(&input);
         let l = &s.labels[0];

@@ -309,3 +309,55 @@ pub fn timeline_png(i: &LessonInput, path: &Path) -> Result<(), PlotError> {
 pub fn heatmap_png(s: &Summary, path: &Path) -> Result<(), PlotError> {
     png(path, heatmap_size(s), |root| draw_heatmap(root, s))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::summarise;
+    use crate::{Marking, Span};
+
+    /// Text from the patterns sheet and the annotations lands in the pictures escaped: a
+    /// pattern or annotator named with markup is text, never an element.
+    #[test]
+    fn markup_in_names_is_escaped_in_the_pictures() {
+        let hostile = "<script>alert(1)</script>";
+        let span = |start, end| Span {
+            label: hostile.into(),
+            start,
+            end,
+        };
+        let input = LessonInput {
+            title: "<b onmouseover=alert(2)>lesson</b>".into(),
+            frames: 25 * 60,
+            fps: 25.0,
+            labels: vec![hostile.into()],
+            markings: vec![
+                Marking {
+                    annotator: "<img src=x onerror=alert(3)>".into(),
+                    annotation_id: None,
+                    spans: vec![span(0, 500)],
+                },
+                Marking {
+                    annotator: "b".into(),
+                    annotation_id: None,
+                    spans: vec![span(100, 600)],
+                },
+            ],
+            agreed: vec![span(100, 500)],
+            speech: None,
+            speakers: Vec::new(),
+            iou: 0.5,
+        };
+        let timeline = timeline_svg(&input).unwrap();
+        let heatmap = heatmap_svg(&summarise(&input)).unwrap();
+        for svg in [&timeline, &heatmap] {
+            assert!(!svg.contains("<script"), "{svg}");
+            assert!(!svg.contains("<img"), "{svg}");
+            assert!(!svg.contains("<b "), "{svg}");
+        }
+        assert!(
+            timeline.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{timeline}"
+        );
+    }
+}

@@ -65,6 +65,17 @@ pub async fn setup(ctx: &JobContext, body: &Value) -> Result<Value, BackendError
     Ok(json!({"model_version": super::model_version(&ctx.settings)}))
 }
 
+/// `/train`, LS's "Start Training" without the webhook flag (LS 1.23's default): the body
+/// carries the annotated tasks, which PPI does not need (it learns from the reviewed items);
+/// queues the project's `learn` job, answered at once with it.
+pub async fn train(ctx: &JobContext, body: &Value) -> Result<Value, BackendError> {
+    let project = project_id(&body["project"])
+        .ok_or_else(|| BackendError::BadRequest("\"project\" is missing".into()))?;
+    let (job, queued) = ppi_jobs::learn::queue(ctx, Some(project)).await?;
+    tracing::info!(project, job = %job.id, queued, "training requested (/train)");
+    Ok(json!({"status": if queued { "queued" } else { "already requested" }, "job": job.id}))
+}
+
 /// `/predict`: one element per task, in order: the task's prediction when PPI has built it,
 /// else `[]` (nothing yet) with the work queued; the job pushes the prediction when done.
 pub async fn predict(ctx: &JobContext, body: &Value) -> Result<Value, BackendError> {

@@ -78,6 +78,27 @@ pub struct Done {
     pub what: String,
 }
 
+/// Records in the audit log what a bootstrap created or changed in Label Studio (nothing when
+/// everything was in place).
+pub async fn audit_changes(db: &ppi_store::db::Db, actor: &str, report: &[Done]) {
+    let changed: Vec<String> = report
+        .iter()
+        .filter(|d| matches!(d.outcome, "created" | "updated"))
+        .map(|d| format!("{} {}", d.outcome, d.what))
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    db.audit_or_log(&ppi_store::db::audit::NewEvent {
+        actor,
+        action: ppi_store::db::audit::action::WIRING_CHANGED,
+        target: Some("label-studio"),
+        address: None,
+        detail: Some(&changed.join("; ")),
+    })
+    .await;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
     #[error(transparent)]

@@ -19,13 +19,27 @@ pub fn model_version(settings: &ppi_jobs::JobSettings) -> String {
     let learned = ppi_learn::ModelStore::new(&settings.server.data_dir)
         .deployed()
         .text;
-    let label = settings
+    ppi_label_studio::preannotate::model_version(&model_label(settings), learned)
+}
+
+/// Every version PPI has predicted with (LS's `/versions`): the rules', then each learned
+/// suggester that was deployed, oldest first.
+pub fn model_versions(settings: &ppi_jobs::JobSettings) -> Vec<String> {
+    let label = model_label(settings);
+    let fits = ppi_learn::ModelStore::new(&settings.server.data_dir).deployed_text_fits();
+    std::iter::once(None)
+        .chain(fits.into_iter().map(Some))
+        .map(|n| ppi_label_studio::preannotate::model_version(&label, n))
+        .collect()
+}
+
+fn model_label(settings: &ppi_jobs::JobSettings) -> String {
+    settings
         .whisper
         .model
         .parse::<ppi_asr::ModelSpec>()
         .map(|m| m.label())
-        .unwrap_or_else(|_| settings.whisper.model.clone());
-    ppi_label_studio::preannotate::model_version(&label, learned)
+        .unwrap_or_else(|_| settings.whisper.model.clone())
 }
 
 /// Records an event once and queues its work; `false` when it was a repeat (or not PPI's to
@@ -38,6 +52,13 @@ pub async fn queue_event(
     label_config: Option<&str>,
 ) -> Result<bool, DbError> {
     let project = event.project();
+    if let LsEvent::StartTraining { project } = event {
+        // Every press is a request to learn from the decisions as they are now: keyed by
+        // them, not recorded as a one-off event (a second press with nothing new is a repeat).
+        let (job, queued) = ppi_jobs::learn::queue(ctx, Some(*project)).await?;
+        tracing::info!(project, job = %job.id, queued, "training requested");
+        return Ok(queued);
+    }
     let reviews = ctx.db.ls_projects(ROLE_REVIEW).await?;
     let review = reviews.iter().any(|(id, _, _)| *id == project);
     let key = match source {
@@ -101,6 +122,7 @@ pub async fn queue_event(
             let key = format!("ls-annotation-deleted:{annotation}");
             ctx.enqueue(&job, &key, None, None).await?;
         }
+        LsEvent::StartTraining { .. } => {}
     }
     Ok(true)
 }

@@ -98,6 +98,7 @@ pub async fn run(
         state.set(WiringState::Wiring { attempt });
         match bootstrap(&ctx, &opts).await {
             Ok(report) => {
+                super::bootstrap::audit_changes(&ctx.db, "system", &report).await;
                 let lines: Vec<String> = report
                     .iter()
                     .map(|d| format!("{} {}", d.outcome, d.what))

@@ -46,6 +46,23 @@ async fn authenticate(State(app): State<Arc<App>>, req: Request, next: Next) -> 
     }
 }
 
+/// A closed session answers 204 No Content. rmcp answers the client's `DELETE` with 202
+/// Accepted, which the MCP clients read as a failed close: the official Python client accepts
+/// only 200 and 204 (405: closing not allowed) and logs "Session termination failed: 202".
+/// The session is already closed when rmcp answers, so nothing is pending and 204 is the truth.
+async fn session_closed(req: Request, next: Next) -> Response {
+    let delete = req.method() == axum::http::Method::DELETE;
+    let response = next.run(req).await;
+    if delete && response.status() == axum::http::StatusCode::ACCEPTED {
+        let (mut parts, _) = response.into_parts();
+        parts.status = axum::http::StatusCode::NO_CONTENT;
+        parts.headers.remove(axum::http::header::CONTENT_TYPE);
+        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+        return Response::from_parts(parts, axum::body::Body::empty());
+    }
+    response
+}
+
 /// The `/mcp` routes.
 pub fn router(app: Arc<App>) -> Router<Arc<App>> {
     let config = StreamableHttpServerConfig::default()
@@ -59,5 +76,6 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
     );
     Router::new()
         .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn(session_closed))
         .layer(axum::middleware::from_fn_with_state(app, authenticate))
 }

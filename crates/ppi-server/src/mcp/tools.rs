@@ -365,7 +365,7 @@ impl PpiMcp {
     }
 
     #[tool(
-        description = "The annotators' agreement on a lesson's Label Studio task: per-label and pooled frame κ, interval matching (IoU), the gate and the consensus.",
+        description = "The annotators' agreement on a lesson's Label Studio task: per-label and pooled frame κ, interval matching (IoU), the annotator matrix (Cohen's κ for every pair, each annotator against the consensus of the others), the gate and the consensus.",
         annotations(read_only_hint = true)
     )]
     async fn agreement_report(

@@ -61,20 +61,53 @@ impl FromRequestParts<Arc<App>> for Caller {
                 "the Authorization header must be `Bearer <access token>`",
             )
         })?;
-        Caller::from_token(app, token).await
+        let addr =
+            crate::security::client::ClientAddr::of(parts, &app.settings.security.trusted_proxies);
+        Caller::from_token_at(app, token, addr).await
     }
 }
 
 impl Caller {
-    /// The caller an access token (JWT) or an API token (`ppi_…`, a service account) names.
+    /// The caller an access token (JWT) or an API token (`ppi_…`, a service account) names,
+    /// for a caller on this machine (`ppi mcp` over stdio).
     pub async fn from_token(app: &App, token: &str) -> Result<Caller, ApiError> {
+        let local = crate::security::client::ClientAddr(std::net::Ipv4Addr::LOCALHOST.into());
+        Self::from_token_at(app, token, local).await
+    }
+
+    /// [`Self::from_token`] for a client at `addr`: wrong API tokens count against the address
+    /// like wrong passwords ([`crate::security::throttle`]).
+    pub async fn from_token_at(
+        app: &App,
+        token: &str,
+        addr: crate::security::client::ClientAddr,
+    ) -> Result<Caller, ApiError> {
+        use crate::security::throttle::Verdict;
         let token = token.trim();
         if token.starts_with(ppi_store::auth::tokens::API_TOKEN_PREFIX) {
+            if let Verdict::Wait(w) = app.throttle.check(None, addr.0) {
+                app.metrics.credential("api_token", "throttled");
+                return Err(ApiError::throttled(w));
+            }
             // Looked up by its hash: the secret is never compared byte by byte.
             let hash = ppi_store::auth::tokens::hash_refresh_token(token);
-            let user = app.db.api_token_user(&hash).await?.ok_or_else(|| {
-                ApiError::unauthorized("auth-invalid", "unknown, revoked or expired API token")
-            })?;
+            let Some(user) = app.db.api_token_user(&hash).await? else {
+                app.throttle.failed(None, addr.0);
+                app.metrics.credential("api_token", "failure");
+                crate::security::audit::record(
+                    &app.db,
+                    "unknown",
+                    ppi_store::db::audit::action::TOKEN_REJECTED,
+                    None,
+                    addr,
+                    Some("unknown, revoked or expired API token"),
+                )
+                .await;
+                return Err(ApiError::unauthorized(
+                    "auth-invalid",
+                    "unknown, revoked or expired API token",
+                ));
+            };
             return Ok(Caller {
                 id: user.id,
                 name: user.username,

@@ -65,6 +65,9 @@ pub fn spec() -> Value {
     let password = json_body(
         json!({"type": "object", "required": ["password"], "properties": {"password": {"type": "string", "minLength": 8}}}),
     );
+    let token = json_body(
+        json!({"type": "object", "properties": {"label": {"type": "string"}, "days": {"type": "integer", "minimum": 1}}}),
+    );
     let upload = json!({"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}, "title": {"type": "string"}}}}}});
     let start_upload = json_body(
         json!({"type": "object", "properties": {"file_name": {"type": "string"}, "title": {"type": "string"}}}),
@@ -80,8 +83,8 @@ pub fn spec() -> Value {
             "/health": {"get": op("Liveness", false, ("200", "up"), &[], None, &[])},
             "/ready": {"get": op("Readiness: database and storage", false, ("200", "ready"), &[("503", "not ready")], None, &[])},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format", "content": {"text/plain": {}}}}}},
-            "/api/auth/login": {"post": op("Log in: access JWT and refresh token", false, ("200", "session"), &[("401", "wrong user name or password (auth-failed)"), ("422", "invalid input")], Some(login), &[])},
-            "/api/auth/refresh": {"post": op("Trade a refresh token (single use) for a new session", false, ("200", "session"), &[("401", "invalid, expired or used refresh token")], Some(refresh), &[])},
+            "/api/auth/login": {"post": op("Log in: access JWT and refresh token", false, ("200", "session"), &[("401", "wrong user name or password (auth-failed)"), ("422", "invalid input"), ("429", "too many wrong attempts from this client for this user (auth-throttled; Retry-After)")], Some(login), &[])},
+            "/api/auth/refresh": {"post": op("Trade a refresh token (single use) for a new session", false, ("200", "session"), &[("401", "invalid, expired or used refresh token"), ("429", "too many wrong tokens from this client (auth-throttled; Retry-After)")], Some(refresh), &[])},
             "/api/me": {"get": op("The caller", true, ("200", "user"), &[], None, &[])},
             "/api/users": {
                 "get": op("List users (admin)", true, ("200", "users"), &[("403", "not an admin")], None, &[]),
@@ -89,6 +92,10 @@ pub fn spec() -> Value {
             },
             "/api/users/{name}": {"delete": op("Remove a user (admin)", true, ("204", "removed"), &[("403", "not an admin"), ("404", "no such user")], None, &["name"])},
             "/api/users/{name}/password": {"put": op("Set a password (admin, or oneself)", true, ("204", "changed"), &[("403", "not allowed"), ("404", "no such user")], Some(password), &["name"])},
+            "/api/users/{name}/tokens": {"post": op("Issue an API token for a user (admin); the token is in the answer once, only its hash is kept", true, ("201", "id and token"), &[("403", "not an admin"), ("404", "no such user")], Some(token), &["name"])},
+            "/api/tokens": {"get": op("API tokens without their secrets (admin)", true, ("200", "tokens"), &[("403", "not an admin")], None, &[])},
+            "/api/tokens/{id}": {"delete": op("Revoke an API token (admin)", true, ("204", "revoked"), &[("403", "not an admin"), ("404", "no such token")], None, &["id"])},
+            "/api/audit": {"get": {"summary": "The audit log, newest first (admin): logins, users, tokens, wiring, publications; append-only", "security": [{"bearer": []}], "parameters": [{"name": "action", "in": "query", "schema": {"type": "string"}}, {"name": "actor", "in": "query", "schema": {"type": "string"}}, {"name": "since", "in": "query", "schema": {"type": "integer"}, "description": "ms since the Unix epoch"}, {"name": "limit", "in": "query", "schema": {"type": "integer"}}], "responses": {"200": {"description": "events"}, "401": {"description": "not logged in"}, "403": {"description": "not an admin"}}}},
             "/api/lessons": {
                 "get": op("Lessons with job progress (own; all for admins)", true, ("200", "lessons"), &[], None, &[]),
                 "post": op("Upload a lesson video (streamed; deduplicated by SHA-256)", true, ("201", "lesson and its extract-audio job (200 when a duplicate)"), &[("400", "malformed body"), ("413", "larger than the limit (upload-too-large)"), ("415", "not a video (upload-not-a-video)")], Some(upload), &[])
@@ -97,7 +104,7 @@ pub fn spec() -> Value {
             "/api/uploads": {"post": op("Start a direct upload: a presigned PUT URL", true, ("201", "upload id and URL"), &[], Some(start_upload), &[])},
             "/api/uploads/{id}/complete": {"post": op("Finish a direct upload", true, ("201", "lesson and job"), &[("404", "no such upload"), ("409", "nothing uploaded yet"), ("413", "too large"), ("415", "not a video")], None, &["id"])},
             "/api/lessons/{id}/analytics": {"get": op("The lesson's analytics: per-pattern figures, 2-minute coverage, talk time, and the timeline and heatmap as SVG", true, ("200", "analytics"), &[("404", "no such lesson, or no accepted annotation yet")], None, &["id"])},
-            "/api/ls/agreement": {"get": {"summary": "Agreement between a task's annotators (?task=ID: the whole report) or a project's tasks in brief (?project=ID); admins", "security": [{"bearer": []}], "parameters": [{"name": "project", "in": "query", "schema": {"type": "integer"}}, {"name": "task", "in": "query", "schema": {"type": "integer"}}], "responses": {"200": {"description": "figures"}, "403": {"description": "not an admin"}, "404": {"description": "no agreement for the task"}}}},
+            "/api/ls/agreement": {"get": {"summary": "Agreement between a task's annotators (?task=ID: the whole report with its annotator matrix) or a project's tasks in brief with the annotator matrix over them (?project=ID); admins", "security": [{"bearer": []}], "parameters": [{"name": "project", "in": "query", "schema": {"type": "integer"}}, {"name": "task", "in": "query", "schema": {"type": "integer"}}], "responses": {"200": {"description": "figures"}, "403": {"description": "not an admin"}, "404": {"description": "no agreement for the task"}}}},
             "/api/jobs": {"get": {"summary": "The newest jobs (all for admins, one's own for DL-users), filtered by kind and status", "security": [{"bearer": []}], "parameters": [{"name": "kind", "in": "query", "schema": {"type": "string"}}, {"name": "status", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}], "responses": {"200": {"description": "{jobs: [job]}"}, "401": {"description": "not logged in"}}}},
             "/api/jobs/{id}": {"get": op("Job status, stage, percent, ETA", true, ("200", "job"), &[("404", "no such job, or not yours")], None, &["id"])},
             "/api/jobs/{id}/cancel": {"post": op("Cancel a queued or running job", true, ("200", "job"), &[("404", "no such job, or not yours")], None, &["id"])},

@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod api_tokens;
+pub mod audit;
 pub mod jobs;
 pub mod lessons;
 pub mod ls;
@@ -94,6 +95,10 @@ const MIGRATIONS: &[&str] = &[
     // Learning from reviews (issue 10): what each item offered, and the reviewer's frame.
     "ALTER TABLE ppi_review_items ADD COLUMN learning TEXT",
     "ALTER TABLE ppi_review_items ADD COLUMN frame_choice BIGINT",
+    // The audit log (issue 30): security events, append-only.
+    "CREATE TABLE ppi_audit (id TEXT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, \
+     action TEXT NOT NULL, target TEXT, address TEXT, detail TEXT)",
+    "CREATE INDEX ppi_audit_at ON ppi_audit (at)",
 ];
 
 impl Db {

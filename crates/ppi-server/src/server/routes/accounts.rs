@@ -7,9 +7,13 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use crate::app::App;
+use crate::security::audit;
+use crate::security::client::ClientAddr;
+use crate::security::throttle::Verdict;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult};
 use ppi_store::accounts::{self, Session};
+use ppi_store::db::audit::action;
 
 #[derive(serde::Deserialize)]
 pub struct LoginBody {
@@ -19,8 +23,14 @@ pub struct LoginBody {
 
 pub async fn login(
     State(app): State<Arc<App>>,
+    addr: ClientAddr,
     Json(b): Json<LoginBody>,
 ) -> ApiResult<Json<Session>> {
+    if let Verdict::Wait(w) = app.throttle.check(Some(&b.username), addr.0) {
+        app.metrics.credential("password", "throttled");
+        tracing::info!(user = %b.username, client = %addr.0, "login throttled");
+        return Err(ApiError::throttled(w));
+    }
     let s = accounts::login(
         &app.db,
         &app.tokens,
@@ -28,14 +38,23 @@ pub async fn login(
         &b.password,
         app.settings.server.refresh_token_ttl_secs,
     )
-    .await
-    .map_err(|e| match e {
-        accounts::AccountError::BadCredentials => {
-            ApiError::unauthorized("auth-failed", e.to_string())
+    .await;
+    match s {
+        Ok(s) => {
+            app.throttle.succeeded(Some(&b.username), addr.0);
+            app.metrics.credential("password", "success");
+            audit::record(&app.db, &s.user.username, action::LOGIN, None, addr, None).await;
+            Ok(Json(s))
         }
-        other => other.into(),
-    })?;
-    Ok(Json(s))
+        Err(e @ accounts::AccountError::BadCredentials) => {
+            app.throttle.failed(Some(&b.username), addr.0);
+            app.metrics.credential("password", "failure");
+            tracing::info!(user = %b.username, client = %addr.0, "login failed");
+            audit::record(&app.db, &b.username, action::LOGIN_FAILED, None, addr, None).await;
+            Err(ApiError::unauthorized("auth-failed", e.to_string()))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -45,22 +64,36 @@ pub struct RefreshBody {
 
 pub async fn refresh(
     State(app): State<Arc<App>>,
+    addr: ClientAddr,
     Json(b): Json<RefreshBody>,
 ) -> ApiResult<Json<Session>> {
+    if let Verdict::Wait(w) = app.throttle.check(None, addr.0) {
+        app.metrics.credential("refresh", "throttled");
+        return Err(ApiError::throttled(w));
+    }
     let s = accounts::refresh(
         &app.db,
         &app.tokens,
         &b.refresh_token,
         app.settings.server.refresh_token_ttl_secs,
     )
-    .await
-    .map_err(|e| match e {
-        accounts::AccountError::BadRefresh => {
-            ApiError::unauthorized("auth-refresh-invalid", e.to_string())
+    .await;
+    match s {
+        Ok(s) => {
+            app.metrics.credential("refresh", "success");
+            Ok(Json(s))
         }
-        other => other.into(),
-    })?;
-    Ok(Json(s))
+        Err(e @ accounts::AccountError::BadRefresh) => {
+            app.throttle.failed(None, addr.0);
+            app.metrics.credential("refresh", "failure");
+            audit::record(&app.db, "unknown", action::REFRESH_FAILED, None, addr, None).await;
+            Err(ApiError::unauthorized(
+                "auth-refresh-invalid",
+                e.to_string(),
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 pub async fn me(caller: Caller) -> Json<serde_json::Value> {
@@ -86,20 +119,41 @@ pub struct CreateBody {
 pub async fn create(
     State(app): State<Arc<App>>,
     caller: Caller,
+    addr: ClientAddr,
     Json(b): Json<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     caller.require_admin()?;
     let u = accounts::add_user(&app.db, &b.username, &b.role, &b.password).await?;
+    let role = format!("role {}", b.role);
+    audit::record(
+        &app.db,
+        &caller.name,
+        action::USER_ADDED,
+        Some(&b.username),
+        addr,
+        Some(&role),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(serde_json::json!(u))))
 }
 
 pub async fn remove(
     State(app): State<Arc<App>>,
     caller: Caller,
+    addr: ClientAddr,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     accounts::remove_user(&app.db, &name).await?;
+    audit::record(
+        &app.db,
+        &caller.name,
+        action::USER_REMOVED,
+        Some(&name),
+        addr,
+        None,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -112,6 +166,7 @@ pub struct PasswordBody {
 pub async fn password(
     State(app): State<Arc<App>>,
     caller: Caller,
+    addr: ClientAddr,
     Path(name): Path<String>,
     Json(b): Json<PasswordBody>,
 ) -> ApiResult<StatusCode> {
@@ -121,5 +176,14 @@ pub async fn password(
         ));
     }
     accounts::set_password(&app.db, &name, &b.password).await?;
+    audit::record(
+        &app.db,
+        &caller.name,
+        action::PASSWORD_CHANGED,
+        Some(&name),
+        addr,
+        None,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -106,10 +106,9 @@ pub async fn agreement(
     match (q.task, q.project) {
         (Some(task), _) => Ok(Json(task_agreement(&app, task).await?)),
         (None, Some(project)) => {
-            let tasks: Vec<Value> = app
-                .db
-                .agreements(project)
-                .await?
+            let rows = app.db.agreements(project).await?;
+            let matrix = project_matrix(&rows);
+            let tasks: Vec<Value> = rows
                 .into_iter()
                 .map(|a| {
                     let r = parse(&a.report);
@@ -120,11 +119,28 @@ pub async fn agreement(
                            "consensus_intervals": r["consensus"].as_array().map(Vec::len)})
                 })
                 .collect();
-            Ok(Json(json!({ "project": project, "tasks": tasks })))
+            Ok(Json(
+                json!({ "project": project, "tasks": tasks, "matrix": matrix }),
+            ))
         }
         (None, None) => Err(ApiError::bad_request(
             "agreement-query",
             "give ?project=ID or ?task=ID",
         )),
     }
+}
+
+/// The annotator matrix over a project's tasks: each stored report's matrix, summed (a report
+/// stored before the matrix existed adds nothing).
+pub(crate) fn project_matrix(
+    rows: &[ppi_store::db::agreement::AgreementRow],
+) -> ppi_agreement::matrix::Matrix {
+    let parts: Vec<ppi_agreement::matrix::Matrix> = rows
+        .iter()
+        .filter_map(|a| {
+            let r: Value = serde_json::from_str(&a.report).ok()?;
+            serde_json::from_value(r.get("matrix")?.clone()).ok()
+        })
+        .collect();
+    ppi_agreement::matrix::Matrix::merge(&parts)
 }

@@ -1,7 +1,8 @@
-//! The Label Studio ML backend under `/ml` (LS appends `health`, `setup`, `predict`, `webhook`
-//! and `versions` to the backend URL). Basic auth guards every endpoint but `/webhook`, which
-//! LS calls without it: deliveries carry the shared secret header instead. Bodies are never
-//! logged (`/setup` carries LS's token, webhooks the project's).
+//! The Label Studio ML backend under `/ml` (LS appends `health`, `setup`, `predict`, `webhook`,
+//! `train` and `versions` to the backend URL). Basic auth guards every endpoint but
+//! `/webhook`: LS's webhook deliveries carry the shared secret header instead, while its "Start
+//! Training" (`START_TRAINING`, posted by the ML connection itself) carries the backend's basic
+//! auth. Bodies are never logged (`/setup` carries LS's token, webhooks the project's).
 
 use std::sync::Arc;
 
@@ -62,9 +63,11 @@ pub async fn health(State(app): State<Arc<App>>, headers: HeaderMap) -> ApiResul
 
 pub async fn versions(State(app): State<Arc<App>>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     basic_auth(&app, &headers)?;
-    Ok(Json(
-        json!({"versions": [crate::ls_sync::model_version(&app.jobs.settings)]}),
-    ))
+    let settings = &app.jobs.settings;
+    Ok(Json(json!({
+        "versions": crate::ls_sync::model_versions(settings),
+        "model_version": crate::ls_sync::model_version(settings),
+    })))
 }
 
 pub async fn setup(
@@ -74,6 +77,15 @@ pub async fn setup(
 ) -> ApiResult<Json<Value>> {
     basic_auth(&app, &headers)?;
     Ok(Json(backend::setup(&app.jobs, &json_body(&body)?).await?))
+}
+
+pub async fn train(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    basic_auth(&app, &headers)?;
+    Ok(Json(backend::train(&app.jobs, &json_body(&body)?).await?))
 }
 
 pub async fn predict(
@@ -92,18 +104,24 @@ pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
         .get(SECRET_HEADER)
         .map(|v| v.as_bytes())
         .unwrap_or_default();
-    if !constant_time_eq(given, &app.webhook_secret) {
-        return ApiError::unauthorized(
+    let secret = constant_time_eq(given, &app.webhook_secret);
+    let unauthorized = || {
+        ApiError::unauthorized(
             "webhook-unauthorized",
             "missing or wrong X-PPI-Webhook-Secret (run `ppi ls bootstrap` to register it)",
         )
-        .into_response();
-    }
+        .into_response()
+    };
     let value = match json_body(&body) {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
     let action = value["action"].as_str().unwrap_or("").to_owned();
+    // Without the secret, only "Start Training" from the ML connection, under the backend's
+    // basic auth (as open as `/predict` when none is configured).
+    if !secret && (action != "START_TRAINING" || basic_auth(&app, &headers).is_err()) {
+        return unauthorized();
+    }
     let ctx = app.jobs.clone();
     tokio::spawn(async move { backend::deliver(&ctx, value).await });
     (

@@ -1,6 +1,7 @@
 //! Route table.
 
 mod accounts;
+mod audit;
 mod files;
 mod health;
 pub(crate) mod jobs;
@@ -32,6 +33,10 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/users", get(accounts::list).post(accounts::create))
         .route("/api/users/{name}", axum::routing::delete(accounts::remove))
         .route("/api/users/{name}/password", put(accounts::password))
+        .route("/api/users/{name}/tokens", post(audit::issue))
+        .route("/api/tokens", get(audit::tokens))
+        .route("/api/tokens/{id}", axum::routing::delete(audit::revoke))
+        .route("/api/audit", get(audit::list))
         .route(
             "/api/lessons",
             get(lessons::list)
@@ -62,6 +67,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/ml/health", get(ml::health))
         .route("/ml/versions", get(ml::versions))
         .route("/ml/setup", post(ml::setup))
+        .route("/ml/train", post(ml::train))
         .route(
             "/ml/predict",
             post(ml::predict)

@@ -95,15 +95,27 @@ async function loadLesson(id) {
 
 const mmss = (t) => { t = Math.max(0, Math.round(t)); return `${String(Math.floor(t / 60)).padStart(2, "0")}:${String(t % 60).padStart(2, "0")}`; };
 
-// The lesson's analytics, once it has an accepted annotation (the SVG comes from PPI itself,
-// text escaped by its plotting library).
+// Server-made pictures are shown as images, never inserted as markup: whatever text from the
+// patterns sheet or the annotations they carry, nothing in an <img> runs.
+const pictureUrls = new Map();
+function showSvg(box, svg, alt) {
+  if (pictureUrls.has(box.id)) URL.revokeObjectURL(pictureUrls.get(box.id));
+  const url = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
+  pictureUrls.set(box.id, url);
+  const img = document.createElement("img");
+  img.alt = alt;
+  img.src = url;
+  box.replaceChildren(img);
+}
+
+// The lesson's analytics, once it has an accepted annotation.
 async function loadAnalytics(id) {
   const box = $("lesson-analytics");
   let a;
   try { a = await api(`/api/lessons/${id}/analytics`); } catch (_) { box.hidden = true; return; }
   box.hidden = false;
-  $("analytics-timeline").innerHTML = a.timeline_svg;
-  $("analytics-heatmap").innerHTML = a.heatmap_svg;
+  showSvg($("analytics-timeline"), a.timeline_svg, "The lesson's patterns over time, one lane per pattern");
+  showSvg($("analytics-heatmap"), a.heatmap_svg, "Coverage of each pattern per 2-minute bin");
   const body = $("analytics-table");
   body.textContent = "";
   for (const l of a.summary.labels) {
