@@ -2,22 +2,14 @@
 // data view (a tab given by id, sorted by prediction score), and find the "Prediction score"
 // column with the expected task in the first row.
 // Usage: node ls_data_manager.mjs LS_URL EMAIL PASSWORD PROJECT VIEW FIRST_TASK SCREENSHOT
-import { chromium } from "playwright-core";
+import { fail, launch, lsLogin } from "./common.mjs";
 
 const [base, email, password, project, view, first, shot] = process.argv.slice(2);
-const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
-  await page.goto(`${base}/user/login/`);
-  await page.fill("input[name=email]", email);
-  await page.fill("input[name=password]", password);
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await lsLogin(page, base, email, password);
   await page.goto(`${base}/projects/${project}/data?tab=${view}`);
   await page.waitForFunction(() => document.body.innerText.includes("Prediction score"), null,
     { timeout: 90000 }).catch(() => {});

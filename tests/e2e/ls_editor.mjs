@@ -1,22 +1,14 @@
 // Label Studio's own editor shows PPI's draft: log in to LS, open the task in the labeling
 // view, and find the suggested pattern's region and its transcript on screen.
 // Usage: node ls_editor.mjs LS_URL EMAIL PASSWORD PROJECT TASK EXPECT_LABEL EXPECT_TEXT SCREENSHOT
-import { chromium } from "playwright-core";
+import { fail, launch, lsLogin } from "./common.mjs";
 
 const [base, email, password, project, task, label, text, shot] = process.argv.slice(2);
-const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.goto(`${base}/user/login/`);
-  await page.fill("input[name=email]", email);
-  await page.fill("input[name=password]", password);
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await lsLogin(page, base, email, password);
   await page.goto(`${base}/projects/${project}/data?task=${task}`);
   await page.waitForFunction((l) => document.body.innerText.includes(l), label, { timeout: 90000 })
     .catch(() => {});

@@ -2,25 +2,15 @@
 // for the audio job, open the lesson page, check video, audio and the copyable URL, and take a
 // screenshot; all under PPI's Content-Security-Policy, with no violation reported and no
 // console error. Usage: node ui.mjs BASE_URL USER PASSWORD VIDEO SCREENSHOT_DIR
-import { chromium } from "playwright-core";
+import { fail, launch, watchCsp } from "./common.mjs";
 
 const [base, user, password, video, shots] = process.argv.slice(2);
-const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.on("pageerror", (e) => fail(`page error: ${e.message}`));
-  const violations = [];
-  page.on("console", (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-  await page.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  const violations = await watchCsp(page);
   const first = await page.goto(base);
   const csp = first.headers()["content-security-policy"] || "";
   if (!csp.includes("script-src 'self'") || !csp.includes("frame-ancestors 'none'")) fail(`CSP: ${csp}`);
@@ -76,8 +66,8 @@ try {
   await page.click("[data-testid=copy-url]");
   await page.waitForFunction(() => document.getElementById("lesson-copied").textContent === "copied");
   await page.screenshot({ path: `${shots}/lesson.png`, fullPage: true });
-  violations.push(...await page.evaluate(() => window.__csp));
-  if (violations.length) fail(`CSP violations: ${violations.join("; ")}`);
+  const reported = await violations();
+  if (reported.length) fail(`CSP violations: ${reported.join("; ")}`);
   console.log(`OK h264=${videoState.canPlay || "no"} audio=${audioDuration.toFixed(2)}s`);
 } finally {
   await browser.close();

@@ -2,23 +2,14 @@
 // pattern) and the heatmap as SVG pictures in <img> elements (never markup), and the
 // per-pattern table.
 // Usage: node ui_analytics.mjs BASE_URL USER PASSWORD LESSON_ID SCREENSHOT LABEL...
-import { chromium } from "playwright-core";
+import { fail, launch, ppiLogin } from "./common.mjs";
 
 const [base, user, password, lesson, shot, ...labels] = process.argv.slice(2);
-const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1200 } });
   page.on("pageerror", (e) => fail(`page error: ${e.message}`));
-  await page.goto(base);
-  await page.fill("[data-testid=username]", user);
-  await page.fill("[data-testid=password]", password);
-  await page.click("[data-testid=login-submit]");
-  await page.waitForSelector("[data-testid=upload-form]", { state: "visible" });
+  await ppiLogin(page, base, user, password);
   await page.goto(`${base}/#/lesson/${lesson}`);
   await page.waitForFunction(() => {
     const img = document.querySelector("[data-testid=analytics-timeline] img");

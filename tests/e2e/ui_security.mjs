@@ -2,31 +2,21 @@
 // and pictures carry script (served as the API would, through a route). Everything shows as
 // text or as an image, no dialog opens, and the page reports no CSP violation.
 // Usage: node ui_security.mjs BASE_URL USER PASSWORD LESSON_ID HOSTILE_TITLE SCREENSHOT
-import { chromium } from "playwright-core";
+import { fail, launch, ppiLogin, watchCsp } from "./common.mjs";
 
 const [base, user, password, lesson, title, shot] = process.argv.slice(2);
-const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
 const hostile = "<script>alert(1)</script>";
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="60" onload="alert('svg onload')">` +
   `<script>alert('svg script')</script><rect width="400" height="60" fill="#cde"/>` +
   `<text x="10" y="35">${hostile.replace(/</g, "&lt;")}</text></svg>`;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const dialogs = [];
   page.on("dialog", async (d) => { dialogs.push(d.message()); await d.dismiss(); });
   page.on("pageerror", (e) => fail(`page error: ${e.message}`));
-  const violations = [];
-  page.on("console", (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-  await page.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  const violations = await watchCsp(page);
   // The analytics answer carries hostile names and pictures with script in them.
   await page.route(`**/api/lessons/${lesson}/analytics`, (route) => route.fulfill({
     status: 200, contentType: "application/json",
@@ -36,11 +26,7 @@ try {
                  talk: { speech_s: 10, silence_s: 10, speech_share: 0.5, speakers: [[`<b onmouseover=alert(2)>x</b>`, 10, 1]] } },
     }),
   }));
-  await page.goto(base);
-  await page.fill("[data-testid=username]", user);
-  await page.fill("[data-testid=password]", password);
-  await page.click("[data-testid=login-submit]");
-  await page.waitForSelector("[data-testid=upload-form]", { state: "visible" });
+  await ppiLogin(page, base, user, password);
   // The hostile title is text in the lessons table.
   await page.waitForFunction((t) => document.body.innerText.includes(t), title, { timeout: 30000 })
     .catch(() => fail(`the title is not shown as text: ${title}`));
@@ -62,8 +48,8 @@ try {
   if (!seen.talk.includes("<b onmouseover=alert(2)>x</b>")) fail(`the speaker name is not text: ${seen.talk}`);
   if (seen.title !== title) fail(`the lesson title: ${seen.title}`);
   if (seen.scripts) fail(`markup from the server was inserted: ${seen.scripts} element(s)`);
-  violations.push(...await page.evaluate(() => window.__csp));
-  if (violations.length) fail(`CSP violations: ${violations.join("; ")}`);
+  const csp = await violations();
+  if (csp.length) fail(`CSP violations: ${csp.join("; ")}`);
   console.log("OK hostile text shown as text, no dialog, no CSP violation");
 } finally {
   await browser.close();

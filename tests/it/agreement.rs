@@ -106,6 +106,16 @@ fn compare(file: &str) -> usize {
     checked
 }
 
+/// One label's cells in a matrix entry.
+fn label_cells<'a>(cells: &'a Value, label: &str) -> &'a Value {
+    cells["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["label"] == label)
+        .unwrap()
+}
+
 /// The annotator matrix over the whole export against scikit-learn's `cohen_kappa_score` on the
 /// concatenated cells of each pair's shared tasks, and each annotator against the majority of
 /// the others; returns the figures checked.
@@ -132,12 +142,7 @@ fn compare_matrix(file: &str) -> (usize, Value) {
         );
         checked += 1;
         for (label, k) in w["labels"].as_object().unwrap() {
-            let l = p["cells"]["labels"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|l| l["label"] == label.as_str())
-                .unwrap();
+            let l = label_cells(&p["cells"], label);
             same(&format!("{a}–{b} {label}"), &l["kappa"], k);
             checked += 1;
         }
@@ -162,12 +167,7 @@ fn compare_matrix(file: &str) -> (usize, Value) {
         );
         checked += 2;
         for (label, k) in w["labels"].as_object().unwrap() {
-            let l = v["cells"]["labels"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|l| l["label"] == label.as_str())
-                .unwrap();
+            let l = label_cells(&v["cells"], label);
             same(&format!("{who} vs others {label}"), &l["kappa"], k);
             checked += 1;
         }

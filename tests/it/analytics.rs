@@ -96,11 +96,22 @@ fn consensus_builds_draw_timelines_with_a_lane_per_pattern() {
         serde_json::from_str(&std::fs::read_to_string(a.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["labels"].as_array().unwrap().len(), 4);
     assert_eq!(summary["annotators"].as_array().unwrap().len(), 3);
+    // The lesson's annotator matrix: three pairs, each annotator against the other two.
+    assert_eq!(summary["matrix"]["pairs"].as_array().unwrap().len(), 3);
+    assert_eq!(summary["matrix"]["versus_others"].as_array().unwrap().len(), 3);
     let card = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(
         card.contains("## Lesson analytics") && card.contains("analytics/lesson-5/timeline.png"),
         "{card}"
     );
+    // The card's annotator agreement: a row per annotator, κ (lessons shared) in each cell.
+    let agreement = card
+        .split("## Annotator agreement")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no annotator agreement in the card:\n{card}"));
+    assert!(agreement.contains("| annotator | 1 | 2 | 3 |"), "{agreement}");
+    assert!(agreement.contains(" (1) |"), "{agreement}");
+    assert!(agreement.contains("| annotator | tasks | κ against the others |"), "{agreement}");
     if let Ok(keep) = std::env::var("PPI_KEEP_ANALYTICS") {
         std::fs::copy(a.join("timeline.png"), keep).unwrap();
     }

@@ -43,22 +43,7 @@ fn speech_lesson(dir: &Path) -> std::path::PathBuf {
         },
     );
     let lesson = dir.join("lesson-001.mp4");
-    ffmpeg(&[
-        "-i",
-        frames.to_str().unwrap(),
-        "-i",
-        wav.to_str().unwrap(),
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-c:v",
-        "copy",
-        "-c:a",
-        "aac",
-        "-shortest",
-        lesson.to_str().unwrap(),
-    ]);
+    crate::support::with_audio(&frames, &wav, &lesson);
     lesson
 }
 

@@ -172,26 +172,20 @@ fn label_studio_round_trip() {
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let shot = shots.join("ls-editor.png");
-    let out = std::process::Command::new("node")
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ls_editor.mjs"))
-        .args([
-            ls.url.as_str(),
-            &svc.var("LS_EMAIL"),
-            &svc.var("LS_PASSWORD"),
-            &a.to_string(),
-            &task.to_string(),
-            "Questioning",
-            "who knows",
-        ])
-        .arg(&shot)
-        .output()
-        .expect("node is installed by scripts/setup.sh");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    crate::support::e2e(
+        std::process::Command::new("node")
+            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ls_editor.mjs"))
+            .args([
+                ls.url.as_str(),
+                &svc.var("LS_EMAIL"),
+                &svc.var("LS_PASSWORD"),
+                &a.to_string(),
+                &task.to_string(),
+                "Questioning",
+                "who knows",
+            ])
+            .arg(&shot),
     );
-    assert!(out.status.success() && said.contains("OK "), "{said}");
 
     // 4. LS's own retrieve action calls /predict, which answers from the cache.
     let all = json!({"selectedItems": {"all": true, "excluded": []}});

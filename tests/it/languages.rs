@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{ffmpeg, fixture, ppi, run, scratch, speech_wav, whisper_model, Phrase};
+use crate::support::{fixture, ppi, run, scratch, speech_wav, whisper_model, Phrase};
 
 /// Russian sentences in espeak-ng's plain `ru` voice, which detection among all of Whisper's
 /// languages took for Latvian, Czech, Lithuanian or Latin; and English ones between them.
@@ -49,22 +49,7 @@ fn lesson(dir: &Path) -> (PathBuf, Vec<(f64, f64, &'static str)>) {
         },
     );
     let video = dir.join("lesson-ru.mp4");
-    ffmpeg(&[
-        "-i",
-        frames.to_str().unwrap(),
-        "-i",
-        wav.to_str().unwrap(),
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-c:v",
-        "copy",
-        "-c:a",
-        "aac",
-        "-shortest",
-        video.to_str().unwrap(),
-    ]);
+    crate::support::with_audio(&frames, &wav, &video);
     (video, truth)
 }
 

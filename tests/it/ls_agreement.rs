@@ -130,14 +130,7 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
     assert_eq!(figures["report"]["annotators"].as_array().unwrap().len(), 2);
 
     // A second task of the same video where the two disagree: flagged, not reviewed.
-    let video_url =
-        lsapi.get(&format!("/api/tasks/{t1}?resolve_uri=false"))["data"]["video"].clone();
-    let t2 = lsapi.post(
-        &format!("/api/projects/{a}/import?return_task_ids=true"),
-        json!([{"data": {"video": video_url, "fps": 25}}]),
-    )["task_ids"][0]
-        .as_i64()
-        .unwrap();
+    let t2 = lsapi.import_same_video(a, t1);
     wait_for("the second task's prediction", 120, || {
         lsapi.predictions(t2).into_iter().next()
     });
@@ -230,25 +223,22 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
         .unwrap();
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
-    let out = std::process::Command::new("node")
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ls_data_manager.mjs"))
-        .args([
-            lsapi.url.as_str(),
-            &svc.var("LS_EMAIL"),
-            &svc.var("LS_PASSWORD"),
-            &a.to_string(),
-            &view.to_string(),
-            &t2.to_string(),
-        ])
-        .arg(shots.join("ls-data-manager-agreement.png"))
-        .output()
-        .expect("node");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    crate::support::e2e(
+        std::process::Command::new("node")
+            .arg(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/e2e/ls_data_manager.mjs"),
+            )
+            .args([
+                lsapi.url.as_str(),
+                &svc.var("LS_EMAIL"),
+                &svc.var("LS_PASSWORD"),
+                &a.to_string(),
+                &view.to_string(),
+                &t2.to_string(),
+            ])
+            .arg(shots.join("ls-data-manager-agreement.png")),
     );
-    assert!(out.status.success() && said.contains("OK "), "{said}");
 
     let brief = server
         .get(&format!("/api/ls/agreement?project={a}"), &token)
@@ -357,17 +347,13 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
     // And on the lesson's page in the web UI, in a real browser.
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
-    let out = std::process::Command::new("node")
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ui_analytics.mjs"))
-        .args([server.url.as_str(), "root", "root-password-1", lesson])
-        .arg(shots.join("lesson-analytics.png"))
-        .args(["Lecture", "Questioning", "GroupWork", "Demonstration"])
-        .output()
-        .expect("node");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    crate::support::e2e(
+        std::process::Command::new("node")
+            .arg(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ui_analytics.mjs"),
+            )
+            .args([server.url.as_str(), "root", "root-password-1", lesson])
+            .arg(shots.join("lesson-analytics.png"))
+            .args(["Lecture", "Questioning", "GroupWork", "Demonstration"]),
     );
-    assert!(out.status.success() && said.contains("OK "), "{said}");
 }

@@ -128,27 +128,21 @@ fn media_plays(storage: &str) {
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let prefix = shots.join(format!("ls-media-{storage}-"));
-    let out = std::process::Command::new("node")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ls_media.mjs"))
-        .args([
-            lsapi.url.as_str(),
-            &svc.var("LS_EMAIL"),
-            &svc.var("LS_PASSWORD"),
-            &a.to_string(),
-            &task.to_string(),
-            "Questioning",
-            &r.to_string(),
-            &review["id"].to_string(),
-            prefix.to_str().unwrap(),
-        ])
-        .output()
-        .expect("node is installed by scripts/setup.sh");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let said = crate::support::e2e(
+        std::process::Command::new("node")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ls_media.mjs"))
+            .args([
+                lsapi.url.as_str(),
+                &svc.var("LS_EMAIL"),
+                &svc.var("LS_PASSWORD"),
+                &a.to_string(),
+                &task.to_string(),
+                "Questioning",
+                &r.to_string(),
+                &review["id"].to_string(),
+                prefix.to_str().unwrap(),
+            ]),
     );
-    assert!(out.status.success() && said.contains("OK "), "{said}");
     eprintln!("{storage}: {said}");
     for page in ["annotation", "review", "review-frame", "review-candidates"] {
         let shot = shots.join(format!("ls-media-{storage}-{page}.png"));

@@ -115,14 +115,7 @@ fn start_training_in_label_studio_fits_and_changes_the_model_version() {
     assert_eq!(s["model_version"], after.as_str(), "{s}");
 
     // A new task of the same video gets the learned suggester's version.
-    let video_url =
-        lsapi.get(&format!("/api/tasks/{t1}?resolve_uri=false"))["data"]["video"].clone();
-    let t2 = lsapi.post(
-        &format!("/api/projects/{a}/import?return_task_ids=true"),
-        json!([{"data": {"video": video_url, "fps": 25}}]),
-    )["task_ids"][0]
-        .as_i64()
-        .unwrap();
+    let t2 = lsapi.import_same_video(a, t1);
     let p2 = wait_for("the new task's prediction", 120, || {
         lsapi.predictions(t2).into_iter().next()
     });

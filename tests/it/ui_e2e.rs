@@ -24,19 +24,13 @@ fn login_upload_wait_and_open_the_lesson() {
             .is_dir(),
         "playwright-core is missing: run scripts/setup.sh"
     );
-    let out = Command::new("node")
-        .arg(&script)
-        .args([srv.url.as_str(), "teacher", "teacher-password"])
-        .arg(&video)
-        .arg(&shots)
-        .output()
-        .expect("node is installed");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let said = crate::support::e2e(
+        Command::new("node")
+            .arg(&script)
+            .args([srv.url.as_str(), "teacher", "teacher-password"])
+            .arg(&video)
+            .arg(&shots),
     );
-    assert!(out.status.success() && said.contains("OK "), "{said}");
     eprintln!("{said}screenshots: {}", shots.display());
     for name in ["lessons.png", "lesson.png"] {
         assert!(

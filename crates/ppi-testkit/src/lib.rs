@@ -310,6 +310,26 @@ pub fn speech_wav(path: &Path, phrases: &[Phrase], total: f64) -> Vec<(f64, f64)
     spans
 }
 
+/// `video`'s frames (copied) with `wav` as AAC audio, into `out`, as long as the shorter.
+pub fn with_audio(video: &Path, wav: &Path, out: &Path) {
+    ffmpeg(&[
+        "-i",
+        video.to_str().unwrap(),
+        "-i",
+        wav.to_str().unwrap(),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        "-shortest",
+        out.to_str().unwrap(),
+    ]);
+}
+
 /// Word error rate of `hyp` against `reference`, ignoring case and punctuation.
 pub fn wer(reference: &str, hyp: &str) -> f64 {
     let norm = |s: &str| -> Vec<String> {

@@ -141,6 +141,18 @@ impl Ls {
         (id("PPI lessons"), id("PPI clip review"))
     }
 
+    /// A new task in `project` with the video of `task` (at 25 fps); returns its id.
+    pub fn import_same_video(&self, project: i64, task: i64) -> i64 {
+        let video =
+            self.get(&format!("/api/tasks/{task}?resolve_uri=false"))["data"]["video"].clone();
+        self.post(
+            &format!("/api/projects/{project}/import?return_task_ids=true"),
+            serde_json::json!([{"data": {"video": video, "fps": 25}}]),
+        )["task_ids"][0]
+            .as_i64()
+            .unwrap()
+    }
+
     pub fn predictions(&self, task: i64) -> Vec<Value> {
         match self.get(&format!("/api/predictions/?task={task}")) {
             Value::Array(a) => a,

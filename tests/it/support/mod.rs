@@ -23,6 +23,22 @@ pub fn ppi() -> Command {
     c
 }
 
+/// Runs a browser script of `tests/e2e` (node, playwright-core and Debian's Chromium, set up by
+/// scripts/setup.sh); fails the test with what it said unless it succeeded and printed `OK …`.
+/// Returns what it said.
+pub fn e2e(node: &mut Command) -> String {
+    let out = node
+        .output()
+        .expect("node is installed by scripts/setup.sh");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && said.contains("OK "), "{said}");
+    said
+}
+
 /// Runs a command, returning (exit code, stdout, stderr).
 pub fn run(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().expect("spawn");

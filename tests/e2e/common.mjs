@@ -1,0 +1,42 @@
+// What the browser tests share: Debian's Chromium through playwright-core, failing with a
+// message, logging in to PPI's UI or to Label Studio, and collecting CSP violations.
+import { chromium } from "playwright-core";
+
+export const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync"],
+  });
+}
+
+// Logs in to PPI's web UI and waits for the lessons view.
+export async function ppiLogin(page, base, user, password) {
+  await page.goto(base);
+  await page.fill("[data-testid=username]", user);
+  await page.fill("[data-testid=password]", password);
+  await page.click("[data-testid=login-submit]");
+  await page.waitForSelector("[data-testid=upload-form]", { state: "visible" });
+}
+
+// Logs in to Label Studio.
+export async function lsLogin(page, base, email, password) {
+  await page.goto(`${base}/user/login/`);
+  await page.fill("input[name=email]", email);
+  await page.fill("input[name=password]", password);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+}
+
+// Collects Content-Security-Policy violations (events and console reports); call before the
+// first navigation, read with `await violations()`.
+export async function watchCsp(page) {
+  const seen = [];
+  page.on("console", (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) seen.push(m.text()); });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return async () => [...seen, ...await page.evaluate(() => window.__csp || [])];
+}
