@@ -144,7 +144,10 @@ impl<E: Coded + std::fmt::Display> From<E> for Failure {
 pub(crate) fn cli_actor() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+        .unwrap_or_else(|_| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata("/proc/self").map_or("unknown".into(), |m| format!("uid {}", m.uid()))
+        });
     format!("cli:{user}")
 }
 

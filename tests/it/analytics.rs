@@ -98,7 +98,10 @@ fn consensus_builds_draw_timelines_with_a_lane_per_pattern() {
     assert_eq!(summary["annotators"].as_array().unwrap().len(), 3);
     // The lesson's annotator matrix: three pairs, each annotator against the other two.
     assert_eq!(summary["matrix"]["pairs"].as_array().unwrap().len(), 3);
-    assert_eq!(summary["matrix"]["versus_others"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        summary["matrix"]["versus_others"].as_array().unwrap().len(),
+        3
+    );
     let card = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(
         card.contains("## Lesson analytics") && card.contains("analytics/lesson-5/timeline.png"),
@@ -109,9 +112,15 @@ fn consensus_builds_draw_timelines_with_a_lane_per_pattern() {
         .split("## Annotator agreement")
         .nth(1)
         .unwrap_or_else(|| panic!("no annotator agreement in the card:\n{card}"));
-    assert!(agreement.contains("| annotator | 1 | 2 | 3 |"), "{agreement}");
+    assert!(
+        agreement.contains("| annotator | 1 | 2 | 3 |"),
+        "{agreement}"
+    );
     assert!(agreement.contains(" (1) |"), "{agreement}");
-    assert!(agreement.contains("| annotator | tasks | κ against the others |"), "{agreement}");
+    assert!(
+        agreement.contains("| annotator | tasks | κ against the others |"),
+        "{agreement}"
+    );
     if let Ok(keep) = std::env::var("PPI_KEEP_ANALYTICS") {
         std::fs::copy(a.join("timeline.png"), keep).unwrap();
     }

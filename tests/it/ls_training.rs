@@ -58,6 +58,17 @@ fn start_training_in_label_studio_fits_and_changes_the_model_version() {
     let token = server.token("root", "root-password-1");
     bootstrap(&server, &[]);
     let (a, _) = lsapi.ppi_projects();
+    // The wiring it made is in the audit log, by the command line.
+    let audit: Value = server
+        .get("/api/audit?action=ls-wiring-changed", &token)
+        .json()
+        .unwrap();
+    let wired = &audit["events"][0];
+    assert!(
+        wired["actor"].as_str().unwrap_or("").starts_with("cli:")
+            && wired["detail"].as_str().unwrap_or("").contains("created"),
+        "{audit}"
+    );
 
     let (_, v) = ml(&server.url, "versions", None);
     let before = v["model_version"].as_str().unwrap().to_owned();

@@ -266,4 +266,38 @@ fn guesses_are_throttled_headers_are_set_and_the_audit_log_records_who() {
             .args([srv.url.as_str(), "ann", "ann-password-1", lesson, title])
             .arg(shots.join("ui-hostile-text.png")),
     );
+
+    // Retention: events older than PPI_AUDIT_RETENTION_DAYS are dropped when `serve` starts
+    // (then daily); younger ones stay.
+    let mut srv = srv;
+    srv.stop();
+    let db = srv.data.join("ppi.db");
+    let old_ms = ppi_store::db::now_ms() - 40 * 86_400_000;
+    crate::support::python_run(
+        "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"insert into ppi_audit (id, at, actor, action) values ('old', ?, 'root', 'login')\", (int(sys.argv[2]),)); c.commit()",
+        &[db.to_str().unwrap(), &old_ms.to_string()],
+    );
+    let count = |id: &str| {
+        crate::support::python_run(
+            "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from ppi_audit where id = ? or ? = \"*\"', (sys.argv[2], sys.argv[2])).fetchone()[0])",
+            &[db.to_str().unwrap(), id],
+        )
+        .trim()
+        .parse::<u64>()
+        .unwrap()
+    };
+    let before = count("*");
+    assert_eq!(count("old"), 1);
+    let srv = TestServer::start(
+        &srv.data.clone(),
+        &[("PPI_AUDIT_RETENTION_DAYS", "30")],
+        &[],
+    );
+    let gone = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        count("old") == 0
+    });
+    assert!(gone, "the 40-day-old event outlived a 30-day retention");
+    assert_eq!(count("*"), before - 1, "younger events stay");
+    drop(srv);
 }
