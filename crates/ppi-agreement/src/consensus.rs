@@ -14,7 +14,7 @@ use super::intervals::assign;
 use super::{ConsensusRule, GateMeasure, Marking, Options, Span};
 
 /// The gate's verdict.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Gate {
     pub measure: GateMeasure,
     pub threshold: f64,

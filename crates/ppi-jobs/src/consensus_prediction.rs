@@ -24,6 +24,11 @@ pub fn score(gate: &Gate) -> f64 {
     gate.value.map_or(-1.0, |k| (k * 1e4).round() / 1e4)
 }
 
+/// Whether two gates give the same prediction (version and score).
+pub fn same_prediction(a: &Gate, b: &Gate) -> bool {
+    a.threshold == b.threshold && score(a) == score(b)
+}
+
 fn coded<E: ppi_core::error::Coded + std::fmt::Display>(e: E) -> JobError {
     JobError::from_coded(e)
 }

@@ -198,22 +198,18 @@ pub async fn reconsider(ctx: &JobContext, project: i64, task_id: i64) -> Result<
             annotators: markings.len() as i64,
             updated_at: 0,
         };
-        ctx.db.put_agreement(&row).await.map_err(coded)?;
         // LS's own views: the consensus as a scored prediction, written again when it or its
-        // κ changed.
-        let score = consensus_prediction::score(&report.gate);
+        // κ changed. Before the row is kept, so that a failure here is retried as a change.
         let unchanged = before.as_ref().is_some_and(|b| {
             let old: Value = serde_json::from_str(&b.report).unwrap_or_default();
+            let old_gate = serde_json::from_value(old["gate"].clone()).ok();
             b.consensus == row.consensus
-                && old["gate"]["value"]
-                    .as_f64()
-                    .map_or(-1.0, |k| (k * 1e4).round() / 1e4)
-                    == score
-                && old["gate"]["threshold"].as_f64() == Some(report.gate.threshold)
+                && old_gate.is_some_and(|g| consensus_prediction::same_prediction(&g, &report.gate))
         });
         if !unchanged {
             consensus_prediction::replace(ctx, task_id, &result, &report.gate).await?;
         }
+        ctx.db.put_agreement(&row).await.map_err(coded)?;
         tracing::info!(
             task = task_id,
             annotators = markings.len(),

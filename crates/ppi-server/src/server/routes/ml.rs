@@ -114,6 +114,7 @@ pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
     };
     let value = match json_body(&body) {
         Ok(v) => v,
+        Err(_) if !secret => return unauthorized(),
         Err(e) => return e.into_response(),
     };
     let action = value["action"].as_str().unwrap_or("").to_owned();
