@@ -12,7 +12,7 @@ use serde_json::Value;
 const LABELS: &str = "Lecture,Questioning,GroupWork,Demonstration";
 
 fn golden(export: &Path) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agreement/golden.py");
+    let script = ppi_testkit::workspace_root().join("tests/agreement/golden.py");
     let code = std::fs::read_to_string(script).unwrap();
     serde_json::from_str(&python_run(
         &code,

@@ -9,7 +9,7 @@ const RU: &str = "Здравствуйте, дети. Сегодня на уро
 
 fn with_model(c: &mut std::process::Command) -> &mut std::process::Command {
     c.env("PPI_WHISPER_MODEL", whisper_model())
-        .env("PPI_WHISPER_THREADS", "2")
+        .env("PPI_WHISPER_THREADS", "1")
 }
 
 /// A lesson video with speech: index frames at 25 fps, English at 2 s, Russian at 14 s.

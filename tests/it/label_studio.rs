@@ -174,7 +174,7 @@ fn label_studio_round_trip() {
     let shot = shots.join("ls-editor.png");
     crate::support::e2e(
         std::process::Command::new("node")
-            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ls_editor.mjs"))
+            .arg(ppi_testkit::workspace_root().join("tests/e2e/ls_editor.mjs"))
             .args([
                 ls.url.as_str(),
                 &svc.var("LS_EMAIL"),

@@ -55,7 +55,7 @@ fn lesson(dir: &Path) -> (PathBuf, Vec<(f64, f64, &'static str)>) {
 
 fn with_model(c: &mut std::process::Command) -> &mut std::process::Command {
     c.env("PPI_WHISPER_MODEL", whisper_model())
-        .env("PPI_WHISPER_THREADS", "2")
+        .env("PPI_WHISPER_THREADS", "1")
         .env_remove("PPI_LANGUAGES")
         .env_remove("PPI_WHISPER_LANGUAGE")
 }

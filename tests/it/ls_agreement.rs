@@ -225,10 +225,7 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
     std::fs::create_dir_all(&shots).unwrap();
     crate::support::e2e(
         std::process::Command::new("node")
-            .arg(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("tests/e2e/ls_data_manager.mjs"),
-            )
+            .arg(ppi_testkit::workspace_root().join("tests/e2e/ls_data_manager.mjs"))
             .args([
                 lsapi.url.as_str(),
                 &svc.var("LS_EMAIL"),
@@ -349,9 +346,7 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
     std::fs::create_dir_all(&shots).unwrap();
     crate::support::e2e(
         std::process::Command::new("node")
-            .arg(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ui_analytics.mjs"),
-            )
+            .arg(ppi_testkit::workspace_root().join("tests/e2e/ui_analytics.mjs"))
             .args([server.url.as_str(), "root", "root-password-1", lesson])
             .arg(shots.join("lesson-analytics.png"))
             .args(["Lecture", "Questioning", "GroupWork", "Demonstration"]),

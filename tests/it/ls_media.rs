@@ -130,7 +130,7 @@ fn media_plays(storage: &str) {
     let prefix = shots.join(format!("ls-media-{storage}-"));
     let said = crate::support::e2e(
         std::process::Command::new("node")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ls_media.mjs"))
+            .arg(ppi_testkit::workspace_root().join("tests/e2e/ls_media.mjs"))
             .args([
                 lsapi.url.as_str(),
                 &svc.var("LS_EMAIL"),

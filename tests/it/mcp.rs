@@ -22,7 +22,7 @@ fn client(
     srv: &TestServer,
     build: Option<(&Path, &Path)>,
 ) -> Value {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
+    let script = ppi_testkit::workspace_root().join("tests/mcp/client.py");
     let mut c = Command::new(python());
     c.arg(script).args([mode, target, token, lesson, other]);
     if let Some((video, export)) = build {
@@ -148,7 +148,7 @@ fn python_mcp_client_over_http_and_stdio() {
 
     // The Inspector's CLI (npm @modelcontextprotocol/inspector, installed by setup with the
     // browser-test driver) lists the same tools.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = ppi_testkit::workspace_root();
     let out = Command::new(root.join("tests/e2e/node_modules/.bin/mcp-inspector"))
         .args(["--cli", &format!("{}/mcp", srv.url), "--transport", "http"])
         .args(["--method", "tools/list", "--header"])

@@ -143,7 +143,7 @@ fn long_tools_resources_and_the_service_watcher() {
         "admin": admin, "video": video, "export": "lessons/a.json", "long_video": long, "long_export": lesson_dir.join("long.json"),
         "outside": outside, "repo": "testuser/mcp-test",
     });
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/jobs.py");
+    let script = ppi_testkit::workspace_root().join("tests/mcp/jobs.py");
     let out = Command::new(python())
         .arg(script)
         .arg(format!("{}/mcp", srv.url))

@@ -262,7 +262,7 @@ fn guesses_are_throttled_headers_are_set_and_the_audit_log_records_who() {
     std::fs::create_dir_all(&shots).unwrap();
     crate::support::e2e(
         std::process::Command::new("node")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ui_security.mjs"))
+            .arg(ppi_testkit::workspace_root().join("tests/e2e/ui_security.mjs"))
             .args([srv.url.as_str(), "ann", "ann-password-1", lesson, title])
             .arg(shots.join("ui-hostile-text.png")),
     );

@@ -30,7 +30,7 @@ impl Script {
     fn start(data: &Path, log: &Path, ppi_port: u16, ls_port: u16) -> Script {
         let out = std::fs::File::create(log).unwrap();
         let child = Command::new("bash")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/serve.sh"))
+            .arg(ppi_testkit::workspace_root().join("scripts/serve.sh"))
             .args([
                 "--with-label-studio",
                 "--bind",
@@ -40,7 +40,7 @@ impl Script {
             .env("PPI_DATA_DIR", data)
             .env("PPI_LS_PORT", ls_port.to_string())
             .env("PPI_WHISPER_MODEL", whisper_model())
-            .env("PPI_WHISPER_THREADS", "2")
+            .env("PPI_WHISPER_THREADS", "1")
             .env("PPI_LOG", "ppi=info,apalis=warn")
             .env("NO_COLOR", "1")
             .env_remove("LABEL_STUDIO_URL")
@@ -93,7 +93,7 @@ impl Drop for Script {
                 .status();
         }
         let _ = Command::new("bash")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/label-studio.sh"))
+            .arg(ppi_testkit::workspace_root().join("scripts/label-studio.sh"))
             .arg("stop")
             .arg(self.data.join("label-studio"))
             .status();

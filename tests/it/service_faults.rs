@@ -310,7 +310,7 @@ fn every_http_error_is_coded_json() {
     srv.add_user("root", "admin", "root-password-1");
     let token = srv.token("root", "root-password-1");
     let table = error_table(&srv, &token);
-    let snap = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/http_errors.txt");
+    let snap = ppi_testkit::workspace_root().join("tests/snapshots/http_errors.txt");
     if std::env::var_os("PPI_UPDATE_SNAPSHOTS").is_some() {
         std::fs::create_dir_all(snap.parent().unwrap()).unwrap();
         std::fs::write(&snap, &table).unwrap();

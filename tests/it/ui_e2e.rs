@@ -17,9 +17,9 @@ fn login_upload_wait_and_open_the_lesson() {
     lesson_video(&video);
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/ui.mjs");
+    let script = ppi_testkit::workspace_root().join("tests/e2e/ui.mjs");
     assert!(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
+        ppi_testkit::workspace_root()
             .join("tests/e2e/node_modules/playwright-core")
             .is_dir(),
         "playwright-core is missing: run scripts/setup.sh"

@@ -2,10 +2,9 @@ use super::*;
 use serde_json::json;
 
 fn capture(name: &str) -> Value {
-    let path = format!(
-        "{}/../../webhooks/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    // Read at run time: a shared target folder may hold a build made in another clone.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it for tests");
+    let path = format!("{dir}/../../webhooks/fixtures/{name}");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     match &v["body"] {
         Value::String(s) => serde_json::from_str(s).unwrap(),

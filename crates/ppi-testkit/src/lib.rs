@@ -7,9 +7,24 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The repository's root (this crate lives in `crates/ppi-testkit`).
+/// The repository's root: the nearest folder above the running test's package (cargo and
+/// nextest set `CARGO_MANIFEST_DIR` at run time) whose `Cargo.toml` has `[workspace]`.
+///
+/// Read at run time, not with `env!`: clones that share one target folder reuse this crate's
+/// build, and a path baked in at compile time would point into whichever clone built it first.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .expect("CARGO_MANIFEST_DIR or a current folder");
+    start
+        .ancestors()
+        .find(|d| {
+            std::fs::read_to_string(d.join("Cargo.toml"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+        })
+        .unwrap_or_else(|| panic!("no workspace Cargo.toml above {}", start.display()))
+        .to_path_buf()
 }
 
 /// Width of one index bit block in the generated videos.

@@ -186,7 +186,7 @@ pub fn ppi_env(ls: &Service) -> Vec<(String, String)> {
             "PPI_WHISPER_MODEL".into(),
             whisper_model().display().to_string(),
         ),
-        ("PPI_WHISPER_THREADS".into(), "2".into()),
+        ("PPI_WHISPER_THREADS".into(), "1".into()),
         (
             "PPI_PATTERNS".into(),
             fixture("patterns.xlsx").display().to_string(),

@@ -2,13 +2,11 @@
 //! scripts (`scripts/seaweedfs.sh`, `scripts/postgres.sh`), so CI exercises them.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scripts")
-        .join(name)
+    ppi_testkit::workspace_root().join("scripts").join(name)
 }
 
 /// Parses `export A=1 B=2` lines into pairs.

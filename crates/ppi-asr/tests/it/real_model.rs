@@ -37,7 +37,7 @@ fn phrases() -> Vec<Phrase> {
 fn transcriber() -> Transcriber {
     Transcriber::load(AsrConfig {
         model: ModelSpec::Path(whisper_model()),
-        threads: 2,
+        threads: 1,
         ..AsrConfig::default()
     })
     .unwrap()
