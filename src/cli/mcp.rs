@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use clap::Args;
-use rmcp::ServiceExt;
 
 use super::Failure;
 use ppi_core::error::ErrorKind;
 use ppi_server::config::Settings;
-use ppi_server::mcp::PpiMcp;
+use ppi_server::mcp::{PpiMcp, StdioError};
 use ppi_server::server::auth::Caller;
 
 #[derive(Debug, Args)]
@@ -50,21 +49,22 @@ pub fn run(a: McpArgs, settings: Settings) -> Result<(), Failure> {
         let worker = (!a.no_worker).then(|| {
             let (ctx, stop) = (app.jobs.clone(), stop.clone());
             tokio::spawn(async move {
-                let _ = ppi_jobs::runner::run_workers(ctx, async move {
-                    stop.cancelled().await;
-                    Ok(())
-                })
+                let _ = ppi_jobs::runner::run_workers(
+                    ctx,
+                    Box::pin(async move {
+                        stop.cancelled().await;
+                        Ok(())
+                    }),
+                )
                 .await;
             })
         });
-        let running = PpiMcp::new(app.clone(), Some(caller))
-            .serve(rmcp::transport::stdio())
+        ppi_server::mcp::serve_stdio(PpiMcp::new(app.clone(), Some(caller)))
             .await
-            .map_err(|e| failed("mcp-error", ErrorKind::External, e.to_string()))?;
-        running
-            .waiting()
-            .await
-            .map_err(|e| failed("mcp-error", ErrorKind::Internal, e.to_string()))?;
+            .map_err(|e| match e {
+                StdioError::Start(m) => failed("mcp-error", ErrorKind::External, m),
+                StdioError::Session(m) => failed("mcp-error", ErrorKind::Internal, m),
+            })?;
         app.jobs.stopping.cancel();
         stop.cancel();
         if let Some(w) = worker {

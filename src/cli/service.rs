@@ -186,10 +186,10 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
             let ctx = app.jobs.clone();
             let mut rx = rx.clone();
             tokio::spawn(async move {
-                let stop = async move {
+                let stop = Box::pin(async move {
                     let _ = rx.wait_for(|v| *v).await;
                     Ok(())
-                };
+                });
                 if let Err(e) = run_workers(ctx, stop).await {
                     tracing::error!("worker stopped: {e}");
                 }
@@ -219,9 +219,9 @@ pub fn run_serve(a: ServeArgs, mut settings: Settings, _ui: &Ui) -> Result<(), F
             ))
         });
         let mut rx_server = rx.clone();
-        let serving = tokio::spawn(server.run(async move {
+        let serving = tokio::spawn(server.run(Box::pin(async move {
             let _ = rx_server.wait_for(|v| *v).await;
-        }));
+        })));
         shutdown_signal().await;
         app.jobs.stopping.cancel();
         let _ = tx.send(true);
@@ -252,10 +252,13 @@ pub fn run_worker(settings: Settings, _ui: &Ui) -> Result<(), Failure> {
         let app = Arc::new(App::open(settings).await?);
         clean_scratch(&app);
         tracing::info!(storage = app.store.backend(), "worker started");
-        run_workers(app.jobs.clone(), async {
-            shutdown_signal().await;
-            Ok(())
-        })
+        run_workers(
+            app.jobs.clone(),
+            Box::pin(async {
+                shutdown_signal().await;
+                Ok(())
+            }),
+        )
         .await
         .map_err(|e| Failure {
             code: "worker-failed",

@@ -90,7 +90,16 @@ fn recut(
 }
 
 /// Assembles the dataset from every approved item; publishes it when configured.
-pub async fn assemble(ctx: &JobContext) -> Result<AssembleReport, JobError> {
+pub fn assemble(
+    ctx: &JobContext,
+) -> futures_util::future::BoxFuture<'_, Result<AssembleReport, JobError>> {
+    // Boxed here, so the binary that awaits it does not compile this future's whole tree
+    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
+    // "Build").
+    Box::pin(assembling(ctx))
+}
+
+async fn assembling(ctx: &JobContext) -> Result<AssembleReport, JobError> {
     let out = dataset_layout(&ctx.settings.server.data_dir);
     // One writer (assembly and publish) at a time, across processes: the folder's own lock,
     // which `ppi dataset prepare` and `build` take too.

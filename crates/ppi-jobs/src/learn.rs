@@ -12,7 +12,21 @@ use ppi_store::db::review::APPROVED;
 
 /// Fits on the service's reviewed items (and `extra` corpus examples); `sheet` gives the
 /// rules their patterns' keywords.
-pub async fn fit(
+pub fn fit<'a>(
+    db: &'a ppi_store::db::Db,
+    data_dir: &'a std::path::Path,
+    learn_settings: &'a ppi_learn::LearnSettings,
+    neutral: Option<&'a str>,
+    sheet: Option<&'a ppi_core::catalog::PatternCatalog>,
+    extra: Vec<ppi_learn::text::TextExample>,
+) -> futures_util::future::BoxFuture<'a, Result<LearnReport, JobError>> {
+    // Boxed here, so the binary that awaits it does not compile this future's whole tree
+    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
+    // "Build").
+    Box::pin(fitting(db, data_dir, learn_settings, neutral, sheet, extra))
+}
+
+async fn fitting(
     db: &ppi_store::db::Db,
     data_dir: &std::path::Path,
     learn_settings: &ppi_learn::LearnSettings,

@@ -229,12 +229,26 @@ fn worker_prefix() -> String {
     format!("ppi-worker-{host}-{}-{tail}", std::process::id())
 }
 
+/// What tells the workers to stop.
+pub type WorkersShutdown =
+    std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send + 'static>>;
+
 /// Runs workers until `shutdown` resolves. Running jobs are then stopped and handed back to the
 /// queue (they are keyed, so running them again is safe) instead of being waited for.
-pub async fn run_workers<F>(ctx: Arc<JobContext>, shutdown: F) -> Result<(), BoxDynError>
-where
-    F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
-{
+///
+/// `shutdown` is boxed, not generic, so that the workers and every job handler they reach are
+/// compiled here once, not again in each caller (see docs/benchmarks.md, "Build").
+pub fn run_workers(
+    ctx: Arc<JobContext>,
+    shutdown: WorkersShutdown,
+) -> futures_util::future::BoxFuture<'static, Result<(), BoxDynError>> {
+    // Boxed here, so the binary that awaits it does not compile this future's whole tree
+    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
+    // "Build").
+    Box::pin(workers(ctx, shutdown))
+}
+
+async fn workers(ctx: Arc<JobContext>, shutdown: WorkersShutdown) -> Result<(), BoxDynError> {
     let concurrency = ctx.settings.server.worker_concurrency.max(1);
     let worker_prefix = worker_prefix();
     tracing::info!(worker = %worker_prefix, "job workers registering");

@@ -115,7 +115,16 @@ pub fn data_secret(dir: &Path, name: &str) -> Result<Vec<u8>, AppError> {
 
 impl App {
     /// The database only (user management from the CLI needs nothing else).
-    pub async fn database(settings: &Settings) -> Result<Db, AppError> {
+    pub fn database(
+        settings: &Settings,
+    ) -> futures_util::future::BoxFuture<'_, Result<Db, AppError>> {
+        // Boxed here, so the binary that awaits it does not compile this future's whole tree
+        // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
+        // "Build").
+        Box::pin(Self::open_database(settings))
+    }
+
+    async fn open_database(settings: &Settings) -> Result<Db, AppError> {
         std::fs::create_dir_all(&settings.server.data_dir).map_err(|e| AppError::Io {
             path: settings.server.data_dir.display().to_string(),
             detail: e.to_string(),
@@ -124,7 +133,13 @@ impl App {
     }
 
     /// Opens everything.
-    pub async fn open(settings: Settings) -> Result<Self, AppError> {
+    pub fn open(
+        settings: Settings,
+    ) -> futures_util::future::BoxFuture<'static, Result<Self, AppError>> {
+        Box::pin(Self::opening(settings))
+    }
+
+    async fn opening(settings: Settings) -> Result<Self, AppError> {
         let settings = Arc::new(settings);
         let db = Self::database(&settings).await?;
         let data = settings.server.data_dir.clone();

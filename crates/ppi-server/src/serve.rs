@@ -64,10 +64,17 @@ impl Server {
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight.
-    pub async fn run<F>(self, shutdown: F) -> std::io::Result<()>
-    where
-        F: std::future::Future<Output = ()> + Send + 'static,
-    {
+    ///
+    /// `shutdown` is boxed, not generic: a generic here made every caller (the `ppi` binary)
+    /// compile its own copy of the whole axum and hyper server (see docs/benchmarks.md, "Build").
+    pub fn run(
+        self,
+        shutdown: Shutdown,
+    ) -> futures_util::future::BoxFuture<'static, std::io::Result<()>> {
+        Box::pin(self.serve(shutdown))
+    }
+
+    async fn serve(self, shutdown: Shutdown) -> std::io::Result<()> {
         use axum::serve::ListenerExt;
         let app = router(self.app);
         // Small answers (JSON, the MCP server's SSE events) go out at once instead of waiting
@@ -85,6 +92,9 @@ impl Server {
         .await
     }
 }
+
+/// What tells the server to stop.
+pub type Shutdown = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>>;
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {

@@ -122,7 +122,18 @@ async fn check_access(client: &HubClient, repo: &str) -> Result<(), HubError> {
 }
 
 /// Publishes `dir` to `o.repo`.
-pub async fn publish(
+pub fn publish<'a>(
+    client: &'a HubClient,
+    dir: &'a Path,
+    o: &'a PublishOptions,
+) -> futures_util::future::BoxFuture<'a, Result<PublishReport, HubError>> {
+    // Boxed here, so the binary that awaits it does not compile this future's whole tree
+    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
+    // "Build").
+    Box::pin(publishing(client, dir, o))
+}
+
+async fn publishing(
     client: &HubClient,
     dir: &Path,
     o: &PublishOptions,

@@ -283,7 +283,17 @@ fn origin(url: &str) -> Option<String> {
 }
 
 /// Runs the whole wiring.
-pub async fn bootstrap(
+pub fn bootstrap<'a>(
+    ctx: &'a JobContext,
+    o: &'a BootstrapOptions<'_>,
+) -> futures_util::future::BoxFuture<'a, Result<Vec<Done>, BootstrapError>> {
+    // Boxed here, so the binary that awaits it does not compile this future's whole tree
+    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
+    // "Build").
+    Box::pin(bootstrapping(ctx, o))
+}
+
+async fn bootstrapping(
     ctx: &JobContext,
     o: &BootstrapOptions<'_>,
 ) -> Result<Vec<Done>, BootstrapError> {

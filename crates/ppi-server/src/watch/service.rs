@@ -122,7 +122,16 @@ pub fn watch(settings: &Settings, p: &ServicePaths) -> Result<Watch, WatchError>
 
 /// Starts the service watcher on its own thread when `[watch] sources` are set. The owner must
 /// name an existing user; a wrong `[watch]` stops the server from starting.
-pub async fn spawn(
+pub fn spawn(
+    app: &Arc<crate::app::App>,
+) -> futures_util::future::BoxFuture<'_, Result<Option<std::thread::JoinHandle<()>>, WatchError>> {
+    // Boxed here, so the binary that awaits it does not compile this future's whole tree
+    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
+    // "Build").
+    Box::pin(spawning(app))
+}
+
+async fn spawning(
     app: &Arc<crate::app::App>,
 ) -> Result<Option<std::thread::JoinHandle<()>>, WatchError> {
     let s = &app.settings;
