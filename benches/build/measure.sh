@@ -11,21 +11,23 @@
 # PPI_BUILD_STEPS=builds measures only the builds (steps 2-4, about 25 minutes), =cold only the
 # cold test command (step 1, about 30 minutes); the default is both.
 #
-# The commit is checked out into /tmp/ppi-build-<label> with its own empty target folder; the
-# Python venvs and node modules of this checkout are linked in (setup is not what is measured).
+# The commit is checked out beside this clone (../ppi-build-<label>, so that its tests find
+# ../shared as CI's clone does) with its own empty target folder; the Python venvs of this
+# checkout are linked in (setup is not what is measured). Node modules are not linked: npm in
+# the worktree wrote through the link, and removing the worktree emptied this checkout's.
 # Cargo's registry stays warm: downloads are not part of the figures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 REV=$1
 LABEL=$2
-WT=/tmp/ppi-build-$LABEL
+WT=$(dirname "$ROOT")/ppi-build-$LABEL
 OUT=${PPI_BUILD_FIGURES:-/tmp/ppi-build-figures}/$LABEL
 mkdir -p "$OUT"
 rm -rf "$WT"
 git worktree prune
 git worktree add --detach "$WT" "$REV" >/dev/null
-for l in .venv .venv-ls tests/e2e/node_modules; do
+for l in .venv .venv-ls; do
   [ -e "$ROOT/$l" ] && ln -sfn "$(readlink -f "$ROOT/$l")" "$WT/$l"
 done
 export CARGO_TARGET_DIR=/tmp/ppi-build-target-$LABEL

@@ -93,9 +93,8 @@ fn recut(
 pub fn assemble(
     ctx: &JobContext,
 ) -> futures_util::future::BoxFuture<'_, Result<AssembleReport, JobError>> {
-    // Boxed here, so the binary that awaits it does not compile this future's whole tree
-    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
-    // "Build").
+    // Boxed, so callers above do not compile this future's tree again (docs/decisions.md,
+    // "Boxed entry points").
     Box::pin(assembling(ctx))
 }
 

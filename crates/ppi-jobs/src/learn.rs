@@ -20,9 +20,8 @@ pub fn fit<'a>(
     sheet: Option<&'a ppi_core::catalog::PatternCatalog>,
     extra: Vec<ppi_learn::text::TextExample>,
 ) -> futures_util::future::BoxFuture<'a, Result<LearnReport, JobError>> {
-    // Boxed here, so the binary that awaits it does not compile this future's whole tree
-    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
-    // "Build").
+    // Boxed, so callers above do not compile this future's tree again (docs/decisions.md,
+    // "Boxed entry points").
     Box::pin(fitting(db, data_dir, learn_settings, neutral, sheet, extra))
 }
 

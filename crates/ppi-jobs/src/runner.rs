@@ -242,9 +242,8 @@ pub fn run_workers(
     ctx: Arc<JobContext>,
     shutdown: WorkersShutdown,
 ) -> futures_util::future::BoxFuture<'static, Result<(), BoxDynError>> {
-    // Boxed here, so the binary that awaits it does not compile this future's whole tree
-    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
-    // "Build").
+    // Boxed, so callers above do not compile this future's tree again (docs/decisions.md,
+    // "Boxed entry points").
     Box::pin(workers(ctx, shutdown))
 }
 

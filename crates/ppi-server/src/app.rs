@@ -118,9 +118,8 @@ impl App {
     pub fn database(
         settings: &Settings,
     ) -> futures_util::future::BoxFuture<'_, Result<Db, AppError>> {
-        // Boxed here, so the binary that awaits it does not compile this future's whole tree
-        // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
-        // "Build").
+        // Boxed, so callers above do not compile this future's tree again (docs/decisions.md,
+        // "Boxed entry points").
         Box::pin(Self::open_database(settings))
     }
 

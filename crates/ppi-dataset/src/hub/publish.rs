@@ -127,9 +127,8 @@ pub fn publish<'a>(
     dir: &'a Path,
     o: &'a PublishOptions,
 ) -> futures_util::future::BoxFuture<'a, Result<PublishReport, HubError>> {
-    // Boxed here, so the binary that awaits it does not compile this future's whole tree
-    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
-    // "Build").
+    // Boxed, so callers above do not compile this future's tree again (docs/decisions.md,
+    // "Boxed entry points").
     Box::pin(publishing(client, dir, o))
 }
 

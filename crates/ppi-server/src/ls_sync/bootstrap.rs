@@ -287,9 +287,8 @@ pub fn bootstrap<'a>(
     ctx: &'a JobContext,
     o: &'a BootstrapOptions<'_>,
 ) -> futures_util::future::BoxFuture<'a, Result<Vec<Done>, BootstrapError>> {
-    // Boxed here, so the binary that awaits it does not compile this future's whole tree
-    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
-    // "Build").
+    // Boxed, so callers above do not compile this future's tree again (docs/decisions.md,
+    // "Boxed entry points").
     Box::pin(bootstrapping(ctx, o))
 }
 

@@ -125,9 +125,8 @@ pub fn watch(settings: &Settings, p: &ServicePaths) -> Result<Watch, WatchError>
 pub fn spawn(
     app: &Arc<crate::app::App>,
 ) -> futures_util::future::BoxFuture<'_, Result<Option<std::thread::JoinHandle<()>>, WatchError>> {
-    // Boxed here, so the binary that awaits it does not compile this future's whole tree
-    // again (async bodies are compiled in every crate that polls them; docs/benchmarks.md,
-    // "Build").
+    // Boxed, so callers above do not compile this future's tree again (docs/decisions.md,
+    // "Boxed entry points").
     Box::pin(spawning(app))
 }
 
