@@ -56,6 +56,33 @@ PY
   rm -rf "$VENV/fixtures/wheel"
 fi
 
+# The speaker models PPI runs (Silero VAD, Resemblyzer), fetched from their PyPI wheels and
+# verified (pinned digests), where `ppi` looks for them by default.
+SPEECH_MODELS="${PPI_SPEECH_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/ppi/speech-models}"
+python3 scripts/speech-models.py "$SPEECH_MODELS"
+
+# The same models as their authors ship them, for the tests that check PPI's implementation
+# against the reference one (torch and librosa in the venv): Silero's TorchScript file and
+# Resemblyzer's PyTorch checkpoint, extracted from the same pinned wheels.
+SPEECH_REF="$VENV/fixtures/speech"
+if [ ! -s "$SPEECH_REF/silero_vad.jit" ] || [ ! -s "$SPEECH_REF/pretrained.pt" ]; then
+  echo "setup: extracting the reference speaker models into $SPEECH_REF" >&2
+  mkdir -p "$SPEECH_REF/wheel"
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+    --require-hashes -r scripts/requirements-speech-models.txt -d "$SPEECH_REF/wheel"
+  "$VENV/bin/python" - "$SPEECH_REF" <<'PY'
+import glob, sys, zipfile
+d = sys.argv[1]
+for wheel, member, name in [("silero_vad-*.whl", "silero_vad/data/silero_vad.jit", "silero_vad.jit"),
+                            ("Resemblyzer-*.whl", "resemblyzer/pretrained.pt", "pretrained.pt")]:
+    with zipfile.ZipFile(glob.glob(d + "/wheel/" + wheel)[0]) as z:
+        open(d + "/" + name + ".part", "wb").write(z.read(member))
+PY
+  mv "$SPEECH_REF/silero_vad.jit.part" "$SPEECH_REF/silero_vad.jit"
+  mv "$SPEECH_REF/pretrained.pt.part" "$SPEECH_REF/pretrained.pt"
+  rm -rf "$SPEECH_REF/wheel"
+fi
+
 # Label Studio for the integration tests (a pip venv in .venv-ls).
 scripts/label-studio.sh install
 

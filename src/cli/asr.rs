@@ -91,6 +91,12 @@ pub struct TranscribeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
+    /// Every model PPI runs, where it is and whether it is there and intact: Whisper's, and
+    /// the speaker models (Silero VAD, Resemblyzer) that setup installs from PyPI wheels.
+    List {
+        #[command(flatten)]
+        speakers: super::speakers::SpeakerArgs,
+    },
     /// Download ggml-NAME.bin from the Hub repository ggerganov/whisper.cpp (honours HF_ENDPOINT).
     Fetch {
         /// Model name, e.g. base, base-q8_0, small, large-v3.
@@ -176,6 +182,16 @@ fn render(t: &Transcript, format: Format) -> String {
 
 pub fn run_models(cmd: ModelsCommand, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
     match cmd {
+        ModelsCommand::List { speakers } => {
+            let spec: ModelSpec = settings.whisper.model.parse()?;
+            let whisper = match ppi_asr::model::resolve(&spec) {
+                Ok(path) => format!("{}: ok", path.display()),
+                Err(e) => format!("missing: {e}"),
+            };
+            outln!("whisper model {}: {whisper}", spec.label());
+            out!("{}", super::speakers::list_models(&speakers));
+            Ok(())
+        }
         ModelsCommand::Fetch { name, revision } => {
             let spec: ModelSpec = name.parse()?;
             let opts = FetchOptions {

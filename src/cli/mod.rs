@@ -44,6 +44,7 @@ mod prepare_prompt;
 mod progress;
 mod publish;
 mod service;
+mod speakers;
 mod watch;
 
 use std::path::PathBuf;
@@ -85,7 +86,10 @@ pub enum Command {
     Dataset(Box<dataset::DatasetCommand>),
     /// Transcribe a lesson (video or audio) with Whisper: text, JSON or WebVTT.
     Transcribe(asr::TranscribeArgs),
-    /// Whisper models: fetch from the Hub, show which file is used.
+    /// Who speaks when: speaker turns, teacher and student talk shares (text, JSON or RTTM).
+    Speakers(speakers::SpeakersCmd),
+    /// Models: list Whisper's and the speaker models with their state, fetch Whisper models
+    /// from the Hub, show which file is used.
     #[command(subcommand)]
     Models(asr::ModelsCommand),
     /// Run the HTTP API, web UI and an embedded job worker (embedded defaults: SQLite, local folder).
@@ -170,6 +174,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let done = match cli.command {
         Command::Dataset(cmd) => dataset::run(*cmd, &settings, &ui),
         Command::Transcribe(args) => asr::run_transcribe(args, &settings, &ui),
+        Command::Speakers(args) => speakers::run(args, &ui),
         Command::Serve(args) => service::run_serve(args, settings, &ui),
         Command::Worker => service::run_worker(settings, &ui),
         Command::Users(cmd) => service::run_users(cmd, settings, &ui),
