@@ -85,6 +85,12 @@ pub struct TranscribeArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Find who speaks (auto, or the number of speakers): each segment gets its speaker and
+    /// role, and the JSON gains the speakers' and roles' talk and the turns.
+    #[arg(long, value_name = "auto|N")]
+    pub speakers: Option<ppi_speakers::SpeakerCount>,
+    #[command(flatten)]
+    pub speaker_models: super::speakers::SpeakerArgs,
     #[command(flatten)]
     pub asr: AsrArgs,
 }
@@ -114,6 +120,11 @@ pub enum ModelsCommand {
 
 pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
     let language = a.asr.language(settings)?;
+    // The speaker models first: a missing one is named before minutes of transcription.
+    let diarizer = match a.speakers {
+        Some(_) => Some(a.speaker_models.load()?),
+        None => None,
+    };
     let asr = a.asr.load(settings)?;
     let tmp = tempfile::Builder::new()
         .prefix("ppi-transcribe-")
@@ -148,6 +159,15 @@ pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result
         }
         .into());
     }
+    let mut transcript = transcript;
+    if let (Some(d), Some(count)) = (&diarizer, a.speakers) {
+        let opts = ppi_speakers::Options {
+            count,
+            teacher: None,
+            threads: a.asr.threads.unwrap_or(0),
+        };
+        transcript.attach_speakers(d.diarize_wav(&wav, &opts)?);
+    }
     let text = render(&transcript, a.format);
     match &a.out {
         Some(path) => ppi_core::atomic::write(path, text.as_bytes()).map_err(|e| Failure {
@@ -168,8 +188,12 @@ fn render(t: &Transcript, format: Format) -> String {
             .segments
             .iter()
             .map(|s| {
+                let who = match (&s.speaker, s.role) {
+                    (Some(sp), Some(r)) => format!(" [{sp} {}]", super::speakers::role(r)),
+                    _ => String::new(),
+                };
                 format!(
-                    "[{} --> {}] [{}] {}\n",
+                    "[{} --> {}] [{}]{who} {}\n",
                     ppi_asr::transcript::vtt_time(s.start),
                     ppi_asr::transcript::vtt_time(s.end),
                     s.language,

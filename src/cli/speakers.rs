@@ -106,7 +106,7 @@ pub fn run(a: SpeakersCmd, _ui: &Ui) -> Result<(), Failure> {
     Ok(())
 }
 
-fn role(r: ppi_speakers::Role) -> &'static str {
+pub fn role(r: ppi_speakers::Role) -> &'static str {
     match r {
         ppi_speakers::Role::Teacher => "teacher",
         ppi_speakers::Role::Student => "student",

@@ -89,6 +89,93 @@ fn transcribe_a_lesson_video_to_json_and_vtt() {
 }
 
 #[test]
+fn transcribe_with_speakers_names_the_teacher_and_the_student() {
+    let dir = scratch();
+    let wav = dir.path().join("dialogue.wav");
+    let spans = speech_wav(
+        &wav,
+        &[
+            Phrase {
+                at: 1.0,
+                voice: "en-us+m1",
+                text: "Good morning everyone. Today we are going to talk about fractions. A fraction shows a part of a whole. Who can tell me what a fraction is?",
+            },
+            Phrase {
+                at: 15.5,
+                voice: "en-us+f5",
+                text: "It is a part of a whole.",
+            },
+            Phrase {
+                at: 19.0,
+                voice: "en-us+m1",
+                text: "Very good. Now open your books at page ten.",
+            },
+        ],
+        24.0,
+    );
+    let out = dir.path().join("t.json");
+    let (code, stdout, stderr) = run(with_model(&mut ppi())
+        .arg("transcribe")
+        .arg(&wav)
+        .args([
+            "--speakers",
+            "auto",
+            "--threads",
+            "1",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&out));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let role_at = |at: f64| {
+        t["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["start"].as_f64().unwrap() <= at && at < s["end"].as_f64().unwrap())
+            .map(|s| s["role"].as_str().unwrap_or("none").to_owned())
+    };
+    assert_eq!(
+        role_at(spans[0].0 + 2.0).as_deref(),
+        Some("teacher"),
+        "{t:#}"
+    );
+    assert_eq!(
+        role_at((spans[1].0 + spans[1].1) / 2.0).as_deref(),
+        Some("student"),
+        "{t:#}"
+    );
+    assert_eq!(t["speakers"].as_array().unwrap().len(), 2, "{t:#}");
+    assert_eq!(t["speakers"][0]["role"], "teacher");
+    assert!(
+        t["roles"]["teacher_share"].as_f64().unwrap()
+            > t["roles"]["student_share"].as_f64().unwrap()
+    );
+    let turns = t["turns"].as_array().unwrap();
+    assert!(turns.iter().any(|x| x["role"] == "student"), "{t:#}");
+    for key in ["start", "end", "speaker", "role", "overlap"] {
+        assert!(turns.iter().all(|x| !x[key].is_null()), "{key}");
+    }
+    // WebVTT carries the speaker as a voice span.
+    let (code, vtt, stderr) = run(with_model(&mut ppi()).arg("transcribe").arg(&wav).args([
+        "--speakers",
+        "2",
+        "--threads",
+        "1",
+        "--format",
+        "vtt",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        vtt.contains("<v S1 (teacher)>") && vtt.contains("(student)>"),
+        "{vtt}"
+    );
+}
+
+#[test]
 fn bad_transcription_inputs_get_clear_errors() {
     let dir = scratch();
     let silent = dir.path().join("silent.wav");

@@ -29,5 +29,6 @@ mod s3_storage;
 mod security;
 mod serve_script;
 mod service_faults;
+mod speakers;
 mod ui_e2e;
 mod watch;

@@ -481,6 +481,8 @@ impl Transcriber {
                 avg_logprob,
                 no_speech_prob,
                 words,
+                speaker: None,
+                role: None,
             });
         }
         Ok(out)

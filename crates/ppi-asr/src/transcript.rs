@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use ppi_speakers::{Diarization, Role, RoleShares, SpeakerSummary, Turn};
+
 /// One word with its time span (seconds) and probability.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Word {
@@ -13,7 +15,7 @@ pub struct Word {
 }
 
 /// One segment of speech.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     /// Seconds from the start of the audio.
     pub start: f64,
@@ -28,6 +30,12 @@ pub struct Segment {
     /// Word timestamps (from token timestamps), when available.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<Word>,
+    /// Who says it (`S1`, `S2`…: the speaker who talks most during the segment), when the
+    /// speakers were found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
 /// A transcript of a lesson or a clip.
@@ -45,9 +53,49 @@ pub struct Transcript {
     #[serde(default)]
     pub coverage: Vec<(f64, f64)>,
     pub segments: Vec<Segment>,
+    /// Talk per speaker (seconds, share of the audio, turns), when the speakers were found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub speakers: Vec<SpeakerSummary>,
+    /// Talk per role: teacher, student, several at once, silence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<RoleShares>,
+    /// How the teacher was chosen (`most-talk`, `enrolled`, `named`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher_by: Option<String>,
+    /// Speaker turns `{start, end, speaker, role, overlap}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turns: Vec<Turn>,
 }
 
 impl Transcript {
+    /// Adds who speaks: the turns and summaries, and each segment's speaker and role.
+    pub fn attach_speakers(&mut self, d: Diarization) {
+        for s in &mut self.segments {
+            let (speaker, role) = match d.speaker_at(s.start, s.end) {
+                Some((sp, r)) => (Some(sp.to_owned()), Some(r)),
+                None => (None, None),
+            };
+            s.speaker = speaker;
+            s.role = role;
+        }
+        self.speakers = d.speakers;
+        self.roles = Some(d.roles);
+        self.teacher_by = Some(d.teacher_by);
+        self.turns = d.turns;
+    }
+
+    /// The speakers as found, when they were.
+    pub fn diarization(&self) -> Option<Diarization> {
+        Some(Diarization {
+            duration: self.duration,
+            speakers: self.speakers.clone(),
+            roles: self.roles.clone()?,
+            turns: self.turns.clone(),
+            teacher_by: self.teacher_by.clone().unwrap_or_default(),
+            voices: Vec::new(),
+        })
+    }
+
     /// Builds the language summary from the segments.
     pub fn summarize_languages(&mut self) {
         let mut per: Vec<(String, f64)> = Vec::new();
@@ -119,6 +167,7 @@ impl Transcript {
             };
             segments.push(seg);
         }
+        let speakers = self.diarization().map(|d| d.slice(start, end));
         let mut t = Transcript {
             model: self.model.clone(),
             duration: end - start,
@@ -132,6 +181,12 @@ impl Transcript {
             ..Transcript::default()
         };
         t.summarize_languages();
+        if let Some(d) = speakers {
+            t.speakers = d.speakers;
+            t.roles = Some(d.roles);
+            t.teacher_by = Some(d.teacher_by);
+            t.turns = d.turns;
+        }
         t
     }
 
@@ -140,9 +195,15 @@ impl Transcript {
         let mut out = String::from("WEBVTT\n");
         for (i, s) in self.segments.iter().enumerate() {
             // Writing to a String cannot fail.
+            // A speaker becomes WebVTT's voice span: `<v S1 (teacher)>`.
+            let voice = match (&s.speaker, s.role) {
+                (Some(sp), Some(Role::Teacher)) => format!("<v {sp} (teacher)>"),
+                (Some(sp), Some(Role::Student)) => format!("<v {sp} (student)>"),
+                _ => String::new(),
+            };
             let _ = write!(
                 out,
-                "\n{}\n{} --> {}\n{}\n",
+                "\n{}\n{} --> {}\n{voice}{}\n",
                 i + 1,
                 vtt_time(s.start),
                 vtt_time(s.end),

@@ -26,6 +26,7 @@ fn sample() -> Transcript {
                     word(1.4, 1.8, " your"),
                     word(1.8, 3.0, " books."),
                 ],
+                ..Segment::default()
             },
             Segment {
                 start: 10.0,
@@ -34,7 +35,7 @@ fn sample() -> Transcript {
                 language: "ru".into(),
                 avg_logprob: -0.3,
                 no_speech_prob: 0.02,
-                words: vec![],
+                ..Segment::default()
             },
         ],
         ..Transcript::default()

@@ -32,6 +32,8 @@ pub struct JobContext {
     pub ls: Option<LsClient>,
     /// The Whisper model, loaded on first use and shared by this process's jobs.
     pub asr: tokio::sync::OnceCell<Arc<ppi_asr::Transcriber>>,
+    /// The speaker models (VAD and voice encoder), loaded on first use.
+    pub speakers: tokio::sync::OnceCell<Arc<ppi_speakers::Diarizer>>,
     /// The patterns sheet for suggestions, when configured.
     pub patterns: Option<Arc<ppi_core::catalog::PatternCatalog>>,
     /// Cancelled when the process stops: running jobs give their work back to the queue.

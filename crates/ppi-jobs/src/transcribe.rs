@@ -31,6 +31,22 @@ async fn transcriber(ctx: &JobContext) -> Result<Arc<Transcriber>, JobError> {
         .cloned()
 }
 
+/// The shared speaker models, loaded on first use from `PPI_SPEECH_MODELS` (or the default
+/// folder setup installs them in).
+async fn diarizer(ctx: &JobContext) -> Result<Arc<ppi_speakers::Diarizer>, JobError> {
+    ctx.speakers
+        .get_or_try_init(|| async {
+            let dir = ppi_speakers::models::default_dir();
+            tokio::task::spawn_blocking(move || ppi_speakers::Diarizer::load(&dir))
+                .await
+                .map_err(|e| io("model loading", e))?
+                .map(Arc::new)
+                .map_err(JobError::from_coded)
+        })
+        .await
+        .cloned()
+}
+
 pub async fn run(
     ctx: &JobContext,
     record: &JobRecord,
@@ -54,6 +70,7 @@ pub async fn run(
             let (video, audio) = fetch(ctx, &job.media, job.task_id, scratch.path()).await?;
             progress.finish_stage();
             let asr = transcriber(ctx).await?;
+            let speakers = diarizer(ctx).await?;
             let language: LanguageChoice = ctx.settings.whisper.language.parse().map_err(
                 |e: ppi_asr::language::UnsupportedLanguage| {
                     permanent("config-invalid", e.to_string())
@@ -61,6 +78,8 @@ pub async fn run(
             )?;
             let pr = progress.clone();
             let wav = scratch.path().join("audio.wav");
+            // The voice embeddings use as many threads as Whisper does.
+            let ctx_threads = asr.config().threads;
             let (probe, transcript) = tokio::task::spawn_blocking(move || {
                 pr.span(10.0, 15.0);
                 let probe = ppi_media::probe(&video).map_err(JobError::from_coded)?;
@@ -81,9 +100,21 @@ pub async fn run(
                     }
                 };
                 pr.span(25.0, 75.0);
-                let t = asr
+                let mut t = asr
                     .transcribe_wav(PcmFile { path: &audio }, None, &language, pr.as_ref())
                     .map_err(JobError::from_coded)?;
+                pr.span(75.0, 80.0);
+                pr.stage("finding speakers", 1);
+                let opts = ppi_speakers::Options {
+                    threads: ctx_threads,
+                    ..ppi_speakers::Options::default()
+                };
+                t.attach_speakers(
+                    speakers
+                        .diarize_wav(&audio, &opts)
+                        .map_err(JobError::from_coded)?,
+                );
+                pr.finish_stage();
                 Ok::<_, JobError>((probe, t))
             })
             .await
@@ -107,6 +138,7 @@ pub async fn run(
                 media = %media_key,
                 segments = transcript.segments.len(),
                 language = %transcript.language,
+                speakers = transcript.speakers.len(),
                 "video transcribed"
             );
             row

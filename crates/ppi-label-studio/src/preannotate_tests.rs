@@ -9,7 +9,7 @@ fn seg(start: f64, end: f64, text: &str) -> Segment {
         language: "en".into(),
         avg_logprob: -0.2,
         no_speech_prob: 0.01,
-        words: Vec::new(),
+        ..Segment::default()
     }
 }
 

@@ -191,6 +191,7 @@ impl App {
             local: local.clone(),
             ls,
             asr: tokio::sync::OnceCell::new(),
+            speakers: tokio::sync::OnceCell::new(),
             patterns,
             stopping: tokio_util::sync::CancellationToken::new(),
             running: Default::default(),

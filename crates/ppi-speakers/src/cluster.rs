@@ -14,7 +14,7 @@ pub const HOP: f64 = 0.5;
 /// Shorter speech is not embedded (Silero's shortest region is 0.25 s).
 const MIN_WINDOW: f64 = 0.25;
 /// Clusters merge while their average cosine distance is below this (speakers found).
-pub const CUT: f32 = 0.5;
+pub const CUT: f32 = 0.35;
 const ROUNDS: usize = 3;
 
 /// A stretch of audio whose voice is embedded, in seconds.

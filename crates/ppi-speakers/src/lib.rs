@@ -118,6 +118,7 @@ impl Diarizer {
         let t = std::time::Instant::now();
         let probs = self.vad.probabilities(pcm);
         let speech = silero::regions(&probs, pcm.len(), silero::RegionRule::default());
+        let speech = silero::trim_to_level(pcm, &speech, silero::EDGE_MARGIN_DB);
         let vad_s = t.elapsed().as_secs_f64();
         let windows = cluster::windows(&speech);
         let t = std::time::Instant::now();
