@@ -1,9 +1,10 @@
 // Label Studio's own editor shows PPI's draft: log in to LS, open the task in the labeling
 // view, and find the suggested pattern's region and its transcript on screen.
-// Usage: node ls_editor.mjs LS_URL EMAIL PASSWORD PROJECT TASK EXPECT_LABEL EXPECT_TEXT SCREENSHOT
+// Usage: node ls_editor.mjs LS_URL EMAIL PASSWORD PROJECT TASK EXPECT_LABEL EXPECT_TEXT SCREENSHOT [ALSO]
+// ALSO: more labels that must be on screen, comma-separated (e.g. the speaker lane's Teacher).
 import { fail, launch, lsLogin } from "./common.mjs";
 
-const [base, email, password, project, task, label, text, shot] = process.argv.slice(2);
+const [base, email, password, project, task, label, text, shot, also = ""] = process.argv.slice(2);
 
 const browser = await launch();
 try {
@@ -20,6 +21,9 @@ try {
   let body = await seen();
   if (process.env.LS_EDITOR_DEBUG) console.error(body);
   if (!body.includes(label)) fail(`no ${label} on screen:\n${body.slice(0, 3000)}`);
+  for (const more of also.split(",").filter(Boolean)) {
+    if (!body.includes(more)) fail(`no ${more} on screen:\n${body.slice(0, 3000)}`);
+  }
   if (!body.toLowerCase().includes(text.toLowerCase())) {
     // The per-region transcript shows when its region is selected in the outliner.
     const regions = page.locator("[class*=outliner] [class*=item], [class*=region-item], [class*=treeitem], [role=treeitem]");

@@ -116,8 +116,22 @@ fn label_studio_round_trip() {
     assert!(problems.is_empty(), "{problems:?}");
     let regions: Vec<&Value> = result
         .iter()
-        .filter(|i| i["type"] == "timelinelabels")
+        .filter(|i| i["type"] == "timelinelabels" && i["from_name"] == "pattern")
         .collect();
+    // The speaker lane: the turns, labelled by role.
+    let lane: Vec<&Value> = result
+        .iter()
+        .filter(|i| i["from_name"] == "speaker")
+        .collect();
+    assert!(
+        lane.iter()
+            .any(|r| r["value"]["timelinelabels"] == json!(["Teacher"])),
+        "{result:?}"
+    );
+    assert!(lane.iter().all(|r| {
+        let l = &r["value"]["timelinelabels"][0];
+        r["type"] == "timelinelabels" && (l == "Teacher" || l == "Student" || l == "Several")
+    }));
     let texts: Vec<&Value> = result.iter().filter(|i| i["type"] == "textarea").collect();
     assert!(
         regions.len() >= 2 && texts.len() == regions.len(),
@@ -184,7 +198,8 @@ fn label_studio_round_trip() {
                 "Questioning",
                 "who knows",
             ])
-            .arg(&shot),
+            .arg(&shot)
+            .arg("Teacher"),
     );
 
     // 4. LS's own retrieve action calls /predict, which answers from the cache.

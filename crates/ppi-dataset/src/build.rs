@@ -280,6 +280,8 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
                 .collect(),
             speech: None,
             speakers: Vec::new(),
+            roles: lane_roles(task, fps),
+            roles_source: Some("annotators".into()),
             iou: req.agreement.iou,
         };
         if let Err(e) = super::analytics::write(&layout, &lesson_slug, &input) {
@@ -305,6 +307,23 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
 }
 
 /// The gated consensus of the task's annotators as intervals (one annotator: theirs).
+/// The annotators' speaker lane (the latest annotation that has one) as `(start s, end s,
+/// role)`; empty when the project has no speaker lane.
+fn lane_roles(task: &ppi_label_studio::model::ExportTask, fps: Fps) -> Vec<(f64, f64, String)> {
+    let lane = ppi_label_studio::config::SPEAKER_LANE;
+    result::intervals(task, AnnotationChoice::Latest, Some(lane), fps)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| {
+            (
+                i.range.start_seconds(fps),
+                i.range.end_seconds(fps),
+                i.label.to_lowercase(),
+            )
+        })
+        .collect()
+}
+
 fn consensus_intervals(
     req: &BuildRequest,
     task: &ppi_label_studio::model::ExportTask,

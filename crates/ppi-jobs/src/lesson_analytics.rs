@@ -46,13 +46,34 @@ fn spans_of(result: &[Value], from_name: &str) -> Vec<Span> {
         .collect()
 }
 
+/// PPI's turns by role: overlap stretches once as `several`, the rest as the speaker's role.
+pub fn machine_roles(turns: &[ppi_speakers::Turn]) -> Vec<(f64, f64, String)> {
+    let mut out: Vec<(f64, f64, String)> = Vec::new();
+    for t in turns {
+        let role = match (t.overlap, t.role) {
+            (true, _) => "several",
+            (false, ppi_speakers::Role::Teacher) => "teacher",
+            (false, ppi_speakers::Role::Student) => "student",
+        };
+        if t.overlap
+            && out
+                .iter()
+                .any(|o| o.2 == "several" && o.0 == t.start && o.1 == t.end)
+        {
+            continue;
+        }
+        out.push((t.start, t.end, role.to_owned()));
+    }
+    out
+}
+
 /// `(start s, end s, speaker)` of the regions that carry a speaker choice.
 fn speakers_of(result: &[Value], timeline: &str, fps: f64) -> Vec<(f64, f64, String)> {
     let mut out = Vec::new();
-    for c in result
-        .iter()
-        .filter(|r| r["type"] == "choices" && r["from_name"] == "speaker")
-    {
+    for c in result.iter().filter(|r| {
+        // `speaker_name` now; `speaker` in configs made before the speaker lane.
+        r["type"] == "choices" && (r["from_name"] == "speaker_name" || r["from_name"] == "speaker")
+    }) {
         let Some(who) = c["value"]["choices"][0].as_str() else {
             continue;
         };
@@ -135,11 +156,42 @@ pub async fn lesson_input(
         Some(k) => ctx.db.media(&k).await?,
         None => None,
     };
-    let speech = media.as_ref().and_then(|m| {
-        serde_json::from_str::<ppi_asr::Transcript>(&m.transcript)
-            .ok()
-            .map(|t| t.segments.iter().map(|s| (s.start, s.end)).collect())
+    let transcript = media
+        .as_ref()
+        .and_then(|m| serde_json::from_str::<ppi_asr::Transcript>(&m.transcript).ok());
+    let speech = transcript
+        .as_ref()
+        .map(|t| t.segments.iter().map(|s| (s.start, s.end)).collect());
+    // Who talks: the annotators' speaker lane when one of them corrected it, else PPI's turns.
+    let lane = config.speaker_lane().map(|c| c.name.clone());
+    let corrected = lane.as_deref().and_then(|lane| {
+        accepted.iter().rev().find_map(|a| {
+            let result: Vec<Value> = serde_json::from_str(&a.result).unwrap_or_default();
+            let spans = spans_of(&result, lane);
+            (!spans.is_empty()).then(|| {
+                spans
+                    .into_iter()
+                    .map(|s| {
+                        (
+                            s.start as f64 / fps,
+                            s.end as f64 / fps,
+                            s.label.to_lowercase(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
     });
+    let (roles, roles_source) = match corrected {
+        Some(r) => (r, Some("annotators".to_owned())),
+        None => (
+            transcript
+                .as_ref()
+                .map(|t| machine_roles(&t.turns))
+                .unwrap_or_default(),
+            Some("machine".to_owned()),
+        ),
+    };
     let speakers = accepted
         .iter()
         .flat_map(|a| {
@@ -163,6 +215,8 @@ pub async fn lesson_input(
         agreed,
         speech,
         speakers,
+        roles,
+        roles_source,
         iou: ctx.settings.label_studio.agreement.iou,
     }))
 }

@@ -74,8 +74,15 @@ pub async fn push_prediction(
             ctx.settings.learn.min_confidence,
         );
     }
-    let prediction = preannotate::build(&config, &regions, &suggester, fps, Some(frames))
-        .map_err(|e| permanent("prediction-invalid", format!("task {}: {e}", task.task_id)))?;
+    let prediction = preannotate::build(
+        &config,
+        &regions,
+        &transcript.turns,
+        &suggester,
+        fps,
+        Some(frames),
+    )
+    .map_err(|e| permanent("prediction-invalid", format!("task {}: {e}", task.task_id)))?;
     let version = preannotate::model_version(&media.model, learned.map(|(n, _)| n));
     ctx.db
         .set_ls_task_result(

@@ -190,15 +190,27 @@ impl LabelConfig {
         self.controls.iter().find(|c| c.name == name)
     }
 
-    /// The first `<TimelineLabels>` and the `<Video>` it marks: where pattern regions go.
+    /// The first `<TimelineLabels>` and the `<Video>` it marks: where pattern regions go. The
+    /// speaker lane is never it.
     pub fn timeline(&self) -> Option<(&ControlTag, &ObjectTag)> {
         self.controls
             .iter()
-            .filter(|c| c.tag == "timelinelabels")
+            .filter(|c| c.tag == "timelinelabels" && c.name != SPEAKER_LANE)
             .find_map(|c| {
                 let video = c.to_names.first().and_then(|n| self.object(n))?;
                 Some((c, video))
             })
+    }
+
+    /// The speaker lane: a `<TimelineLabels name="speaker">` on the pattern timeline's video
+    /// with the roles as labels.
+    pub fn speaker_lane(&self) -> Option<&ControlTag> {
+        let (_, video) = self.timeline()?;
+        self.controls.iter().find(|c| {
+            c.tag == "timelinelabels"
+                && c.name == SPEAKER_LANE
+                && c.to_names.iter().any(|t| *t == video.name)
+        })
     }
 
     /// A per-region `<TextArea>` on `object`: where a region's transcript goes.
@@ -239,6 +251,12 @@ impl LabelConfig {
         }
     }
 }
+
+/// The name of the speaker lane's control, and its labels.
+pub const SPEAKER_LANE: &str = "speaker";
+pub const TEACHER: &str = "Teacher";
+pub const STUDENT: &str = "Student";
+pub const SEVERAL: &str = "Several";
 
 const ANNOTATION_TEMPLATE: &str = include_str!("../../../label-config/annotation.xml");
 const REVIEW_TEMPLATE: &str = include_str!("../../../label-config/review.xml");
@@ -316,7 +334,7 @@ pub fn annotation_config(
             .map(|s| format!("    <Choice value=\"{}\"/>", xml_escape(s)))
             .collect();
         format!(
-            "  <Choices name=\"speaker\" toName=\"video\" perRegion=\"true\" choice=\"single\" showInline=\"true\">\n{}\n  </Choices>",
+            "  <Choices name=\"speaker_name\" toName=\"video\" perRegion=\"true\" choice=\"single\" showInline=\"true\">\n{}\n  </Choices>",
             choices.join("\n")
         )
     };

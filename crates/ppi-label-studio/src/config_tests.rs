@@ -96,14 +96,21 @@ fn generated_configs_parse_and_carry_the_sheet() {
     assert_eq!(video.frame_rate.as_deref(), Some("$fps"));
     assert!(cfg.region_text("video").is_some());
     assert_eq!(
-        cfg.control("speaker").unwrap().labels,
+        cfg.control("speaker_name").unwrap().labels,
         ["Teacher", "Student"]
     );
+    // The speaker lane: a second timeline, never taken for the patterns'.
+    assert_eq!(
+        cfg.speaker_lane().unwrap().labels,
+        ["Teacher", "Student", "Several"]
+    );
+    assert_eq!(cfg.timeline().unwrap().0.name, "pattern");
     assert!(xml.contains("hotkey=\"1\"") && xml.contains("hotkey=\"4\""));
 
     let plain = annotation_config(&cat, &[], None);
     let parsed = LabelConfig::parse(&plain).unwrap();
-    assert!(parsed.control("speaker").is_none());
+    assert!(parsed.control("speaker_name").is_none());
+    assert!(parsed.speaker_lane().is_some());
     assert_eq!(
         parsed.timeline().unwrap().0.labels.len(),
         4,

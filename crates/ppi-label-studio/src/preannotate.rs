@@ -9,12 +9,13 @@
 
 use serde_json::{json, Value};
 
-use super::config::LabelConfig;
+use super::config::{ControlTag, LabelConfig, SEVERAL, STUDENT, TEACHER};
 use super::settings::RegionRules;
 use super::validate::check_result;
 use ppi_asr::transcript::Segment;
 use ppi_core::domain::{Fps, FrameRange};
 use ppi_learn::suggest::Suggester;
+use ppi_speakers::{Role, Turn};
 
 /// One speech region in seconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,6 +165,7 @@ pub enum PredictError {
 pub fn build(
     config: &LabelConfig,
     regions: &[Region],
+    turns: &[Turn],
     suggester: &Suggester,
     fps: Fps,
     frames: Option<u64>,
@@ -208,6 +210,9 @@ pub fn build(
             }));
         }
     }
+    if let Some(lane) = config.speaker_lane() {
+        result.extend(speaker_regions(lane, &video.name, turns, fps, frames));
+    }
     let problems = check_result(config, &result, frames, "result");
     if !problems.is_empty() {
         return Err(PredictError::Invalid(problems.join("; ")));
@@ -218,6 +223,52 @@ pub fn build(
         (scores.iter().sum::<f64>() / scores.len() as f64 * 1000.0).round() / 1000.0
     };
     Ok(Prediction { result, score })
+}
+
+/// The speaker lane's regions: one per turn, labelled Teacher or Student by role; where two
+/// speakers talk at once, one Several region for the stretch (each speaker has a turn there).
+fn speaker_regions(
+    lane: &ControlTag,
+    video: &str,
+    turns: &[Turn],
+    fps: Fps,
+    frames: Option<u64>,
+) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    let mut seen_overlap: Vec<(u64, u64)> = Vec::new();
+    for t in turns {
+        let Ok(range) = FrameRange::from_seconds(t.start, t.end, fps) else {
+            continue;
+        };
+        let (start, mut end) = (range.start(), range.end());
+        if let Some(n) = frames {
+            if start > n {
+                continue;
+            }
+            end = end.min(n);
+        }
+        let label = match (t.overlap, t.role) {
+            (true, _) => SEVERAL,
+            (false, Role::Teacher) => TEACHER,
+            (false, Role::Student) => STUDENT,
+        };
+        if t.overlap {
+            if seen_overlap.contains(&(start, end)) {
+                continue;
+            }
+            seen_overlap.push((start, end));
+        }
+        if !lane.labels.iter().any(|l| l == label) {
+            continue;
+        }
+        out.push(json!({
+            "id": format!("spk{:04}", out.len() + 1), "from_name": lane.name, "to_name": video,
+            "type": "timelinelabels", "origin": "prediction",
+            "value": {"ranges": [{"start": start, "end": end}], "timelinelabels": [label]},
+            "meta": {"text": [format!("{} ({})", t.speaker, if t.overlap { "overlap" } else { label })]},
+        }));
+    }
+    out
 }
 
 /// `whisper-<model>+rules-<n>`, or `whisper-<model>+learned-<n>` with a learned suggester.

@@ -123,7 +123,7 @@ fn results_are_integer_frames_with_transcripts_and_pass_validation() {
         },
     ];
     let fps = Fps::new(25.0).unwrap();
-    let p = build(&cfg, &regions, &s, fps, Some(180)).unwrap();
+    let p = build(&cfg, &regions, &[], &s, fps, Some(180)).unwrap();
     assert_eq!(p.result.len(), 4);
     let first = &p.result[0];
     assert_eq!(first["value"]["ranges"], json!([{"start": 1, "end": 50}]));
@@ -154,7 +154,7 @@ fn a_config_without_a_timeline_is_refused() {
     .unwrap();
     let s = Suggester::new(&[], None, None);
     assert_eq!(
-        build(&cfg, &[], &s, Fps::new(25.0).unwrap(), None),
+        build(&cfg, &[], &[], &s, Fps::new(25.0).unwrap(), None),
         Err(PredictError::NoTimeline)
     );
 }
@@ -177,7 +177,7 @@ fn speech_without_evidence_gets_the_neutral_label_and_no_score() {
             text: "Any questions?".into(),
         },
     ];
-    let p = build(&cfg, &regions, &s, Fps::new(25.0).unwrap(), None).unwrap();
+    let p = build(&cfg, &regions, &[], &s, Fps::new(25.0).unwrap(), None).unwrap();
     assert_eq!(p.result[0]["value"]["timelinelabels"], json!(["Speech"]));
     assert!(p.result[0].get("score").is_none(), "{:?}", p.result[0]);
     assert_eq!(
@@ -186,4 +186,50 @@ fn speech_without_evidence_gets_the_neutral_label_and_no_score() {
     );
     // The draft's score is the pattern regions' mean only.
     assert_eq!(p.score, p.result[2]["score"].as_f64().unwrap());
+}
+
+#[test]
+fn turns_fill_the_speaker_lane_with_roles_and_one_several_per_overlap() {
+    use ppi_speakers::{Role, Turn};
+    let cfg = config();
+    let labels: Vec<String> = cfg.timeline().unwrap().0.labels.clone();
+    let s = Suggester::new(&labels, None, Some("Speech"));
+    let turn = |start: f64, end: f64, speaker: &str, role: Role, overlap: bool| Turn {
+        start,
+        end,
+        speaker: speaker.into(),
+        role,
+        overlap,
+    };
+    let turns = [
+        turn(0.0, 4.0, "S1", Role::Teacher, false),
+        turn(4.0, 5.0, "S1", Role::Teacher, true),
+        turn(4.0, 5.0, "S2", Role::Student, true),
+        turn(5.0, 6.5, "S2", Role::Student, false),
+    ];
+    let p = build(&cfg, &[], &turns, &s, Fps::new(25.0).unwrap(), Some(150)).unwrap();
+    let lane: Vec<&Value> = p
+        .result
+        .iter()
+        .filter(|r| r["from_name"] == "speaker")
+        .collect();
+    let got: Vec<(Value, Value)> = lane
+        .iter()
+        .map(|r| {
+            (
+                r["value"]["ranges"].clone(),
+                r["value"]["timelinelabels"][0].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (json!([{"start": 1, "end": 100}]), json!("Teacher")),
+            (json!([{"start": 101, "end": 125}]), json!("Several")),
+            (json!([{"start": 126, "end": 150}]), json!("Student")),
+        ]
+    );
+    // The pattern lane's score is untouched by speaker regions.
+    assert_eq!(p.score, 0.0);
 }

@@ -310,9 +310,10 @@ fn pick_control<'a>(
         [] => Ok(None),
         [(one, _)] => Ok(Some(*one)),
         _ => {
+            // PPI's speaker lane holds who speaks, not patterns: never chosen by default.
             let timelines: Vec<&str> = controls
                 .iter()
-                .filter(|(_, t)| *t)
+                .filter(|(n, t)| *t && *n != crate::config::SPEAKER_LANE)
                 .map(|(n, _)| *n)
                 .collect();
             match timelines.as_slice() {

@@ -32,6 +32,12 @@ pub struct LessonInput {
     pub speech: Option<Vec<(f64, f64)>>,
     /// Speaker-labelled regions in seconds: `(start, end, speaker)`.
     pub speakers: Vec<(f64, f64, String)>,
+    /// Speaker turns by role in seconds: `(start, end, role)` with role `teacher`, `student`
+    /// or `several` (talking at once); from the annotators' speaker lane when they corrected
+    /// it, else PPI's own turns.
+    pub roles: Vec<(f64, f64, String)>,
+    /// Where `roles` come from: `annotators` or `machine`.
+    pub roles_source: Option<String>,
     /// Intervals match at this IoU, for the annotator matrix.
     pub iou: f64,
 }
@@ -58,6 +64,121 @@ pub struct TalkTime {
     pub speakers: Vec<(String, f64, f64)>,
 }
 
+/// Who talks, by role: the lesson's shares (they add up to 1), the same per 2-minute bin, the
+/// students' turns and the teacher's longest monologue.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RoleTalk {
+    /// `annotators` (their corrected speaker lane) or `machine` (PPI's turns).
+    pub source: String,
+    pub teacher_s: f64,
+    pub student_s: f64,
+    pub several_s: f64,
+    pub silence_s: f64,
+    pub teacher_share: f64,
+    pub student_share: f64,
+    pub several_share: f64,
+    pub silence_share: f64,
+    /// Per bin: `[teacher, student, several, silence]` shares of the bin.
+    pub bins: Vec<[f64; 4]>,
+    pub student_turns: usize,
+    pub student_turn_median_s: Option<f64>,
+    /// The longest stretch of teacher talk with no one else and pauses under
+    /// [`MONOLOGUE_PAUSE`] seconds: its length and start.
+    pub longest_monologue_s: f64,
+    pub longest_monologue_at: Option<f64>,
+}
+
+/// A teacher's pause shorter than this does not end a monologue.
+pub const MONOLOGUE_PAUSE: f64 = 2.0;
+
+/// Time per role inside `[b0, b1)`: teacher, student, several, silence (the roles' turns do
+/// not overlap: where two talk at once the turn is `several`).
+fn role_time(turns: &[(f64, f64, String)], b0: f64, b1: f64) -> [f64; 4] {
+    let clip = |role: &str| -> Vec<(f64, f64)> {
+        turns
+            .iter()
+            .filter(|t| t.2 == role)
+            .map(|t| (t.0.max(b0), t.1.min(b1)))
+            .filter(|(s, e)| e > s)
+            .collect()
+    };
+    let several = union_secs(&clip("several"));
+    let teacher = union_secs(&clip("teacher"));
+    let student = union_secs(&clip("student"));
+    let len = (b1 - b0).max(0.0);
+    [
+        teacher,
+        student,
+        several,
+        (len - teacher - student - several).max(0.0),
+    ]
+}
+
+fn role_talk(i: &LessonInput, duration: f64, bins: usize) -> Option<RoleTalk> {
+    if i.roles.is_empty() {
+        return None;
+    }
+    let [teacher_s, student_s, several_s, silence_s] = role_time(&i.roles, 0.0, duration);
+    let share = |x: f64| if duration > 0.0 { x / duration } else { 0.0 };
+    let bins: Vec<[f64; 4]> = (0..bins)
+        .map(|b| {
+            let (b0, b1) = (
+                b as f64 * BIN_SECS,
+                ((b + 1) as f64 * BIN_SECS).min(duration),
+            );
+            let t = role_time(&i.roles, b0, b1);
+            let len = (b1 - b0).max(1e-9);
+            [t[0] / len, t[1] / len, t[2] / len, t[3] / len]
+        })
+        .collect();
+    let mut students: Vec<f64> = i
+        .roles
+        .iter()
+        .filter(|t| t.2 == "student")
+        .map(|t| t.1 - t.0)
+        .collect();
+    students.sort_by(f64::total_cmp);
+    let median = match students.len() {
+        0 => None,
+        k if k % 2 == 1 => Some(students[k / 2]),
+        k => Some((students[k / 2 - 1] + students[k / 2]) / 2.0),
+    };
+    // Monologues: teacher turns joined across short pauses, broken by anyone else's turn.
+    let mut sorted: Vec<&(f64, f64, String)> = i.roles.iter().collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut best, mut best_at) = (0.0f64, None);
+    let mut cur: Option<(f64, f64)> = None;
+    for t in sorted {
+        cur = match (cur, t.2.as_str()) {
+            (Some((s, e)), "teacher") if t.0 - e < MONOLOGUE_PAUSE => Some((s, e.max(t.1))),
+            (_, "teacher") => Some((t.0, t.1)),
+            _ => None,
+        };
+        if let Some((s, e)) = cur {
+            if e - s > best {
+                best = e - s;
+                best_at = Some(s);
+            }
+        }
+    }
+    Some(RoleTalk {
+        source: i.roles_source.clone().unwrap_or_else(|| "machine".into()),
+        teacher_s,
+        student_s,
+        several_s,
+        silence_s,
+        teacher_share: share(teacher_s),
+        student_share: share(student_s),
+        several_share: share(several_s),
+        silence_share: share(silence_s),
+        bins,
+        student_turns: students.len(),
+        student_turn_median_s: median,
+        longest_monologue_s: best,
+        longest_monologue_at: best_at,
+    })
+}
+
 /// A lesson's analytics.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
@@ -69,6 +190,9 @@ pub struct Summary {
     pub coverage: Vec<Vec<f64>>,
     pub bin_s: f64,
     pub talk: Option<TalkTime>,
+    /// Talk by role (teacher, student, several, silence), when the turns are known.
+    #[serde(default)]
+    pub roles: Option<RoleTalk>,
     /// The annotator matrix, with two or more annotators (summaries add up across lessons:
     /// [`Matrix::merge`]).
     #[serde(default)]
@@ -199,6 +323,7 @@ pub fn summarise(i: &LessonInput) -> Summary {
         }
     });
     Summary {
+        roles: role_talk(i, duration, bins),
         title: i.title.clone(),
         duration_s: duration,
         annotators: i.markings.iter().map(|m| m.annotator.clone()).collect(),
@@ -264,9 +389,12 @@ mod tests {
                 (0.0, 45.0, "teacher".into()),
                 (45.0, 60.0, "student".into()),
             ],
+            roles: vec![],
+            roles_source: None,
             iou: 0.5,
         };
         let s = summarise(&input);
+        assert!(s.roles.is_none());
         let l = &s.labels[0];
         assert_eq!((l.count, l.total_s, l.median_s), (2, 80.0, Some(40.0)));
         assert_eq!(l.first_s, Some(0.0));
@@ -279,5 +407,45 @@ mod tests {
         assert_eq!((t.speech_s, t.silence_s), (90.0, 210.0));
         assert_eq!(t.speakers[1], ("teacher".into(), 45.0, 0.75));
         assert!(markdown_table(&s).contains("| Lecture | 2 | 01:20 | 00:40 | 26.7 | 00:00 |"));
+    }
+
+    #[test]
+    fn talk_by_role_per_lesson_and_bin_with_turns_and_monologues() {
+        let role = |s: f64, e: f64, r: &str| (s, e, r.to_owned());
+        let input = LessonInput {
+            title: "t".into(),
+            frames: 25 * 240,
+            fps: 25.0,
+            labels: vec!["Lecture".into()],
+            markings: vec![],
+            agreed: vec![],
+            speech: None,
+            speakers: vec![],
+            // A 100-s monologue (pauses under 2 s), a student, overlap, a teacher again.
+            roles: vec![
+                role(0.0, 50.0, "teacher"),
+                role(51.5, 100.0, "teacher"),
+                role(110.0, 114.0, "student"),
+                role(114.0, 116.0, "several"),
+                role(116.0, 118.0, "student"),
+                role(125.0, 185.0, "teacher"),
+            ],
+            roles_source: Some("annotators".into()),
+            iou: 0.5,
+        };
+        let r = summarise(&input).roles.unwrap();
+        assert_eq!(r.source, "annotators");
+        assert_eq!((r.teacher_s, r.student_s, r.several_s), (158.5, 6.0, 2.0));
+        let total = r.teacher_share + r.student_share + r.several_share + r.silence_share;
+        assert!((total - 1.0).abs() < 1e-12);
+        assert_eq!(r.bins.len(), 2);
+        // Bin 0 (0-120 s): 98.5 s teacher, 6 s student, 2 s several.
+        assert!((r.bins[0][0] - 98.5 / 120.0).abs() < 1e-12);
+        assert!((r.bins[0][2] - 2.0 / 120.0).abs() < 1e-12);
+        assert_eq!((r.student_turns, r.student_turn_median_s), (2, Some(3.0)));
+        assert_eq!(
+            (r.longest_monologue_s, r.longest_monologue_at),
+            (100.0, Some(0.0))
+        );
     }
 }

@@ -66,8 +66,20 @@ fn palette(labels: &[String]) -> Vec<RGBColor> {
 pub fn timeline_size(i: &LessonInput) -> (u32, u32) {
     let rows = 1 + i.markings.len() as u32;
     let lanes = i.labels.len().max(1) as u32;
-    (WIDTH, 80 + lanes * (rows * ROW + LANE_GAP))
+    let speakers = if i.roles.is_empty() {
+        0
+    } else {
+        2 * ROW + LANE_GAP
+    };
+    (WIDTH, 80 + lanes * (rows * ROW + LANE_GAP) + speakers)
 }
+
+/// The speaker lane's colours, as in Label Studio's lane.
+const ROLE_COLOURS: [(&str, &str); 3] = [
+    ("teacher", "#1f77b4"),
+    ("student", "#ff7f0e"),
+    ("several", "#9467bd"),
+];
 
 fn draw_timeline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -79,7 +91,12 @@ fn draw_timeline<DB: DrawingBackend>(
     let duration = n as f64 / fps;
     let rows_per_lane = 1 + i.markings.len();
     let lane_h = rows_per_lane as f64 + LANE_GAP as f64 / ROW as f64;
-    let total = lane_h * i.labels.len().max(1) as f64;
+    let speaker_lane = if i.roles.is_empty() {
+        0.0
+    } else {
+        2.0 + LANE_GAP as f64 / ROW as f64
+    };
+    let total = lane_h * i.labels.len().max(1) as f64 + speaker_lane;
     let mut chart = ChartBuilder::on(root)
         .caption(
             format!("{} — patterns over time", i.title),
@@ -172,6 +189,42 @@ fn draw_timeline<DB: DrawingBackend>(
         name(0, label.clone(), 13)?;
         for (a, m) in i.markings.iter().enumerate() {
             name(a + 1, format!("· {}", m.annotator), 10)?;
+        }
+    }
+    // Who speaks: one lane of turns coloured by role, below the patterns.
+    if !i.roles.is_empty() {
+        let top = lane_h * i.labels.len().max(1) as f64;
+        for (role, hex) in ROLE_COLOURS {
+            let c = colour(hex);
+            chart
+                .draw_series(
+                    i.roles
+                        .iter()
+                        .filter(|t| t.2 == role)
+                        .map(|t| Rectangle::new([(t.0, top + 0.2), (t.1, top + 1.8)], c.filled())),
+                )
+                .map_err(e)?;
+        }
+        let (x, y) = chart.backend_coord(&(0.0, top + 0.6));
+        let source = match i.roles_source.as_deref() {
+            Some("annotators") => "who speaks (annotators)",
+            _ => "who speaks (PPI)",
+        };
+        let text = |t: &str, dx: i32, dy: i32, size: u32, c: RGBColor| {
+            root.draw(&Text::new(
+                t.to_owned(),
+                (x - 8 - dx, y + dy),
+                ("sans-serif", size)
+                    .into_font()
+                    .color(&c)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(e)
+        };
+        text(source, 0, 0, 13, BLACK)?;
+        // The legend under it, in the roles' colours.
+        for (k, (role, hex)) in ROLE_COLOURS.iter().rev().enumerate() {
+            text(role, 56 * k as i32, 14, 11, colour(hex))?;
         }
     }
     root.present().map_err(e)?;
@@ -346,6 +399,8 @@ mod tests {
             agreed: vec![span(100, 500)],
             speech: None,
             speakers: Vec::new(),
+            roles: vec![],
+            roles_source: None,
             iou: 0.5,
         };
         let timeline = timeline_svg(&input).unwrap();
@@ -359,5 +414,48 @@ mod tests {
             timeline.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
             "{timeline}"
         );
+    }
+}
+
+#[cfg(test)]
+mod speaker_lane_tests {
+    use super::*;
+    use crate::Span;
+
+    #[test]
+    fn the_timeline_has_a_speaker_lane_when_turns_are_known() {
+        let role = |s: f64, e: f64, r: &str| (s, e, r.to_owned());
+        let mut input = LessonInput {
+            title: "lesson".into(),
+            frames: 25 * 300,
+            fps: 25.0,
+            labels: vec!["Lecture".into(), "Questioning".into()],
+            markings: vec![],
+            agreed: vec![Span {
+                label: "Lecture".into(),
+                start: 0,
+                end: 25 * 100,
+            }],
+            speech: None,
+            speakers: vec![],
+            roles: vec![
+                role(0.0, 100.0, "teacher"),
+                role(104.0, 110.0, "student"),
+                role(110.0, 112.0, "several"),
+                role(115.0, 250.0, "teacher"),
+            ],
+            roles_source: Some("machine".into()),
+            iou: 0.5,
+        };
+        let with = timeline_svg(&input).unwrap();
+        assert!(with.contains("who speaks (PPI)") && with.contains("several"));
+        let (_, h_with) = timeline_size(&input);
+        // The picture a person sees (written for a look; the test checks it is drawn).
+        let png = std::env::temp_dir().join("ppi-timeline-speakers.png");
+        timeline_png(&input, &png).unwrap();
+        assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+        input.roles.clear();
+        assert!(!timeline_svg(&input).unwrap().contains("who speaks"));
+        assert!(timeline_size(&input).1 < h_with);
     }
 }
