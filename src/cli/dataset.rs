@@ -127,6 +127,14 @@ pub struct PrepareArgs {
     /// Do not transcribe the clips.
     #[arg(long)]
     pub no_transcribe: bool,
+    /// Who speaks in each lesson (auto, or the number of speakers): the clips get their turns
+    /// and the speaker columns. `--no-speakers` leaves them out.
+    #[arg(long, value_name = "auto|N", default_value = "auto")]
+    pub speakers: ppi_speakers::SpeakerCount,
+    #[arg(long)]
+    pub no_speakers: bool,
+    #[command(flatten)]
+    pub speaker_models: super::speakers::SpeakerArgs,
     #[command(flatten)]
     pub asr: super::asr::AsrArgs,
 }
@@ -274,9 +282,20 @@ fn run_prepare(a: PrepareArgs, settings: &Settings, ui: &Ui) -> Result<(), Failu
     let mut transcribed = None;
     if !a.no_transcribe {
         let language = a.asr.language(settings)?;
+        let diarizer = if a.no_speakers {
+            None
+        } else {
+            Some(a.speaker_models.load()?)
+        };
         let asr = a.asr.load(settings)?;
         let progress = ui.progress();
-        let result = transcribe(&mut ds, &asr, &language, &progress);
+        let opts = ppi_speakers::Options {
+            count: a.speakers,
+            teacher: None,
+            threads: a.asr.threads.unwrap_or(0),
+        };
+        let speakers = diarizer.as_ref().map(|d| (d, &opts));
+        let result = transcribe(&mut ds, &asr, &language, speakers, &progress);
         // Whatever was transcribed before a failure is kept.
         ds.save()?;
         transcribed = Some(result?);

@@ -384,6 +384,13 @@ fn prepare_transcribes_clips_from_the_lesson() {
         .unwrap();
         assert_eq!(clip["model"], "ggml-base-q8_0.bin");
         assert_eq!(clip["language"], r["language"].as_str());
+        // Who speaks in the clip: the speaker columns, the turns, the text split by speaker.
+        let share: f64 = r["teacher_share"].parse().unwrap();
+        assert!((0.0..=1.0).contains(&share), "{r:?}");
+        assert!(r["speakers"].parse::<u32>().unwrap() >= 1, "{r:?}");
+        assert!(!clip["turns"].as_array().unwrap().is_empty(), "{clip}");
+        let txt = std::fs::read_to_string(out.join(format!("transcripts/{id}.txt"))).unwrap();
+        assert!(txt.starts_with("S1 (") || txt.starts_with("S2 ("), "{txt}");
     }
     assert!(
         out.join("transcripts/lessons/lesson-001.json").is_file()
@@ -393,6 +400,10 @@ fn prepare_transcribes_clips_from_the_lesson() {
     assert!(card.contains("language:\n- \"en\"\n- \"ru\""), "{card}");
     assert!(
         card.contains("2 of 2 clip(s) are transcribed") && card.contains("ggml-base-q8_0.bin"),
+        "{card}"
+    );
+    assert!(
+        card.contains("## Who speaks") && card.contains("2 of 2 clip(s) carry speaker turns"),
         "{card}"
     );
     // A second prepare reuses the lesson transcript.

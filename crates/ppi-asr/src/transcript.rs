@@ -213,6 +213,42 @@ impl Transcript {
         out
     }
 
+    /// Plain text split by speaker: consecutive segments of one speaker make one line,
+    /// `S1 (teacher): …`. Without speakers, [`Self::to_text`].
+    pub fn to_text_by_speaker(&self) -> String {
+        if self.segments.iter().all(|s| s.speaker.is_none()) {
+            return self.to_text();
+        }
+        let mut out = String::new();
+        let mut current: Option<&str> = None;
+        for s in &self.segments {
+            let t = s.text.trim();
+            if t.is_empty() {
+                continue;
+            }
+            let who = s.speaker.as_deref().unwrap_or("?");
+            if current == Some(who) {
+                out.push(' ');
+            } else {
+                if current.is_some() {
+                    out.push('\n');
+                }
+                let role = match s.role {
+                    Some(Role::Teacher) => "teacher",
+                    Some(Role::Student) => "student",
+                    None => "unknown",
+                };
+                let _ = write!(out, "{who} ({role}): ");
+                current = Some(who);
+            }
+            out.push_str(t);
+        }
+        if current.is_some() {
+            out.push('\n');
+        }
+        out
+    }
+
     /// Plain text, one segment per line.
     pub fn to_text(&self) -> String {
         let mut out = String::new();

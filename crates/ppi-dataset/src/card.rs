@@ -205,6 +205,31 @@ pub fn render(
         );
     }
 
+    let voiced: Vec<&Row> = rows.iter().filter(|r| r.teacher_share.is_some()).collect();
+    if !voiced.is_empty() {
+        let secs = |r: &Row| (r.end_time - r.start_time).max(0.0);
+        let total: f64 = voiced.iter().map(|r| secs(r)).sum();
+        let weighted = |f: fn(&Row) -> Option<f64>| {
+            voiced
+                .iter()
+                .map(|r| f(r).unwrap_or(0.0) * secs(r))
+                .sum::<f64>()
+                / total.max(1e-9)
+        };
+        let _ = writeln!(
+            out,
+            "\n## Who speaks\n\n{} of {} clip(s) carry speaker turns (PPI's, from the lesson audio: Silero VAD, \
+             Resemblyzer voice embeddings, clustering; the teacher is the speaker who talks most, unless \
+             annotators named them). Over their time, the teacher talks {:.0} % and students {:.0} %; the rest \
+             is several voices at once or silence. Columns `teacher_share`, `student_share`, `speakers`, \
+             `turns`; each clip's `.json` transcript has its turns, and its `.txt` is split by speaker.",
+            voiced.len(),
+            rows.len(),
+            100.0 * weighted(|r| r.teacher_share),
+            100.0 * weighted(|r| r.student_share),
+        );
+    }
+
     if !transcripts.analytics.is_empty() {
         let _ = writeln!(
             out,
@@ -239,6 +264,27 @@ pub fn render(
                     } else {
                         format!("; of the labelled speech: {}", who.join(", "))
                     }
+                );
+            }
+            if let Some(r) = &a.roles {
+                let mmss = ppi_agreement::analytics::mmss;
+                let _ = writeln!(
+                    out,
+                    "\nWho speaks ({}): teacher {:.0} %, students {:.0} %, several at once {:.0} %, silence {:.0} %; \
+                     {} student turn(s){}; the longest teacher monologue {}{}.",
+                    if r.source == "annotators" { "corrected by the annotators" } else { "PPI's turns" },
+                    100.0 * r.teacher_share,
+                    100.0 * r.student_share,
+                    100.0 * r.several_share,
+                    100.0 * r.silence_share,
+                    r.student_turns,
+                    r.student_turn_median_s
+                        .map(|m| format!(" (median {m:.1} s)"))
+                        .unwrap_or_default(),
+                    mmss(r.longest_monologue_s),
+                    r.longest_monologue_at
+                        .map(|t| format!(" from {}", mmss(t)))
+                        .unwrap_or_default(),
                 );
             }
         }

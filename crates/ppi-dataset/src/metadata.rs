@@ -42,6 +42,17 @@ pub struct Row {
     /// The transcript text, inline; empty before transcription.
     #[serde(default)]
     pub transcript: String,
+    /// Who speaks in the clip, from the lesson's speaker turns (empty when they are unknown):
+    /// the teacher's and the students' talk as shares of the clip (talking at once is
+    /// neither), the number of speakers and of turns.
+    #[serde(default)]
+    pub teacher_share: Option<f64>,
+    #[serde(default)]
+    pub student_share: Option<f64>,
+    #[serde(default)]
+    pub speakers: Option<u32>,
+    #[serde(default)]
+    pub turns: Option<u32>,
     /// Time of the key frame, seconds.
     pub keyframe_time: f64,
     /// `best` (scored within the interval) or `middle`.
@@ -104,6 +115,10 @@ pub fn columns() -> Vec<&'static str> {
         "transcript_file",
         "language",
         "transcript",
+        "teacher_share",
+        "student_share",
+        "speakers",
+        "turns",
         "keyframe_time",
         "key_frame_method",
         "key_frame_score",
@@ -162,6 +177,13 @@ pub fn column_meanings() -> Vec<(&'static str, &'static str)> {
         ),
         ("language", "detected language of the transcript"),
         ("transcript", "the transcript text"),
+        (
+            "teacher_share",
+            "share of the clip the teacher talks alone (from PPI's speaker turns; empty when unknown)",
+        ),
+        ("student_share", "share of the clip students talk (alone)"),
+        ("speakers", "number of speakers heard in the clip"),
+        ("turns", "number of speaker turns in the clip"),
         ("keyframe_time", "time of the key frame in seconds"),
         (
             "key_frame_method",

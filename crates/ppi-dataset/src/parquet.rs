@@ -64,10 +64,22 @@ fn kind(v: &Value) -> DataType {
     }
 }
 
+/// Columns that may be empty, with their type: who speaks in the clip.
+fn nullable(c: &str) -> Option<DataType> {
+    match c {
+        "teacher_share" | "student_share" => Some(DataType::Float64),
+        "speakers" | "turns" => Some(DataType::Int64),
+        _ => None,
+    }
+}
+
 fn schema(sample: &Value) -> Schema {
     let mut fields: Vec<Field> = columns()
         .into_iter()
-        .map(|c| Field::new(c, kind(&sample[c]), false))
+        .map(|c| match nullable(c) {
+            Some(t) => Field::new(c, t, true),
+            None => Field::new(c, kind(&sample[c]), false),
+        })
         .collect();
     let mut features = serde_json::Map::new();
     for f in &fields {
@@ -95,6 +107,12 @@ fn batch(layout: &Layout, schema: &Arc<Schema>, rows: &[Row]) -> std::io::Result
     for c in columns() {
         let field = schema.field_with_name(c).map_err(std::io::Error::other)?;
         let array: ArrayRef = match field.data_type() {
+            DataType::Float64 if field.is_nullable() => {
+                Arc::new(Float64Array::from_iter(json.iter().map(|v| v[c].as_f64())))
+            }
+            DataType::Int64 if field.is_nullable() => {
+                Arc::new(Int64Array::from_iter(json.iter().map(|v| v[c].as_i64())))
+            }
             DataType::Float64 => Arc::new(Float64Array::from_iter_values(
                 json.iter().map(|v| v[c].as_f64().unwrap_or(0.0)),
             )),

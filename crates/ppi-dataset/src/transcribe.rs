@@ -15,6 +15,7 @@ use ppi_asr::{AsrError, LanguageChoice, PcmFile, Transcriber, Transcript};
 use ppi_core::domain::ItemId;
 use ppi_core::error::{Coded, ErrorKind};
 use ppi_core::progress::Progress;
+use ppi_speakers::{Diarizer, Options as SpeakerOptions};
 
 /// Context kept around each clip so that words at its edges are heard whole.
 const MARGIN: f64 = 1.0;
@@ -88,6 +89,10 @@ fn clip_spans(mut spans: Vec<(f64, f64)>) -> Vec<Span> {
     out
 }
 
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
 /// What [`apply`] wrote.
 #[derive(Debug, Default)]
 pub struct Applied {
@@ -111,7 +116,7 @@ pub fn apply(
         };
         let clip = transcript.slice(item.row.start_time, item.row.end_time);
         let txt = layout::transcript_rel(id, "txt");
-        write(layout, &txt, clip.to_text().as_bytes())?;
+        write(layout, &txt, clip.to_text_by_speaker().as_bytes())?;
         write(
             layout,
             &layout::transcript_rel(id, "json"),
@@ -125,6 +130,12 @@ pub fn apply(
         item.row.transcript_file = txt;
         item.row.language = clip.language.clone();
         item.row.transcript = clip.text();
+        if let Some(roles) = &clip.roles {
+            item.row.teacher_share = Some(round3(roles.teacher_share));
+            item.row.student_share = Some(round3(roles.student_share));
+            item.row.speakers = Some(clip.speakers.len() as u32);
+            item.row.turns = Some(clip.turns.len() as u32);
+        }
         if !clip.language.is_empty() && !out.languages.contains(&clip.language) {
             out.languages.push(clip.language.clone());
         }
@@ -136,11 +147,13 @@ pub fn apply(
     Ok(out)
 }
 
-/// Transcribes every lesson of the dataset and writes lesson and clip transcripts.
+/// Transcribes every lesson of the dataset and writes lesson and clip transcripts; with
+/// `speakers`, each lesson's speaker turns are found over its whole audio and attached.
 pub fn transcribe(
     ds: &mut Dataset,
     asr: &Transcriber,
     language: &LanguageChoice,
+    speakers: Option<(&Diarizer, &SpeakerOptions)>,
     progress: &dyn Progress,
 ) -> Result<TranscribeReport, TranscribeError> {
     let mut report = TranscribeReport::default();
@@ -168,10 +181,11 @@ pub fn transcribe(
         let key = {
             let mut h = Sha256::new();
             h.update(format!(
-                "{}|{language}|{}|{}|",
+                "{}|{language}|{}|{}|{}|",
                 asr.model_file(),
                 asr.config().beam_size,
-                lesson.source_fingerprint
+                lesson.source_fingerprint,
+                speakers.map_or("-".to_owned(), |(_, o)| format!("{:?}", o.count))
             ));
             for s in &spans {
                 h.update(format!("{:.3}-{:.3};", s.start, s.end));
@@ -198,8 +212,17 @@ pub fn transcribe(
                 }
                 let _span =
                     tracing::info_span!("transcribe_lesson", lesson = %lesson.lesson_id).entered();
-                let t =
+                let mut t =
                     asr.transcribe_wav(PcmFile { path: &audio }, Some(&spans), language, progress)?;
+                if let Some((d, opts)) = speakers {
+                    let found = d
+                        .diarize_wav(&audio, opts)
+                        .map_err(|e| TranscribeError::Io {
+                            path: audio.clone(),
+                            detail: e.to_string(),
+                        })?;
+                    t.attach_speakers(found);
+                }
                 let json = serde_json::to_vec_pretty(&t).unwrap_or_default();
                 write(&ds.layout, &lesson_json, &json)?;
                 write(
