@@ -305,7 +305,11 @@ fn check_long_tools(v: &Value) {
         res.contains(&"ppi://datasets/bob/default/metadata.csv"),
         "{res:?}"
     );
-    assert_eq!(bob["templates"].as_array().unwrap().len(), 3);
+    assert_eq!(bob["templates"].as_array().unwrap().len(), 4);
+    assert!(bob["templates"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("ppi://lessons/{lesson_id}/turns")));
     assert!(
         bob["card"].as_str().unwrap().starts_with("---"),
         "{}",
@@ -343,6 +347,14 @@ fn check_long_tools(v: &Value) {
             .contains("not transcribed"),
         "{}",
         bob["transcript_error"]
+    );
+    assert!(
+        bob["turns_error"]
+            .as_str()
+            .unwrap()
+            .contains("not transcribed"),
+        "{}",
+        bob["turns_error"]
     );
 
     // Cancel: the job ends canceled, whatever state it was in.

@@ -89,6 +89,11 @@ async def as_bob(url, cfg):
                 out["transcript_error"] = None
             except Exception as e:  # not transcribed: a resource error
                 out["transcript_error"] = str(e)
+            try:
+                await c.read_resource(f"ppi://lessons/{lesson}/turns", cache_mode="bypass")
+                out["turns_error"] = None
+            except Exception as e:
+                out["turns_error"] = str(e)
 
         long = result(
             await c.call_tool(

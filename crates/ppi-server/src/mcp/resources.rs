@@ -4,7 +4,8 @@
 //!
 //! - `ppi://datasets/{owner}/{dataset}/card` and `…/metadata.csv`
 //! - `ppi://review-dataset/card` and `ppi://review-dataset/metadata.csv` (admin)
-//! - `ppi://lessons/{lesson_id}/transcript` (JSON: language, model, segments)
+//! - `ppi://lessons/{lesson_id}/transcript` (JSON: language, model, segments, turns)
+//! - `ppi://lessons/{lesson_id}/turns` (JSON: talk per speaker and role, the turns)
 
 use std::path::{Path, PathBuf};
 
@@ -32,7 +33,10 @@ pub fn templates() -> Vec<ResourceTemplate> {
         .with_description("A dataset's metadata.csv: one row per item")
         .with_mime_type(CSV),
         ResourceTemplate::new("ppi://lessons/{lesson_id}/transcript", "lesson transcript")
-            .with_description("A lesson's Whisper transcript: language, model and timed segments")
+            .with_description("A lesson's Whisper transcript: language, model, timed segments with their speaker and role, and the speaker turns")
+            .with_mime_type("application/json"),
+        ResourceTemplate::new("ppi://lessons/{lesson_id}/turns", "lesson speaker turns")
+            .with_description("Who speaks in a lesson: talk per speaker and per role (teacher, student, several at once, silence) and the turns {start, end, speaker, role, overlap}")
             .with_mime_type("application/json"),
     ]
 }
@@ -132,12 +136,31 @@ fn dataset_file(app: &App, caller: &Caller, uri: &str) -> ApiResult<(PathBuf, &'
     Ok((dir.join(file), mime))
 }
 
+/// The speaker part of a stored transcript, as JSON; `None` when it has no speakers.
+fn turns_of(transcript: &str) -> Option<String> {
+    let t: ppi_asr::Transcript = serde_json::from_str(transcript).ok()?;
+    let d = t.diarization()?;
+    serde_json::to_string(&serde_json::json!({
+        "duration": d.duration,
+        "speakers": d.speakers,
+        "roles": d.roles,
+        "teacher_by": d.teacher_by,
+        "turns": d.turns,
+    }))
+    .ok()
+}
+
 /// Reads one resource.
 pub async fn read(app: &App, caller: &Caller, uri: &str) -> ApiResult<ReadResourceResult> {
     if let Some(rest) = uri.strip_prefix("ppi://lessons/") {
-        let id = rest
-            .strip_suffix("/transcript")
-            .ok_or_else(|| missing(uri))?;
+        let (id, turns) = match (
+            rest.strip_suffix("/transcript"),
+            rest.strip_suffix("/turns"),
+        ) {
+            (Some(id), _) => (id, false),
+            (None, Some(id)) => (id, true),
+            _ => return Err(missing(uri)),
+        };
         let lesson = crate::server::routes::lessons::visible(app, caller, id).await?;
         let key =
             ppi_store::storage::ObjectKey::parse(&lesson.source_key).ok_or_else(|| missing(uri))?;
@@ -148,7 +171,17 @@ pub async fn read(app: &App, caller: &Caller, uri: &str) -> ApiResult<ReadResour
                 format!("lesson {id} is not transcribed yet (the transcribe tool queues it)"),
             )
         })?;
-        let text = ResourceContents::text(media.transcript, uri).with_mime_type("application/json");
+        let body = if turns {
+            turns_of(&media.transcript).ok_or_else(|| {
+                ApiError::not_found(
+                    "turns-not-found",
+                    format!("lesson {id} was transcribed before PPI found speakers: transcribe it again"),
+                )
+            })?
+        } else {
+            media.transcript
+        };
+        let text = ResourceContents::text(body, uri).with_mime_type("application/json");
         return Ok(ReadResourceResult::new(vec![text]));
     }
     let (path, mime) = dataset_file(app, caller, uri)?;
@@ -159,4 +192,23 @@ pub async fn read(app: &App, caller: &Caller, uri: &str) -> ApiResult<ReadResour
         text, uri,
     )
     .with_mime_type(mime)]))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn turns_come_from_a_transcript_with_speakers_only() {
+        let with = r#"{"language":"en","languages":[],"model":"m","duration":10.0,"segments":[],
+            "speakers":[{"speaker":"S1","role":"teacher","seconds":6.0,"share":0.6,"turns":1}],
+            "roles":{"teacher":6.0,"student":0.0,"several":0.0,"silence":4.0,"teacher_share":0.6,
+                     "student_share":0.0,"several_share":0.0,"silence_share":0.4},
+            "teacher_by":"most-talk",
+            "turns":[{"start":0.0,"end":6.0,"speaker":"S1","role":"teacher","overlap":false}]}"#;
+        let v: serde_json::Value = serde_json::from_str(&super::turns_of(with).unwrap()).unwrap();
+        assert_eq!(v["turns"][0]["role"], "teacher");
+        assert_eq!(v["roles"]["teacher_share"], 0.6);
+        let without =
+            r#"{"language":"en","languages":[],"model":"m","duration":10.0,"segments":[]}"#;
+        assert!(super::turns_of(without).is_none());
+    }
 }
