@@ -209,7 +209,7 @@ impl LabelConfig {
         self.controls.iter().find(|c| {
             c.tag == "timelinelabels"
                 && c.name == SPEAKER_LANE
-                && c.to_names.iter().any(|t| *t == video.name)
+                && c.to_names.contains(&video.name)
         })
     }
 
