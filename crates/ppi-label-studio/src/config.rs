@@ -207,9 +207,7 @@ impl LabelConfig {
     pub fn speaker_lane(&self) -> Option<&ControlTag> {
         let (_, video) = self.timeline()?;
         self.controls.iter().find(|c| {
-            c.tag == "timelinelabels"
-                && c.name == SPEAKER_LANE
-                && c.to_names.contains(&video.name)
+            c.tag == "timelinelabels" && c.name == SPEAKER_LANE && c.to_names.contains(&video.name)
         })
     }
 
