@@ -19,6 +19,7 @@ mod languages;
 mod learn;
 mod ls_agreement;
 mod ls_media;
+mod ls_speakers;
 mod ls_training;
 mod ls_wiring;
 mod mcp;

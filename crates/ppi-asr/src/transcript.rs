@@ -65,6 +65,10 @@ pub struct Transcript {
     /// Speaker turns `{start, end, speaker, role, overlap}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub turns: Vec<Turn>,
+    /// Each speaker's voice (a unit GE2E embedding, 256 values), for naming the teacher and
+    /// enrolling their voice later.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub voices: std::collections::BTreeMap<String, Vec<f32>>,
 }
 
 impl Transcript {
@@ -82,6 +86,45 @@ impl Transcript {
         self.roles = Some(d.roles);
         self.teacher_by = Some(d.teacher_by);
         self.turns = d.turns;
+        // Speakers are named by rank (S1 talks most), as the voices are ordered.
+        self.voices = d
+            .voices
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let v = v.iter().map(|x| (x * 1e4).round() / 1e4).collect();
+                (format!("S{}", i + 1), v)
+            })
+            .collect();
+    }
+
+    /// Names `speaker` the teacher and everyone else a student (an annotator or admin who
+    /// knows better than the most-talk rule); the summaries follow. `false` when no such
+    /// speaker was found.
+    pub fn name_teacher(&mut self, speaker: &str) -> bool {
+        if !self.turns.iter().any(|t| t.speaker == speaker) {
+            return false;
+        }
+        let role = |s: &str| {
+            if s == speaker {
+                Role::Teacher
+            } else {
+                Role::Student
+            }
+        };
+        for t in &mut self.turns {
+            t.role = role(&t.speaker);
+        }
+        for s in &mut self.segments {
+            if let Some(sp) = s.speaker.as_deref() {
+                s.role = Some(role(sp));
+            }
+        }
+        let (speakers, roles) = ppi_speakers::turns::summarize(&self.turns, self.duration);
+        self.speakers = speakers;
+        self.roles = Some(roles);
+        self.teacher_by = Some("named".into());
+        true
     }
 
     /// The speakers as found, when they were.

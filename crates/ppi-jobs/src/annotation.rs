@@ -142,7 +142,7 @@ async fn saved(
     };
     let stored = ctx
         .db
-        .put_ls_annotation(&row, &Value::Array(result).to_string())
+        .put_ls_annotation(&row, &Value::Array(result.clone()).to_string())
         .await
         .map_err(JobError::from_coded)?;
     if !stored {
@@ -153,6 +153,14 @@ async fn saved(
         return Ok(());
     }
     tracing::info!(annotation = id, task = task_id, status = %row.status, "annotation received");
+    // A speaker lane naming the teacher enrols their voice for the project's next lessons.
+    if row.status == ACCEPTED {
+        if let Err(e) =
+            crate::enrol::from_annotation(ctx, project, task_id, id, &config, &result).await
+        {
+            tracing::warn!(annotation = id, "teacher not enrolled: {e}");
+        }
+    }
     // Whatever the status, the task's review target may change (a cancelled or invalid
     // version no longer counts).
     reconsider_locked(ctx, project, task_id).await?;

@@ -21,6 +21,7 @@ pub mod consensus_prediction;
 pub mod context;
 pub mod dataset_build;
 pub mod dataset_publish;
+pub mod enrol;
 pub mod error;
 pub mod extract;
 pub mod extract_audio;

@@ -71,6 +71,21 @@ pub async fn run(
             progress.finish_stage();
             let asr = transcriber(ctx).await?;
             let speakers = diarizer(ctx).await?;
+            // The teacher enrolled in the asking task's project, if any.
+            let teacher = match ctx
+                .db
+                .ls_task(job.task_id)
+                .await
+                .map_err(JobError::from_coded)?
+            {
+                Some(t) => ctx
+                    .db
+                    .teacher_voice(t.project)
+                    .await
+                    .map_err(JobError::from_coded)?
+                    .and_then(|v| v.vector()),
+                None => None,
+            };
             let language: LanguageChoice = ctx.settings.whisper.language.parse().map_err(
                 |e: ppi_asr::language::UnsupportedLanguage| {
                     permanent("config-invalid", e.to_string())
@@ -107,6 +122,7 @@ pub async fn run(
                 pr.stage("finding speakers", 1);
                 let opts = ppi_speakers::Options {
                     threads: ctx_threads,
+                    teacher,
                     ..ppi_speakers::Options::default()
                 };
                 t.attach_speakers(

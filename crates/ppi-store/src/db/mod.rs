@@ -12,6 +12,7 @@ pub mod ls;
 pub mod review;
 pub mod types;
 pub mod users;
+pub mod voices;
 
 use std::time::Duration;
 
@@ -99,6 +100,9 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE ppi_audit (id TEXT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, \
      action TEXT NOT NULL, target TEXT, address TEXT, detail TEXT)",
     "CREATE INDEX ppi_audit_at ON ppi_audit (at)",
+    // Enrolled teacher voices, one per Label Studio project (issue 25).
+    "CREATE TABLE ppi_teacher_voices (project BIGINT PRIMARY KEY, voice TEXT NOT NULL, \
+     source TEXT NOT NULL, media_key TEXT, updated_at BIGINT NOT NULL)",
 ];
 
 impl Db {

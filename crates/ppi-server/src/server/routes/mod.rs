@@ -8,6 +8,7 @@ pub(crate) mod jobs;
 pub(crate) mod lessons;
 pub(crate) mod ls;
 pub mod ml;
+mod speakers;
 mod ui;
 
 use std::sync::Arc;
@@ -46,6 +47,8 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/lessons/{id}", get(lessons::get))
         .route("/api/lessons/{id}/assemble", post(lessons::assemble))
         .route("/api/lessons/{id}/analytics", get(lessons::analytics))
+        .route("/api/lessons/{id}/speakers", get(speakers::get))
+        .route("/api/lessons/{id}/teacher", put(speakers::put_teacher))
         .route("/api/uploads", post(lessons::start_upload))
         .route("/api/uploads/{id}/complete", post(lessons::complete_upload))
         .route("/api/jobs", get(jobs::list))
