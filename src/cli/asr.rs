@@ -182,7 +182,10 @@ pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result
 
 fn render(t: &Transcript, format: Format) -> String {
     match format {
-        Format::Json => serde_json::to_string_pretty(t).unwrap_or_default() + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&ppi_activity::transcript_json(t)).unwrap_or_default()
+                + "\n"
+        }
         Format::Vtt => t.to_vtt(),
         Format::Text => t
             .segments

@@ -159,6 +159,27 @@ fn transcribe_with_speakers_names_the_teacher_and_the_student() {
     for key in ["start", "end", "speaker", "role", "overlap"] {
         assert!(turns.iter().all(|x| !x[key].is_null()), "{key}");
     }
+    // What happens: the teacher's question, the wait before the student's answer, the bin.
+    let q = &t["questions"][0];
+    assert_eq!(q["type"], "closed", "{t:#}");
+    assert!(
+        q["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("who can tell me"),
+        "{q}"
+    );
+    let w = &t["wait_times"]["per_question"][0];
+    assert_eq!(w["next"], "student", "{w}");
+    let truth = spans[1].0 - spans[0].1;
+    let wt1 = w["wt1"].as_f64().unwrap();
+    eprintln!("WT1 {wt1:.2} s, truth {truth:.2} s");
+    assert!(
+        wt1 > truth - 0.3 && wt1 < truth + 1.0,
+        "WT1 {wt1} against {truth}"
+    );
+    assert_eq!(t["bins"][0]["activity"], "teacher-talk", "{t:#}");
     // WebVTT carries the speaker as a voice span.
     let (code, vtt, stderr) = run(with_model(&mut ppi()).arg("transcribe").arg(&wav).args([
         "--speakers",

@@ -136,7 +136,8 @@ pub async fn run(
             .await
             .map_err(|e| io("worker thread", e))??;
             let row = MediaRow {
-                transcript: serde_json::to_string(&transcript).map_err(|e| io("transcript", e))?,
+                // With its questions, wait times and activity bins (`ppi-activity`).
+                transcript: ppi_activity::transcript_json(&transcript).to_string(),
                 // The video stream's length: what frames exist (audio may run longer).
                 duration: if probe.video.duration > 0.0 {
                     probe.video.duration

@@ -96,8 +96,8 @@ pub async fn put_teacher(
             ),
         ));
     }
-    media.transcript = serde_json::to_string(&t)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    // Questions and wait times follow the roles.
+    media.transcript = ppi_activity::transcript_json(&t).to_string();
     app.db.put_media(&media_key, &media).await?;
     // The voice, for every project that shows this lesson.
     let mut enrolled = Vec::new();

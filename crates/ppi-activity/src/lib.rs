@@ -1,0 +1,59 @@
+//! What happens in a lesson, from its transcript and speaker turns: the teacher's questions
+//! and their type ([`questions`]), Rowe's wait times after questions and answers ([`wait`]),
+//! and the activity of each 2-minute bin ([`bins`]). Pure functions; the transcript carries
+//! their results as `questions`, `wait_times` and `bins`.
+
+pub mod bins;
+pub mod questions;
+pub mod wait;
+
+pub use bins::{Activity, Bin};
+pub use questions::{Question, QuestionType};
+pub use wait::{WaitTime, WaitTimes};
+
+use ppi_asr::Transcript;
+
+/// Everything this crate finds in a transcript with speakers.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LessonEvents {
+    pub questions: Vec<Question>,
+    pub wait_times: WaitTimes,
+    pub bins: Vec<Bin>,
+}
+
+/// Questions, wait times and bins of a transcript whose speakers were found (`None` without
+/// turns).
+pub fn analyse(t: &Transcript) -> Option<LessonEvents> {
+    if t.turns.is_empty() {
+        return None;
+    }
+    let questions = questions::detect(&t.segments);
+    let wait_times = wait::measure(&questions, &t.turns);
+    let bins = bins::classify(&t.turns, t.duration);
+    Some(LessonEvents {
+        questions,
+        wait_times,
+        bins,
+    })
+}
+
+/// The transcript as JSON with `questions`, `wait_times` and `bins` added when its speakers
+/// were found (what `ppi transcribe --format json` writes and the service stores).
+pub fn transcript_json(t: &Transcript) -> serde_json::Value {
+    let mut v = serde_json::to_value(t).unwrap_or_default();
+    if let (Some(e), Some(map)) = (analyse(t), v.as_object_mut()) {
+        map.insert(
+            "questions".into(),
+            serde_json::to_value(&e.questions).unwrap_or_default(),
+        );
+        map.insert(
+            "wait_times".into(),
+            serde_json::to_value(&e.wait_times).unwrap_or_default(),
+        );
+        map.insert(
+            "bins".into(),
+            serde_json::to_value(&e.bins).unwrap_or_default(),
+        );
+    }
+    v
+}
