@@ -118,6 +118,28 @@ pub enum ModelsCommand {
     },
 }
 
+/// `file`'s audio as a 16 kHz mono WAV in a temporary folder (removed when the guard drops);
+/// an empty track is refused, naming the file.
+pub fn decode_to_temp_wav(
+    file: &std::path::Path,
+    prefix: &str,
+) -> Result<(tempfile::TempDir, PathBuf), Failure> {
+    let tmp = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| Failure {
+            code: "io-error",
+            kind: ppi_core::error::ErrorKind::Internal,
+            message: format!("temporary folder: {e}"),
+        })?;
+    let wav = tmp.path().join("audio.wav");
+    let audio = ppi_media::audio::decode_to_wav(file, &wav)?;
+    if audio.samples == 0 {
+        return Err(ppi_asr::AsrError::EmptyAudio { file: file.into() }.into());
+    }
+    Ok((tmp, wav))
+}
+
 pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
     let language = a.asr.language(settings)?;
     // The speaker models first: a missing one is named before minutes of transcription.
@@ -126,23 +148,8 @@ pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result
         None => None,
     };
     let asr = a.asr.load(settings)?;
-    let tmp = tempfile::Builder::new()
-        .prefix("ppi-transcribe-")
-        .tempdir()
-        .map_err(|e| Failure {
-            code: "io-error",
-            kind: ppi_core::error::ErrorKind::Internal,
-            message: format!("temporary folder: {e}"),
-        })?;
     // Decode once to 16 kHz mono; the transcriber streams from that file.
-    let wav = tmp.path().join("audio.wav");
-    let audio = ppi_media::audio::decode_to_wav(&a.file, &wav)?;
-    if audio.samples == 0 {
-        return Err(ppi_asr::AsrError::EmptyAudio {
-            file: a.file.clone(),
-        }
-        .into());
-    }
+    let (_tmp, wav) = decode_to_temp_wav(&a.file, "ppi-transcribe-")?;
     let progress = ui.progress();
     let started = std::time::Instant::now();
     let transcript = asr.transcribe_wav(PcmFile { path: &wav }, None, &language, &progress)?;

@@ -67,18 +67,7 @@ fn io_failure(what: String) -> Failure {
 
 pub fn run(a: SpeakersCmd, _ui: &Ui) -> Result<(), Failure> {
     let diarizer = a.models.load()?;
-    let tmp = tempfile::Builder::new()
-        .prefix("ppi-speakers-")
-        .tempdir()
-        .map_err(|e| io_failure(format!("temporary folder: {e}")))?;
-    let wav = tmp.path().join("audio.wav");
-    let audio = ppi_media::audio::decode_to_wav(&a.file, &wav)?;
-    if audio.samples == 0 {
-        return Err(ppi_asr::AsrError::EmptyAudio {
-            file: a.file.clone(),
-        }
-        .into());
-    }
+    let (_tmp, wav) = super::asr::decode_to_temp_wav(&a.file, "ppi-speakers-")?;
     let started = std::time::Instant::now();
     let opts = Options {
         count: a.speakers,

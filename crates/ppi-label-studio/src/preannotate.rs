@@ -175,16 +175,9 @@ pub fn build(
     let mut result = Vec::new();
     let mut scores = Vec::new();
     for (i, r) in regions.iter().enumerate() {
-        let Ok(range) = FrameRange::from_seconds(r.start, r.end, fps) else {
+        let Some((start, end)) = frame_span(r.start, r.end, fps, frames) else {
             continue;
         };
-        let (start, mut end) = (range.start(), range.end());
-        if let Some(n) = frames {
-            if start > n {
-                continue;
-            }
-            end = end.min(n);
-        }
         // No pattern with evidence, no fallback and no neutral label: leave the region out
         // rather than guess.
         let Some(s) = suggester.suggest(&r.text) else {
@@ -225,6 +218,18 @@ pub fn build(
     Ok(Prediction { result, score })
 }
 
+/// Label Studio's 1-based inclusive frames of `[t0, t1)` seconds, clamped to the video's
+/// `frames` when known; `None` for an empty span or one that starts past the video.
+fn frame_span(t0: f64, t1: f64, fps: Fps, frames: Option<u64>) -> Option<(u64, u64)> {
+    let range = FrameRange::from_seconds(t0, t1, fps).ok()?;
+    let (start, end) = (range.start(), range.end());
+    match frames {
+        Some(n) if start > n => None,
+        Some(n) => Some((start, end.min(n))),
+        None => Some((start, end)),
+    }
+}
+
 /// The speaker lane's regions: one per turn, labelled Teacher or Student by role; where two
 /// speakers talk at once, one Several region for the stretch (each speaker has a turn there).
 fn speaker_regions(
@@ -237,16 +242,9 @@ fn speaker_regions(
     let mut out: Vec<Value> = Vec::new();
     let mut seen_overlap: Vec<(u64, u64)> = Vec::new();
     for t in turns {
-        let Ok(range) = FrameRange::from_seconds(t.start, t.end, fps) else {
+        let Some((start, end)) = frame_span(t.start, t.end, fps, frames) else {
             continue;
         };
-        let (start, mut end) = (range.start(), range.end());
-        if let Some(n) = frames {
-            if start > n {
-                continue;
-            }
-            end = end.min(n);
-        }
         let label = match (t.overlap, t.role) {
             (true, _) => SEVERAL,
             (false, Role::Teacher) => TEACHER,
