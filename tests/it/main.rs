@@ -3,6 +3,7 @@
 
 mod support;
 
+mod activity;
 mod agreement;
 mod analytics;
 mod api_auth;

@@ -1,7 +1,8 @@
 //! Activity per 2-minute bin, after COPUS's 2-minute coding and DART's single voice / multiple
-//! voices / no voice: each bin is teacher talk, student talk, discussion (several speakers
-//! taking turns), group work (many voices at once, no teacher leading) or quiet work, from the
-//! shares of the bin each role talks and the number of turn changes.
+//! voices / no voice: each bin is teacher talk, student talk (one student holds the floor),
+//! discussion (teacher and students taking turns), group work (many voices, often at once, no
+//! teacher leading) or quiet work, from the shares of the bin each role talks, the speaker
+//! changes, and how much of the speech the most talkative speaker has.
 
 use ppi_speakers::{Role, Turn};
 
@@ -29,27 +30,58 @@ pub struct Bin {
     pub silence: f64,
     /// Times the speaker changes from one turn to the next inside the bin.
     pub turn_changes: usize,
+    /// Speakers heard alone in the bin, and the share of its single-voice speech the one who
+    /// talks most has.
+    pub speakers: usize,
+    pub top_share: f64,
 }
 
 /// Less speech than this share of the bin is quiet work.
 const QUIET: f64 = 0.25;
-/// Overlapping voices over this share of the bin, with little teacher talk, are group work.
-const GROUP: f64 = 0.15;
-/// At least this many speaker changes with students talking this share of the speech make a
-/// discussion.
+/// Overlapping voices over this share of the bin make group work even when few are told apart.
+const OVERLAP: f64 = 0.15;
+/// Group work: the teacher under this share of the speech, and no one voice over
+/// [`ONE_VOICE`] of it.
+const NO_TEACHER: f64 = 0.1;
+const ONE_VOICE: f64 = 0.6;
+/// Student talk: one student has at least this share of the speech.
+const PRESENTER: f64 = 0.5;
+/// Discussion: at least this many speaker changes, with students and the teacher each over
+/// these shares of the speech.
 const CHANGES: usize = 6;
 const STUDENTS_IN_DISCUSSION: f64 = 0.2;
+const TEACHER_IN_DISCUSSION: f64 = 0.15;
 
-/// The activity of bins with these shares of the bin and turn changes.
-pub fn activity(teacher: f64, student: f64, several: f64, changes: usize) -> Activity {
-    let speech = teacher + student + several;
+/// What a bin's activity is decided from: shares of the bin, speaker changes, and the share of
+/// the single-voice speech the most talkative speaker has (and whether that is the teacher).
+#[derive(Debug, Clone, Copy)]
+pub struct Features {
+    pub teacher: f64,
+    pub student: f64,
+    pub several: f64,
+    pub changes: usize,
+    pub top_share: f64,
+    pub top_is_teacher: bool,
+}
+
+/// The activity of a bin with these features.
+pub fn activity(f: Features) -> Activity {
+    let speech = f.teacher + f.student + f.several;
+    let of_speech = |x: f64| if speech > 0.0 { x / speech } else { 0.0 };
     if speech < QUIET {
         Activity::QuietWork
-    } else if several >= GROUP && teacher < 0.3 * speech {
+    } else if of_speech(f.teacher) < NO_TEACHER
+        && (f.several >= OVERLAP || (f.top_share < ONE_VOICE && f.changes >= CHANGES))
+    {
         Activity::GroupWork
-    } else if changes >= CHANGES && student >= STUDENTS_IN_DISCUSSION * speech {
+    } else if f.student > f.teacher && !f.top_is_teacher && f.top_share >= PRESENTER {
+        Activity::StudentTalk
+    } else if f.changes >= CHANGES
+        && of_speech(f.student) >= STUDENTS_IN_DISCUSSION
+        && of_speech(f.teacher) >= TEACHER_IN_DISCUSSION
+    {
         Activity::Discussion
-    } else if teacher >= student {
+    } else if f.teacher >= f.student {
         Activity::TeacherTalk
     } else {
         Activity::StudentTalk
@@ -93,6 +125,7 @@ pub fn classify(turns: &[Turn], duration: f64) -> Vec<Bin> {
             }
             let mut changes = 0;
             let mut last: Option<&str> = None;
+            let mut per: Vec<(&str, Role, f64)> = Vec::new();
             for t in sorted
                 .iter()
                 .filter(|t| !t.overlap && inside(t, b0, b1) > 0.0)
@@ -101,17 +134,33 @@ pub fn classify(turns: &[Turn], duration: f64) -> Vec<Bin> {
                     changes += 1;
                 }
                 last = Some(&t.speaker);
+                match per.iter_mut().find(|p| p.0 == t.speaker) {
+                    Some(p) => p.2 += inside(t, b0, b1),
+                    None => per.push((&t.speaker, t.role, inside(t, b0, b1))),
+                }
             }
+            let single: f64 = per.iter().map(|p| p.2).sum();
+            let top = per.iter().max_by(|a, b| a.2.total_cmp(&b.2));
+            let top_share = top.map_or(0.0, |t| t.2 / single.max(1e-9));
             let [teacher, student, several] = shares.map(|x| x / len);
             Bin {
                 start: b0,
                 end: b1,
-                activity: activity(teacher, student, several, changes),
+                activity: activity(Features {
+                    teacher,
+                    student,
+                    several,
+                    changes,
+                    top_share,
+                    top_is_teacher: top.is_some_and(|t| t.1 == Role::Teacher),
+                }),
                 teacher,
                 student,
                 several,
                 silence: (1.0 - teacher - student - several).max(0.0),
                 turn_changes: changes,
+                speakers: per.len(),
+                top_share,
             }
         })
         .collect()
@@ -123,11 +172,22 @@ mod tests {
 
     #[test]
     fn the_classes_follow_the_shares_and_the_turn_changes() {
-        assert_eq!(activity(0.7, 0.05, 0.0, 2), Activity::TeacherTalk);
-        assert_eq!(activity(0.1, 0.5, 0.0, 3), Activity::StudentTalk);
-        assert_eq!(activity(0.35, 0.3, 0.02, 9), Activity::Discussion);
-        assert_eq!(activity(0.05, 0.3, 0.3, 12), Activity::GroupWork);
-        assert_eq!(activity(0.1, 0.05, 0.0, 1), Activity::QuietWork);
+        let f = |teacher, student, several, changes, top_share, top_is_teacher| {
+            activity(Features {
+                teacher,
+                student,
+                several,
+                changes,
+                top_share,
+                top_is_teacher,
+            })
+        };
+        assert_eq!(f(0.7, 0.05, 0.0, 2, 0.9, true), Activity::TeacherTalk);
+        assert_eq!(f(0.05, 0.75, 0.0, 12, 0.94, false), Activity::StudentTalk);
+        assert_eq!(f(0.26, 0.12, 0.0, 16, 0.7, true), Activity::Discussion);
+        assert_eq!(f(0.0, 0.97, 0.01, 81, 0.45, false), Activity::GroupWork);
+        assert_eq!(f(0.05, 0.3, 0.3, 12, 0.7, false), Activity::GroupWork);
+        assert_eq!(f(0.1, 0.05, 0.0, 1, 1.0, true), Activity::QuietWork);
     }
 
     #[test]
