@@ -103,6 +103,9 @@ STUDENTS = [("f5", 90, 170), ("Andy", 60, 165), ("Alicia", 80, 175), ("klatt", 6
 
 
 def run(args, **kw):
+    # sox dithers (randomly) when it writes 16-bit audio: -R makes every run the same lesson.
+    if args[0] == "sox" and args[1] != "-R":
+        args = ["sox", "-R"] + args[1:]
     return subprocess.run(args, check=True, capture_output=True, **kw).stdout
 
 

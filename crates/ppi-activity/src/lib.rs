@@ -27,7 +27,7 @@ pub fn analyse(t: &Transcript) -> Option<LessonEvents> {
     if t.turns.is_empty() {
         return None;
     }
-    let questions = questions::detect(&t.segments);
+    let questions = questions::detect(&t.segments, t.diarization().as_ref());
     let wait_times = wait::measure(&questions, &t.turns);
     let bins = bins::classify(&t.turns, t.duration);
     Some(LessonEvents {

@@ -4,7 +4,7 @@
 //! many…), with its time, role and text.
 
 use ppi_asr::transcript::Segment;
-use ppi_speakers::Role;
+use ppi_speakers::{Diarization, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -122,6 +122,55 @@ const CLOSED: &[&str] = &[
     "неужели",
 ];
 
+/// Auxiliaries and modals that open a yes/no question when inverted.
+const AUX: &[&str] = &[
+    "is",
+    "are",
+    "was",
+    "were",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "does",
+    "did",
+    "has",
+    "had",
+    "may",
+    "shall",
+    "isn't",
+    "aren't",
+    "doesn't",
+    "didn't",
+    "can't",
+    "won't",
+    "wasn't",
+    "weren't",
+    "couldn't",
+    "wouldn't",
+    "shouldn't",
+];
+/// English interrogative words.
+const WH: &[&str] = &[
+    "who", "what", "when", "where", "which", "whose", "whom", "why", "how",
+];
+/// Russian interrogative words that do not also open ordinary clauses.
+const RU_WH: &[&str] = &[
+    "почему",
+    "зачем",
+    "сколько",
+    "кто",
+    "куда",
+    "откуда",
+    "чей",
+    "чья",
+    "чьё",
+    "чьи",
+    "разве",
+    "неужели",
+];
+
 fn words(s: &str) -> Vec<String> {
     s.split(|c: char| {
         c.is_whitespace() || matches!(c, ',' | ';' | ':' | '—' | '–' | '"' | '«' | '»')
@@ -156,40 +205,24 @@ pub fn classify(sentence: &str) -> Option<QuestionType> {
     // Russian yes/no questions: `ли` after the first word (Знаете ли вы…).
     let li = ws.iter().skip(1).take(3).any(|w| w == "ли");
     let marked = s.ends_with('?');
-    // Without a question mark only an interrogative opening counts, and an auxiliary alone
-    // ("Is", "Do") is too common in statements to count.
-    let wh = open > 0
-        || (closed > 0
-            && !matches!(
-                ws[0].as_str(),
-                "is" | "are"
-                    | "was"
-                    | "were"
-                    | "do"
-                    | "does"
-                    | "did"
-                    | "can"
-                    | "could"
-                    | "will"
-                    | "would"
-                    | "should"
-                    | "have"
-                    | "has"
-                    | "had"
-                    | "may"
-                    | "shall"
-                    | "что"
-                    | "как"
-                    | "какой"
-                    | "какая"
-                    | "какое"
-                    | "какие"
-                    | "который"
-                    | "которая"
-                    | "когда"
-                    | "где"
-            ));
-    if !(marked || li || (wh && ws.len() >= 3 && !s.ends_with('.'))) {
+    // Whisper often ends a spoken question with a full stop, so the question's build counts
+    // too: an inverted auxiliary or modal ("Is three eighths smaller…", "Can you…"), or an
+    // interrogative word followed by one ("Who can read…", "How many…"). `do` and `have`
+    // open commands as often ("Do it now.", "Have a look."), and Russian что/как/какой open
+    // clauses, so those need the question mark.
+    let aux = |w: &str| AUX.contains(&w);
+    let inverted = ws.len() >= 3 && aux(&ws[0]);
+    let wh_built = ws.len() >= 3
+        && WH.contains(&ws[0].as_str())
+        && (aux(&ws[1]) || matches!(ws[1].as_str(), "many" | "much" | "do" | "does" | "did"));
+    let ru_wh = ws.len() >= 3 && RU_WH.contains(&ws[0].as_str());
+    if !(marked
+        || li
+        || inverted
+        || wh_built
+        || ru_wh
+        || (open > 0 && ws.len() >= 3 && !s.ends_with('.')))
+    {
         return None;
     }
     Some(if open > closed {
@@ -220,10 +253,12 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// The teacher's questions in `segments` (those whose role is the teacher's).
-pub fn detect(segments: &[Segment]) -> Vec<Question> {
+/// The teacher's questions in `segments`. Each sentence takes the speaker who talks most
+/// during it in `speakers` (a Whisper segment can run from a question into its answer), else
+/// its segment's.
+pub fn detect(segments: &[Segment], speakers: Option<&Diarization>) -> Vec<Question> {
     let mut out = Vec::new();
-    for seg in segments.iter().filter(|s| s.role == Some(Role::Teacher)) {
+    for seg in segments {
         let text = seg.text.trim();
         let len = text.len().max(1) as f64;
         for (a, b) in sentences(text) {
@@ -257,11 +292,18 @@ pub fn detect(segments: &[Segment]) -> Vec<Question> {
                     (start, end) = (f, l);
                 }
             }
+            let (speaker, role) = match speakers.and_then(|d| d.speaker_at(start, end)) {
+                Some((sp, r)) => (Some(sp.to_owned()), Some(r)),
+                None => (seg.speaker.clone(), seg.role),
+            };
+            if role != Some(Role::Teacher) {
+                continue;
+            }
             out.push(Question {
                 start,
                 end,
                 role: Role::Teacher,
-                speaker: seg.speaker.clone(),
+                speaker,
                 text: sentence.to_owned(),
                 kind,
             });
@@ -295,6 +337,16 @@ mod tests {
             ("Сколько четвертей в целом?", Some(Closed)),
             ("Знаете ли вы ответ", Some(Closed)),
             ("Откройте учебники на странице двенадцать.", None),
+            // Whisper's full stops on spoken questions.
+            ("who can read the next Humber.", Some(Closed)),
+            ("Is 3-8 smaller than 1-1-1.", Some(Closed)),
+            ("How many quarters make a whole.", Some(Closed)),
+            ("Почему одна вторая больше.", Some(Open)),
+            // Commands and clauses stay statements.
+            ("Do your homework at home.", None),
+            ("Have a look at the board.", None),
+            ("Как я сказал, это дробь.", None),
+            ("What a lovely drawing.", None),
             ("Зачем нам нужен общий знаменатель", Some(Open)),
         ] {
             assert_eq!(classify(s), want, "{s}");
@@ -321,7 +373,7 @@ mod tests {
             ),
             seg(5.0, 6.0, "Why not?", Role::Student),
         ];
-        let q = detect(&segments);
+        let q = detect(&segments, None);
         assert_eq!(q.len(), 1, "{q:?}");
         assert_eq!(q[0].text, "Why is it bigger?");
         assert_eq!(q[0].kind, QuestionType::Open);
