@@ -1,5 +1,6 @@
 //! `ppi agreement EXPORT.json`: agreement between the annotators of each task of a Label Studio
-//! export, as a table a researcher can paste (text, CSV) or JSON.
+//! export, as a table a researcher can paste (text, CSV) or JSON; with `--with-predictions`,
+//! each prediction measured like one more annotator, named by its model version.
 
 use std::path::PathBuf;
 
@@ -21,6 +22,9 @@ pub enum Table {
     Tasks,
     Pairs,
     Annotators,
+    /// With --with-predictions: the humans pairwise and each model version against the
+    /// consensus, per task and over all (`task` = all).
+    Machine,
 }
 
 /// Output formats.
@@ -75,6 +79,13 @@ pub struct AgreementArgs {
     /// Which κ the gate reads: pooled, macro or alpha.
     #[arg(long, default_value = "pooled")]
     pub gate_measure: GateMeasure,
+    /// Measure each task's predictions like one more annotator, named by its model version:
+    /// paired with every human in the matrix, and against the humans' consensus (κ per label,
+    /// F1 at --iou, boundary error in seconds) beside the humans' pairwise figures. PPI's own
+    /// consensus predictions are left out. Predictions the export lists only by id (LS's JSON
+    /// export) are fetched from Label Studio (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY).
+    #[arg(long)]
+    pub with_predictions: bool,
 }
 
 fn invalid(message: String) -> Failure {
@@ -128,7 +139,12 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
         .as_ref()
         .map(|c| c.patterns().iter().map(|p| p.name.clone()).collect())
         .unwrap_or_default();
-    let ex = export::read(&a.export)?;
+    let mut ex = export::read(&a.export)?;
+    if a.with_predictions {
+        fetch_predictions(&mut ex, settings)?;
+    } else if a.table == Table::Machine {
+        return Err(invalid("--table machine needs --with-predictions".into()));
+    }
     let field = |e: ppi_label_studio::model::FieldError| export::ExportError::Invalid {
         file: a.export.clone(),
         pointer: e.pointer,
@@ -138,6 +154,8 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut json_tasks = Vec::new();
     let mut matrices = Vec::new();
+    let mut benches = Vec::new();
+    let mut machine_rows: Vec<Vec<String>> = Vec::new();
     let mut seen = 0;
     for task in ex
         .tasks
@@ -166,6 +184,17 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
             settings.label_studio.neutral(),
         )
         .map_err(field)?;
+        let machines = if a.with_predictions {
+            result::prediction_markings(
+                task,
+                a.from_name.as_deref(),
+                fps,
+                settings.label_studio.neutral(),
+            )
+            .map_err(field)?
+        } else {
+            Vec::new()
+        };
         if markings.len() < 2 {
             let why = format!("{} annotator(s): nothing to compare", markings.len());
             text.push_str(&format!("task {name}: skipped, {why}\n"));
@@ -182,8 +211,15 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
             gate_measure: a.gate_measure,
             consensus: a.consensus,
         };
-        let r = agreement::analyse(&markings, &o);
+        let r = agreement::analyse_with_machines(&markings, &machines, &o, fps.get());
         text.push_str(&report::text(&name, &r));
+        if let Some(b) = &r.machine {
+            text.push_str(&agreement::machine::text(b, a.iou));
+            machine_rows.extend(agreement::machine::rows(&name, b));
+            benches.push(b.clone());
+        } else if a.with_predictions {
+            text.push_str("  the machine: no prediction on this task\n");
+        }
         if let Some(n) = note {
             text.push_str(&format!("  note: {n}\n"));
         }
@@ -200,15 +236,21 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
     }
     // Over every task: the pairs' cells and matches add up (κ over the tasks a pair shares).
     let matrix = agreement::matrix::Matrix::merge(&matrices);
+    let overall = a
+        .with_predictions
+        .then(|| agreement::machine::Bench::merge(&benches));
     match a.format {
         Format::Text => {
             let m = report::matrix_text(&matrix);
-            out!("{text}{}{m}", if m.is_empty() { "" } else { "\n" })
+            out!("{text}{}{m}", if m.is_empty() { "" } else { "\n" });
+            if let Some(b) = &overall {
+                out!("\nover every task:\n{}", agreement::machine::text(b, a.iou));
+            }
         }
         Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(
-                &serde_json::json!({ "tasks": json_tasks, "matrix": matrix })
+                &serde_json::json!({ "tasks": json_tasks, "matrix": matrix, "machine": overall })
             )
             .unwrap_or_default()
         ),
@@ -225,6 +267,13 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
                 Table::Tasks => (&report::CSV_HEADER, rows),
                 Table::Pairs => (&report::PAIRS_HEADER, report::pair_rows(&matrix)),
                 Table::Annotators => (&report::ANNOTATORS_HEADER, report::annotator_rows(&matrix)),
+                Table::Machine => {
+                    let mut rows = machine_rows;
+                    if let Some(b) = &overall {
+                        rows.extend(agreement::machine::rows("all", b));
+                    }
+                    (&agreement::machine::CSV_HEADER, rows)
+                }
             };
             w.write_record(header).map_err(io)?;
             for r in rows {
@@ -233,6 +282,42 @@ pub fn run(a: AgreementArgs, settings: &Settings) -> Result<(), Failure> {
             let bytes = w.into_inner().map_err(|e| io(e.into_error().into()))?;
             out!("{}", String::from_utf8_lossy(&bytes));
         }
+    }
+    Ok(())
+}
+
+/// Fills the predictions that the export lists only by id (LS's JSON export) from Label
+/// Studio, task by task; without LS configured, names the first such task.
+fn fetch_predictions(
+    ex: &mut ppi_label_studio::model::Export,
+    settings: &Settings,
+) -> Result<(), Failure> {
+    let wanting: Vec<usize> = (0..ex.tasks.len())
+        .filter(|&i| ex.tasks[i].predictions.is_empty() && !ex.tasks[i].prediction_ids.is_empty())
+        .collect();
+    let Some(&first) = wanting.first() else {
+        return Ok(());
+    };
+    let Some(client) = ppi_label_studio::client::LsClient::from_settings(&settings.label_studio)?
+    else {
+        return Err(invalid(format!(
+            "{}: {}.predictions lists prediction ids only (LS's JSON export); set \
+             LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY so that PPI fetches them, or save \
+             GET /api/tasks/?project=ID&fields=all instead",
+            ex.file.display(),
+            ex.tasks[first].pointer
+        )));
+    };
+    let rt = super::runtime()?;
+    for i in wanting {
+        let Some(id) = ex.tasks[i].id else { continue };
+        let list = rt.block_on(client.predictions(id))?;
+        ex.tasks[i].predictions = list
+            .iter()
+            .enumerate()
+            .map(|(k, p)| export::parse_prediction(p, &format!("task {id}: prediction [{k}]")))
+            .collect::<Result<_, _>>()
+            .map_err(|e| invalid(format!("Label Studio's {}: {}", e.pointer, e.detail)))?;
     }
     Ok(())
 }

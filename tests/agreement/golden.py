@@ -11,6 +11,13 @@ annotations per task. PPI's own figures (src/agreement) must match these to 1e-9
 
 Units are frames: every frame of the lesson (``data.frames``) is a unit for every label, 0 when
 the annotator did not mark it. Label Studio's ranges are 1-based and inclusive.
+
+With ``--with-predictions`` (a fourth argument), each task's predictions (objects with results;
+PPI's ``consensus-*`` ones left out; the speaker lane left out) are coders too, named by their
+model version: paired with every human in the matrix and measured against all the humans; and
+the ``machine`` section has each version against the humans' majority consensus (frames more
+than half of them marked) beside every pair of humans: scikit-learn kappa over the concatenated
+cells, intervals matched with scipy, and the matched boundaries' mean absolute error in seconds.
 """
 
 import itertools
@@ -41,7 +48,7 @@ def num(x):
 def spans_of(annotation):
     out = []
     for r in annotation["result"]:
-        if r.get("type") != "timelinelabels":
+        if r.get("type") != "timelinelabels" or r.get("from_name") == "speaker":
             continue
         for rng in r["value"]["ranges"]:
             for label in r["value"]["timelinelabels"]:
@@ -180,7 +187,7 @@ def runs(v):
     return list(zip(idx[::2], idx[1::2]))
 
 
-def matrix(tasks, labels, t):
+def matrix(tasks, labels, t, machines=frozenset()):
     """The annotator matrix over every task: Cohen's kappa of each pair over the concatenated
     cells of the tasks both annotated (per label and pooled); each annotator against the
     consensus of the others (frames at least half of them marked), kappa and interval F1."""
@@ -204,11 +211,12 @@ def matrix(tasks, labels, t):
         pairs.append(entry)
     versus = []
     for c in order:
-        mine = [x for x in tasks if c in x["coders"] and len(x["coders"]) >= 2]
+        people = lambda x: [o for o in x["coders"] if o not in machines]
+        mine = [x for x in tasks if c in x["coders"] and [o for o in people(x) if o != c]]
         mv, cv = {lab: [] for lab in labels}, {lab: [] for lab in labels}
         tp = fp = fn = 0
         for x in mine:
-            others = [o for o in x["coders"] if o != c]
+            others = [o for o in people(x) if o != c]
             agreed = []
             for lab in labels:
                 votes = sum(vector(x["spans"][o], lab, x["n"]) for o in others)
@@ -232,10 +240,68 @@ def matrix(tasks, labels, t):
     return {"pairs": pairs, "versus_others": versus}
 
 
+def side(pairs, labels, t):
+    """pairs: (reference spans, measured spans, n, fps) per comparison."""
+    va = {lab: [] for lab in labels}
+    vb = {lab: [] for lab in labels}
+    tp = fp = fn = count = 0
+    total = 0.0
+    for sa, sb, n, fps in pairs:
+        for lab in labels:
+            va[lab].append(vector(sa, lab, n))
+            vb[lab].append(vector(sb, lab, n))
+            xa = [x for x in sa if x[0] == lab]
+            xb = [x for x in sb if x[0] == lab]
+            m = assign(xa, xb, t, lambda x, y: True)
+            tp, fp, fn = tp + len(m), fp + len(xb) - len(m), fn + len(xa) - len(m)
+            for i, j, _ in m:
+                total += (abs(xa[i][1] - xb[j][1]) + abs(xa[i][2] - xb[j][2])) / fps
+                count += 2
+    out = {"labels": {lab: num(cohen_kappa_score(np.concatenate(va[lab]), np.concatenate(vb[lab])))
+                      for lab in labels}}
+    out["pooled"] = num(cohen_kappa_score(np.concatenate([v for lab in labels for v in va[lab]]),
+                                          np.concatenate([v for lab in labels for v in vb[lab]])))
+    out["tp"], out["fp"], out["fn"] = tp, fp, fn
+    out["f1"] = (2 * tp / (2 * tp + fp + fn)) if (2 * tp + fp + fn) else None
+    out["boundary_mean_s"] = total / count if count else None
+    out["comparisons"] = len(pairs)
+    return out
+
+
+def machine(tasks, labels, t):
+    human_pairs, by_version = [], {}
+    for x in tasks:
+        humans = [c for c in x["coders"] if c not in x["machines"]]
+        for a, b in itertools.combinations(humans, 2):
+            human_pairs.append((x["spans"][a], x["spans"][b], x["n"], x["fps"]))
+        agreed = []
+        for lab in labels:
+            votes = sum(vector(x["spans"][h], lab, x["n"]) for h in humans)
+            agreed += [(lab, s, e) for s, e in runs((2 * votes > len(humans)).astype(int))]
+        for v in x["machines"]:
+            by_version.setdefault(v, []).append((agreed, x["spans"][v], x["n"], x["fps"]))
+    return {"humans": side(human_pairs, labels, t),
+            "machines": {v: side(p, labels, t) for v, p in by_version.items()}}
+
+
+def predictions_of(task):
+    """The latest prediction per model version, PPI's consensus ones left out."""
+    latest = {}
+    for p in task.get("predictions") or []:
+        if not isinstance(p, dict) or str(p.get("model_version", "")).startswith("consensus-"):
+            continue
+        v = p["model_version"]
+        if v not in latest or (p.get("updated_at"), p["id"]) > (latest[v].get("updated_at"), latest[v]["id"]):
+            latest[v] = p
+    return latest
+
+
 def main():
     export = json.load(open(sys.argv[1]))
     labels = sys.argv[2].split(",")
     t = float(sys.argv[3])
+    with_predictions = len(sys.argv) > 4 and sys.argv[4] == "--with-predictions"
+    machines = set()
     started = time.perf_counter()
     result = {}
     tasks = []
@@ -257,8 +323,17 @@ def main():
             per_label, segment = pair(spans[a], spans[b], labels, t)
             out["pairs"].append({"a": a, "b": b, "labels": per_label, "segment": segment})
         result[str(task["id"])] = out
-        tasks.append({"coders": coders, "spans": spans, "n": n})
-    result["matrix"] = matrix(tasks, labels, t)
+        entry = {"coders": list(coders), "spans": dict(spans), "n": n, "fps": fps, "machines": []}
+        if with_predictions:
+            for v, p in predictions_of(task).items():
+                entry["coders"].append(v)
+                entry["spans"][v] = spans_of(p)
+                entry["machines"].append(v)
+                machines.add(v)
+        tasks.append(entry)
+    result["matrix"] = matrix(tasks, labels, t, frozenset(machines))
+    if with_predictions:
+        result["machine"] = machine(tasks, labels, t)
     if os.environ.get("GOLDEN_TIMING"):
         # For the benchmark: the computation alone, without imports and reading the file.
         print(json.dumps({"seconds": time.perf_counter() - started}), file=sys.stderr)

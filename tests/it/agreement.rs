@@ -9,29 +9,28 @@ use std::path::Path;
 use crate::support::{fixture, ppi, python_run, run, run_stderr_closed, run_stdout_closed};
 use serde_json::Value;
 
-const LABELS: &str = "Lecture,Questioning,GroupWork,Demonstration";
+pub(crate) const LABELS: &str = "Lecture,Questioning,GroupWork,Demonstration";
 
-fn golden(export: &Path) -> Value {
+pub(crate) fn golden(export: &Path, extra: &[&str]) -> Value {
     let script = ppi_testkit::workspace_root().join("tests/agreement/golden.py");
     let code = std::fs::read_to_string(script).unwrap();
-    serde_json::from_str(&python_run(
-        &code,
-        &[export.to_str().unwrap(), LABELS, "0.5"],
-    ))
-    .unwrap()
+    let mut args = vec![export.to_str().unwrap(), LABELS, "0.5"];
+    args.extend(extra);
+    serde_json::from_str(&python_run(&code, &args)).unwrap()
 }
 
-fn ours(export: &Path) -> Value {
+pub(crate) fn ours(export: &Path, extra: &[&str]) -> Value {
     let (code, out, err) = run(ppi()
         .arg("agreement")
         .arg(export)
-        .args(["--labels", LABELS, "--format", "json"]));
+        .args(["--labels", LABELS, "--format", "json"])
+        .args(extra));
     assert_eq!(code, 0, "{err}");
     serde_json::from_str(&out).unwrap()
 }
 
 /// Both undefined, or equal within 1e-9.
-fn same(what: &str, got: &Value, want: &Value) {
+pub(crate) fn same(what: &str, got: &Value, want: &Value) {
     match (got.as_f64(), want.as_f64()) {
         (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{what}: {g} vs {w}"),
         (None, None) => assert!(got.is_null() && want.is_null(), "{what}: {got} vs {want}"),
@@ -41,7 +40,7 @@ fn same(what: &str, got: &Value, want: &Value) {
 
 fn compare(file: &str) -> usize {
     let export = fixture(&format!("agreement/{file}"));
-    let (g, o) = (golden(&export), ours(&export));
+    let (g, o) = (golden(&export, &[]), ours(&export, &[]));
     let mut checked = 0;
     for t in o["tasks"].as_array().unwrap() {
         let task = t["task"].as_str().unwrap();
@@ -119,9 +118,9 @@ fn label_cells<'a>(cells: &'a Value, label: &str) -> &'a Value {
 /// The annotator matrix over the whole export against scikit-learn's `cohen_kappa_score` on the
 /// concatenated cells of each pair's shared tasks, and each annotator against the majority of
 /// the others; returns the figures checked.
-fn compare_matrix(file: &str) -> (usize, Value) {
+pub(crate) fn compare_matrix(file: &str, extra: &[&str]) -> (usize, Value) {
     let export = fixture(&format!("agreement/{file}"));
-    let (g, o) = (golden(&export), ours(&export));
+    let (g, o) = (golden(&export, extra), ours(&export, extra));
     let (want, got) = (&g["matrix"], &o["matrix"]);
     let mut checked = 0;
     let wp = want["pairs"].as_array().unwrap();
@@ -193,10 +192,10 @@ fn odd_one_out(m: &Value) -> String {
 
 #[test]
 fn the_annotator_matrix_matches_scikit_learn_with_three_and_four_annotators() {
-    let (n, m) = compare_matrix("matrix_three_annotators.json");
+    let (n, m) = compare_matrix("matrix_three_annotators.json", &[]);
     assert!(n >= 20, "{n} figures checked");
     assert_eq!(odd_one_out(&m), "13");
-    let (n, m) = compare_matrix("matrix_four_annotators.json");
+    let (n, m) = compare_matrix("matrix_four_annotators.json", &[]);
     assert!(n >= 40, "{n} figures checked");
     assert_eq!(odd_one_out(&m), "24");
     // Annotator 25 met only 21: the other pairs have no figure, never 0.

@@ -5,6 +5,7 @@ mod support;
 
 mod activity;
 mod agreement;
+mod agreement_machine;
 mod analytics;
 mod api_auth;
 mod api_lessons;

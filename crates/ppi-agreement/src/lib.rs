@@ -12,6 +12,8 @@
 //!   segment-level κ and percent agreement (agreement / disagreement / miss).
 //! - [`matrix`]: the annotator matrix: Cohen's κ for every pair (per label and pooled), the
 //!   tasks each pair shares, and each annotator against the consensus of the others.
+//! - [`machine`]: the machine as one more annotator: each prediction (named by its model
+//!   version) against the humans' consensus, beside the humans' own pairwise figures.
 //! - [`consensus`]: the agreed intervals (frames marked by a majority, or matched pairs with
 //!   averaged bounds), and the gate that decides whether a task goes to review.
 //!
@@ -21,6 +23,7 @@ pub mod analytics;
 pub mod consensus;
 pub mod frames;
 pub mod intervals;
+pub mod machine;
 pub mod matrix;
 pub mod report;
 
@@ -175,6 +178,10 @@ pub struct Report {
     pub consensus: Vec<Span>,
     /// Pairwise κ and each annotator against the others (it adds up across tasks).
     pub matrix: matrix::Matrix,
+    /// The humans' pairwise figures and each prediction against their consensus, when
+    /// predictions were measured ([`analyse_with_machines`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine: Option<machine::Bench>,
 }
 
 /// The labels to report, in order: the chosen ones, else the project's then any other seen.
@@ -205,15 +212,31 @@ fn frames_needed(markings: &[Marking], o: &Options) -> u64 {
 
 /// Measures agreement between the markings (two or more) and forms their gated consensus.
 pub fn analyse(markings: &[Marking], o: &Options) -> Report {
-    let labels = labels_of(markings, o);
-    let n = frames_needed(markings, o);
-    let frame = frames::figures(markings, &labels, n);
-    let intervals = intervals::figures(markings, &labels, o.iou);
+    analyse_with_machines(markings, &[], o, 0.0)
+}
+
+/// [`analyse`] of the humans' markings, with each machine marking (a prediction, named by its
+/// model version) measured like one more annotator: in the matrix (paired with each human,
+/// and against all the humans), and against the humans' consensus ([`machine::bench`]);
+/// boundary errors in seconds at `fps`. The gate and the consensus are the humans' alone.
+pub fn analyse_with_machines(
+    humans: &[Marking],
+    machines: &[Marking],
+    o: &Options,
+    fps: f64,
+) -> Report {
+    let everyone: Vec<Marking> = humans.iter().chain(machines).cloned().collect();
+    let labels = labels_of(&everyone, o);
+    let n = frames_needed(&everyone, o);
+    let frame = frames::figures(humans, &labels, n);
+    let intervals = intervals::figures(humans, &labels, o.iou);
     let gate = consensus::gate(&frame, o);
-    let consensus = consensus::consensus(markings, &labels, o);
-    let matrix = matrix::Matrix::of_task(markings, &labels, n, o.iou);
+    let consensus = consensus::consensus(humans, &labels, o);
+    let matrix = matrix::Matrix::with_machines(humans, machines, &labels, n, o.iou);
+    let machine = (!machines.is_empty())
+        .then(|| machine::bench(humans, &consensus, machines, &labels, n, o.iou, fps));
     Report {
-        annotators: markings.iter().map(|m| m.annotator.clone()).collect(),
+        annotators: humans.iter().map(|m| m.annotator.clone()).collect(),
         frames: n,
         iou_threshold: o.iou,
         frame,
@@ -221,6 +244,7 @@ pub fn analyse(markings: &[Marking], o: &Options) -> Report {
         gate,
         consensus,
         matrix,
+        machine,
     }
 }
 

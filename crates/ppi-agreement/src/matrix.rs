@@ -73,7 +73,7 @@ pub struct Cells {
 }
 
 impl Cells {
-    fn of(a: &Marking, b: &Marking, labels: &[String], n: u64) -> Cells {
+    pub(crate) fn of(a: &Marking, b: &Marking, labels: &[String], n: u64) -> Cells {
         let mut pooled = Table::default();
         let mut out = Vec::with_capacity(labels.len());
         for label in labels {
@@ -98,7 +98,7 @@ impl Cells {
         c
     }
 
-    fn add(&mut self, o: &Cells) {
+    pub(crate) fn add(&mut self, o: &Cells) {
         match (&mut self.pooled, &o.pooled) {
             (Some(p), Some(q)) => p.cells.add(&q.cells),
             (None, Some(q)) => self.pooled = Some(q.clone()),
@@ -112,7 +112,7 @@ impl Cells {
         }
     }
 
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         for l in self.pooled.iter_mut().chain(self.labels.iter_mut()) {
             l.kappa = l.cells.kappa();
         }
@@ -172,8 +172,27 @@ impl Matrix {
     /// The matrix of one task's markings over `n` frames, intervals matched at `iou`; each
     /// annotator counted once (a second marking by the same name is left out).
     pub fn of_task(markings: &[Marking], labels: &[String], n: u64, iou: f64) -> Matrix {
+        Matrix::with_machines(markings, &[], labels, n, iou)
+    }
+
+    /// [`Matrix::of_task`] with predictions added as annotators (named by their model
+    /// version): they are paired with every human, and each is measured against the consensus
+    /// of all the humans; the humans' own rows leave the predictions out of "the others".
+    pub fn with_machines(
+        humans: &[Marking],
+        machines: &[Marking],
+        labels: &[String],
+        n: u64,
+        iou: f64,
+    ) -> Matrix {
         let mut seen: Vec<&Marking> = Vec::new();
-        for m in markings {
+        for m in humans {
+            if !seen.iter().any(|s| s.annotator == m.annotator) {
+                seen.push(m);
+            }
+        }
+        let people = seen.len();
+        for m in machines {
             if !seen.iter().any(|s| s.annotator == m.annotator) {
                 seen.push(m);
             }
@@ -190,14 +209,17 @@ impl Matrix {
             }
         }
         let mut versus_others = Vec::new();
-        if seen.len() >= 2 {
+        if people >= 2 || (people == 1 && seen.len() > 1) {
             for (i, me) in seen.iter().enumerate() {
-                let others: Vec<Marking> = seen
+                let others: Vec<Marking> = seen[..people]
                     .iter()
                     .enumerate()
                     .filter(|(j, _)| *j != i)
                     .map(|(_, m)| (*m).clone())
                     .collect();
+                if others.is_empty() {
+                    continue;
+                }
                 let agreed = Marking {
                     annotator: "consensus of the others".into(),
                     annotation_id: None,

@@ -10,7 +10,7 @@ use crate::error::JobError;
 use ppi_agreement::consensus::Gate;
 
 /// Every consensus prediction's `model_version` starts so.
-pub const PREFIX: &str = "consensus-";
+pub use ppi_label_studio::result::CONSENSUS_PREFIX as PREFIX;
 
 /// The `model_version` of a consensus gated at `gate`.
 pub fn model_version(gate: f64) -> String {

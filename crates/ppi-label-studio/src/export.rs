@@ -119,6 +119,7 @@ pub fn parse_value(value: &Value) -> Result<(ExportShape, Vec<ExportTask>), Fiel
                         pointer: "$".into(),
                     }],
                     pointer: "$".into(),
+                    ..ExportTask::default()
                 };
                 Ok((ExportShape::BareResult, vec![task]))
             } else if is_task(first) {
@@ -140,6 +141,18 @@ pub fn parse_value(value: &Value) -> Result<(ExportShape, Vec<ExportTask>), Fiel
         Value::Object(_) if is_task(value) => {
             Ok((ExportShape::SingleTask, vec![parse_task(value, "$")?]))
         }
+        Value::Object(map) if map.get("tasks").is_some_and(Value::is_array) => {
+            // The tasks API (`GET /api/tasks/?project=ID&fields=all`).
+            let tasks = map["tasks"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(i, t)| parse_task(t, &format!("$.tasks[{i}]")))
+                .collect::<Result<_, _>>()?;
+            Ok((ExportShape::FullJson, tasks))
+        }
         Value::Object(map) if map.get("result").is_some_and(Value::is_array) => {
             // A lone annotation object (`GET /api/annotations/{id}`).
             let ann = parse_annotation(value, "$")?;
@@ -148,6 +161,7 @@ pub fn parse_value(value: &Value) -> Result<(ExportShape, Vec<ExportTask>), Fiel
                 data: Map::new(),
                 annotations: vec![ann],
                 pointer: "$".into(),
+                ..ExportTask::default()
             };
             Ok((ExportShape::SingleTask, vec![task]))
         }
@@ -219,12 +233,59 @@ fn parse_task(v: &Value, pointer: &str) -> Result<ExportTask, FieldError> {
             ))
         }
     };
+    let (predictions, prediction_ids) = parse_predictions(map.get("predictions"), pointer)?;
     Ok(ExportTask {
         id: opt_i64(map, "id", pointer)?,
         data,
         annotations,
+        predictions,
+        prediction_ids,
         pointer: pointer.to_owned(),
     })
+}
+
+/// A task's `predictions`: objects with their results, or bare ids (LS's JSON export).
+fn parse_predictions(
+    v: Option<&Value>,
+    pointer: &str,
+) -> Result<(Vec<ExportAnnotation>, Vec<i64>), FieldError> {
+    let list = match v {
+        None | Some(Value::Null) => return Ok((Vec::new(), Vec::new())),
+        Some(Value::Array(list)) => list,
+        Some(other) => {
+            return Err(FieldError::new(
+                format!("{pointer}.predictions"),
+                format!("expected a list, found {}", kind(other)),
+            ))
+        }
+    };
+    let (mut full, mut ids) = (Vec::new(), Vec::new());
+    for (i, p) in list.iter().enumerate() {
+        let at = format!("{pointer}.predictions[{i}]");
+        match p {
+            Value::Number(n) => ids.push(n.as_i64().ok_or_else(|| {
+                FieldError::new(&at, format!("expected an integer id, found {n}"))
+            })?),
+            _ => full.push(parse_prediction(p, &at)?),
+        }
+    }
+    Ok((full, ids))
+}
+
+/// One prediction object (`GET /api/predictions/?task=ID` or a task's `predictions`) as an
+/// annotation whose annotator is its `model_version`.
+pub fn parse_prediction(v: &Value, pointer: &str) -> Result<ExportAnnotation, FieldError> {
+    let mut a = parse_annotation(v, pointer)?;
+    let version = v
+        .get("model_version")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    a.annotator = Some(match (version, a.id) {
+        (Some(v), _) => v.to_owned(),
+        (None, Some(id)) => format!("prediction {id}"),
+        (None, None) => format!("prediction at {pointer}"),
+    });
+    Ok(a)
 }
 
 fn parse_annotation(v: &Value, pointer: &str) -> Result<ExportAnnotation, FieldError> {
@@ -321,6 +382,7 @@ fn parse_min_row(v: &Value, pointer: &str) -> Result<ExportTask, FieldError> {
         data,
         annotations,
         pointer: pointer.to_owned(),
+        ..ExportTask::default()
     })
 }
 

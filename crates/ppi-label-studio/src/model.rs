@@ -23,11 +23,16 @@ pub enum ExportShape {
 }
 
 /// One task of an export.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ExportTask {
     pub id: Option<i64>,
     pub data: Map<String, Value>,
     pub annotations: Vec<ExportAnnotation>,
+    /// The task's predictions with their results (the tasks API with `fields=all`, or PPI's
+    /// own fetch), each as an annotation whose annotator is its `model_version`.
+    pub predictions: Vec<ExportAnnotation>,
+    /// Predictions given only by id (LS's JSON export).
+    pub prediction_ids: Vec<i64>,
     /// JSON path of the task, for messages.
     pub pointer: String,
 }

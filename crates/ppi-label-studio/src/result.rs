@@ -444,6 +444,39 @@ pub fn markings(
         .collect())
 }
 
+/// The `model_version` of PPI's consensus predictions starts so: they are the humans'
+/// consensus written back to LS, not a machine's guess.
+pub const CONSENSUS_PREFIX: &str = "consensus-";
+
+/// Each model version's marking of a task, for measuring the machine as an annotator: the
+/// task's predictions (the latest per `model_version`, which names the marking), PPI's
+/// consensus predictions left out; intervals on `control` as for [`markings`].
+pub fn prediction_markings(
+    task: &ExportTask,
+    control: Option<&str>,
+    fps: Fps,
+    skip: Option<&str>,
+) -> Result<Vec<ppi_agreement::Marking>, FieldError> {
+    let machine = ExportTask {
+        annotations: task
+            .predictions
+            .iter()
+            .filter(|p| {
+                !p.annotator
+                    .as_deref()
+                    .is_some_and(|v| v.starts_with(CONSENSUS_PREFIX))
+            })
+            .cloned()
+            .collect(),
+        predictions: Vec::new(),
+        ..task.clone()
+    };
+    if machine.annotations.is_empty() {
+        return Ok(Vec::new());
+    }
+    markings(&machine, control, fps, skip)
+}
+
 #[cfg(test)]
 #[path = "result_tests.rs"]
 mod tests;
