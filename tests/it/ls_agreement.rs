@@ -5,7 +5,9 @@
 //! lifts κ over the gate releases it. The figures come back from `GET /api/ls/agreement`, with
 //! the annotator matrix. Each consensus is written back to its LS task as a prediction scored
 //! with κ (`consensus-0.6`); sorted by that score, LS's Data Manager puts the flagged task first,
-//! and a newer consensus replaces the older.
+//! and a newer consensus replaces the older. PPI's own draft is measured like one more
+//! annotator: the report shows the humans' κ and the draft's κ against their consensus, per
+//! task and per project and model version.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -128,6 +130,37 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
     let kappa = figures["report"]["gate"]["value"].as_f64().unwrap();
     assert!(kappa >= 0.6, "{figures}");
     assert_eq!(figures["report"]["annotators"].as_array().unwrap().len(), 2);
+    // The machine as one more annotator: the task's report shows the humans against each
+    // other and PPI's draft (named by its model version) against their consensus.
+    let draft = lsapi
+        .predictions(t1)
+        .into_iter()
+        .find(|p| {
+            !p["model_version"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("consensus-")
+        })
+        .unwrap();
+    let machine = figures["machine"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{figures}"));
+    assert_eq!(machine.len(), 2, "{figures}");
+    assert_eq!(machine[0]["who"], "humans");
+    let humans = machine[0]["kappa"].as_f64().unwrap();
+    assert!(
+        (humans - kappa).abs() < 1e-9,
+        "two humans: their κ is the gate's"
+    );
+    assert_eq!(machine[1]["who"], draft["model_version"], "{figures}");
+    assert_eq!(machine[1]["tasks"], 1);
+    let versus = machine[1]["kappa"].as_f64().unwrap();
+    assert!((-1.0..=1.0).contains(&versus), "{figures}");
+    assert!(machine[1]["f1"].is_number(), "{figures}");
+    eprintln!(
+        "task {t1}: humans κ {humans:.3}, {} κ {versus:.3}",
+        draft["model_version"]
+    );
 
     // A second task of the same video where the two disagree: flagged, not reviewed.
     let t2 = lsapi.import_same_video(a, t1);
@@ -258,6 +291,11 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
         .cloned()
         .unwrap();
     assert_eq!(t2_brief["passed"], false, "{brief}");
+    // Per project and model version: the draft was measured on both tasks.
+    let per_version = brief["machine"].as_array().unwrap();
+    assert_eq!(per_version[1]["who"], draft["model_version"], "{brief}");
+    assert_eq!(per_version[1]["tasks"], 2, "{brief}");
+    assert_eq!(per_version[0]["comparisons"], 2, "{brief}");
 
     // A third annotator sides with the first: κ over the gate, the task is released.
     annotate(

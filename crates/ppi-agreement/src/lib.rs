@@ -248,5 +248,24 @@ pub fn analyse_with_machines(
     }
 }
 
+/// Adds to a report of the humans' markings each machine marking measured against their
+/// consensus ([`machine::bench`]), over the report's labels and frames; the matrix stays the
+/// humans' own (what the service shows as its annotator matrix).
+pub fn add_machine_bench(r: &mut Report, humans: &[Marking], machines: &[Marking], fps: f64) {
+    if machines.is_empty() {
+        return;
+    }
+    let labels: Vec<String> = r.frame.labels.iter().map(|l| l.label.clone()).collect();
+    r.machine = Some(machine::bench(
+        humans,
+        &r.consensus,
+        machines,
+        &labels,
+        r.frames,
+        r.iou_threshold,
+        fps,
+    ));
+}
+
 #[cfg(test)]
 mod tests;

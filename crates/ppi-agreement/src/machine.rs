@@ -84,6 +84,67 @@ pub struct Bench {
     pub machines: Vec<MachineSide>,
 }
 
+/// One row of a bench in brief: who (`humans`, or a model version) and its figures.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Brief {
+    pub who: String,
+    pub tasks: u64,
+    pub comparisons: u64,
+    pub kappa: Option<f64>,
+    pub f1: Option<f64>,
+    pub boundary_error_s: Option<f64>,
+    /// κ per label.
+    pub labels: Vec<(String, Option<f64>)>,
+}
+
+impl Bench {
+    /// The humans' row, then each model version's.
+    pub fn brief(&self) -> Vec<Brief> {
+        let row = |who: &str, s: &Side| Brief {
+            who: who.to_owned(),
+            tasks: s.tasks,
+            comparisons: s.comparisons,
+            kappa: s.kappa(),
+            f1: s.f1,
+            boundary_error_s: s.boundaries.mean_s,
+            labels: s
+                .cells
+                .labels
+                .iter()
+                .map(|l| (l.label.clone(), l.kappa))
+                .collect(),
+        };
+        std::iter::once(row("humans", &self.humans))
+            .chain(self.machines.iter().map(|m| row(&m.model_version, &m.side)))
+            .collect()
+    }
+
+    /// A Markdown table of [`Bench::brief`], for the dataset card and the analytics.
+    pub fn markdown(&self) -> String {
+        use super::report::fig;
+        let mut out = String::from(
+            "| who | tasks | κ | F1 (intervals) | boundary error |\n|---|---:|---:|---:|---:|\n",
+        );
+        for b in self.brief() {
+            let who = if b.who == "humans" {
+                format!("humans, pairwise ({} pairs)", b.comparisons)
+            } else {
+                format!("`{}` vs consensus", b.who)
+            };
+            out.push_str(&format!(
+                "| {who} | {} | {} | {} | {} |\n",
+                b.tasks,
+                fig(b.kappa),
+                fig(b.f1),
+                b.boundary_error_s
+                    .map(|m| format!("{m:.2} s"))
+                    .unwrap_or_else(|| "–".into())
+            ));
+        }
+        out
+    }
+}
+
 /// Measures `b` against `a` over `n` frames at `fps`: frame cells per label, intervals of the
 /// same label matched one to one at IoU ≥ `iou`, and the matched intervals' boundaries.
 pub fn compare(a: &Marking, b: &Marking, labels: &[String], n: u64, iou: f64, fps: f64) -> Side {

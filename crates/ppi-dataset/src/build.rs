@@ -283,6 +283,7 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
             roles: lane_roles(task, fps),
             roles_source: Some("annotators".into()),
             iou: req.agreement.iou,
+            machine: None,
         };
         if let Err(e) = super::analytics::write(&layout, &lesson_slug, &input) {
             tracing::warn!("{e}");

@@ -306,6 +306,23 @@ pub fn render(
         );
     }
 
+    let benches: Vec<&ppi_agreement::machine::Bench> = transcripts
+        .analytics
+        .iter()
+        .filter_map(|(_, a)| a.machine.as_ref())
+        .collect();
+    if !benches.is_empty() {
+        let b = ppi_agreement::machine::Bench::merge(benches);
+        let _ = writeln!(
+            out,
+            "\n## The machine as an annotator\n\nPPI's draft of each lesson (per model version) measured \
+             against the annotators' consensus with the figures used between annotators: Cohen's κ over \
+             every label × frame, F1 of intervals matched at the agreement IoU, and the mean error of the \
+             matched boundaries. The first row is the annotators against each other on the same lessons.\n\n{}",
+            b.markdown()
+        );
+    }
+
     let modes: Vec<&str> = {
         let mut m: Vec<&str> = rows.iter().map(|r| r.clip_mode.as_str()).collect();
         m.sort();

@@ -31,3 +31,68 @@ fn front_matter_has_required_keys_and_quotes_names() {
     assert!(fm.contains(r#"pretty_name: "Lessons: \"A\"""#));
     assert!(card.contains("Transcripts are not produced yet"));
 }
+
+#[test]
+fn the_machine_as_an_annotator_has_its_section_summed_over_lessons() {
+    use ppi_agreement::{machine, Marking, Span};
+    let span = |l: &str, s, e| Span {
+        label: l.into(),
+        start: s,
+        end: e,
+    };
+    let h1 = Marking {
+        annotator: "ann1".into(),
+        annotation_id: None,
+        spans: vec![span("Lecture", 0, 100)],
+    };
+    let h2 = Marking {
+        annotator: "ann2".into(),
+        annotation_id: None,
+        spans: vec![span("Lecture", 10, 100)],
+    };
+    let draft = Marking {
+        annotator: "whisper-base+rules-1".into(),
+        annotation_id: None,
+        spans: vec![span("Lecture", 0, 50)],
+    };
+    let labels = vec!["Lecture".to_string()];
+    let bench = machine::bench(
+        &[h1.clone(), h2.clone()],
+        &[span("Lecture", 10, 100)],
+        &[draft],
+        &labels,
+        200,
+        0.5,
+        25.0,
+    );
+    let lesson = |title: &str| {
+        ppi_agreement::analytics::summarise(&ppi_agreement::analytics::LessonInput {
+            title: title.into(),
+            frames: 200,
+            fps: 25.0,
+            labels: labels.clone(),
+            markings: vec![h1.clone(), h2.clone()],
+            agreed: vec![span("Lecture", 10, 100)],
+            speech: None,
+            speakers: Vec::new(),
+            roles: Vec::new(),
+            roles_source: None,
+            iou: 0.5,
+            machine: Some(bench.clone()),
+        })
+    };
+    let info = TranscriptInfo {
+        models: Vec::new(),
+        analytics: vec![("a".into(), lesson("A")), ("b".into(), lesson("B"))],
+    };
+    let card = render(&Manifest::default(), &[], &["metadata.csv"], &info);
+    assert!(card.contains("## The machine as an annotator"), "{card}");
+    assert!(
+        card.contains("| humans, pairwise (2 pairs) | 2 |"),
+        "{card}"
+    );
+    assert!(
+        card.contains("| `whisper-base+rules-1` vs consensus | 2 |"),
+        "{card}"
+    );
+}

@@ -139,13 +139,18 @@ pub async fn lesson_input(
         .iter()
         .map(|a| crate::review_target::marking(a, neutral))
         .collect();
-    let agreed = match ctx.db.agreement(task_id).await? {
+    let stored = ctx.db.agreement(task_id).await?;
+    let agreed = match &stored {
         Some(a) => {
             let result: Vec<Value> = serde_json::from_str(&a.consensus).unwrap_or_default();
             spans_of(&result, &timeline.name)
         }
         None => markings[0].spans.clone(),
     };
+    let machine = stored.and_then(|a| {
+        let report: Value = serde_json::from_str(&a.report).ok()?;
+        serde_json::from_value(report.get("machine")?.clone()).ok()
+    });
     let task = ctx.db.ls_task(task_id).await?;
     let data = task
         .as_ref()
@@ -218,6 +223,7 @@ pub async fn lesson_input(
         roles,
         roles_source,
         iou: ctx.settings.label_studio.agreement.iou,
+        machine,
     }))
 }
 

@@ -30,6 +30,7 @@ pub mod kind;
 pub mod learn;
 pub mod lesson_analytics;
 pub mod ls_import;
+pub mod machine;
 pub mod payload;
 pub mod preannotate;
 pub mod prediction;

@@ -3,8 +3,9 @@
 //!
 //! - fewer accepted annotations than needed: nothing (waiting);
 //! - one, where one annotator is planned: that annotation (PPI's behaviour before agreement);
-//! - two or more: their agreement is measured and stored, and the gated consensus goes to
-//!   review; below the gate the task is flagged for adjudication (the LS task's
+//! - two or more: their agreement is measured and stored (with each model version's
+//!   prediction measured against their consensus), and the gated consensus goes to review;
+//!   below the gate the task is flagged for adjudication (the LS task's
 //!   `meta.ppi_agreement`, and the report) and nothing of it is reviewed.
 //!
 //! The target is a key (`annotation:<id>:<updated_at>`, `consensus:<task>:<hash>`,
@@ -182,7 +183,11 @@ pub async fn reconsider(ctx: &JobContext, project: i64, task_id: i64) -> Result<
             gate_measure: a.measure,
             consensus: a.consensus,
         };
-        let report = ppi_agreement::analyse(&markings, &o);
+        // The machine as one more annotator: each model version's prediction against the
+        // consensus, beside the humans pairwise (the gate and the consensus are the humans').
+        let (machines, fps) = crate::machine::markings(ctx, task_id, &config).await;
+        let mut report = ppi_agreement::analyse(&markings, &o);
+        ppi_agreement::add_machine_bench(&mut report, &markings, &machines, fps);
         let result = consensus_result(&report.consensus, &config);
         let key = ppi_core::hash::sha256_hex(
             serde_json::to_string(&report.consensus)

@@ -40,6 +40,9 @@ pub struct LessonInput {
     pub roles_source: Option<String>,
     /// Intervals match at this IoU, for the annotator matrix.
     pub iou: f64,
+    /// The machine against the humans on this lesson (its task's stored agreement), when a
+    /// prediction was measured.
+    pub machine: Option<crate::machine::Bench>,
 }
 
 /// One label's figures (from the agreed intervals).
@@ -197,6 +200,10 @@ pub struct Summary {
     /// [`Matrix::merge`]).
     #[serde(default)]
     pub matrix: Option<Matrix>,
+    /// Each model version's prediction against the consensus, beside the humans pairwise
+    /// (benches add up across lessons: [`crate::machine::Bench::merge`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<crate::machine::Bench>,
 }
 
 fn secs(frames: u64, fps: f64) -> f64 {
@@ -332,6 +339,7 @@ pub fn summarise(i: &LessonInput) -> Summary {
         bin_s: BIN_SECS,
         talk,
         matrix: (i.markings.len() >= 2).then(|| Matrix::of_task(&i.markings, &i.labels, n, i.iou)),
+        machine: i.machine.clone(),
     }
 }
 
@@ -392,6 +400,7 @@ mod tests {
             roles: vec![],
             roles_source: None,
             iou: 0.5,
+            machine: None,
         };
         let s = summarise(&input);
         assert!(s.roles.is_none());
@@ -432,6 +441,7 @@ mod tests {
             ],
             roles_source: Some("annotators".into()),
             iou: 0.5,
+            machine: None,
         };
         let r = summarise(&input).roles.unwrap();
         assert_eq!(r.source, "annotators");

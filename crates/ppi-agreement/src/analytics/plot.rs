@@ -402,6 +402,7 @@ mod tests {
             roles: vec![],
             roles_source: None,
             iou: 0.5,
+            machine: None,
         };
         let timeline = timeline_svg(&input).unwrap();
         let heatmap = heatmap_svg(&summarise(&input)).unwrap();
@@ -446,6 +447,7 @@ mod speaker_lane_tests {
             ],
             roles_source: Some("machine".into()),
             iou: 0.5,
+            machine: None,
         };
         let with = timeline_svg(&input).unwrap();
         assert!(with.contains("who speaks (PPI)") && with.contains("several"));

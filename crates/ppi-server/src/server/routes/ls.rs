@@ -88,10 +88,12 @@ pub(crate) async fn task_agreement(app: &App, task: i64) -> ApiResult<Value> {
         )
     })?;
     let target = app.db.review_target(task).await?;
+    let report = parse(&a.report);
+    let machine = bench_of(&report).map(|b| b.brief());
     Ok(json!({
         "task_id": a.task_id, "project": a.project, "annotators": a.annotators,
         "passed": a.passed != 0, "review_target": target,
-        "report": parse(&a.report), "consensus": parse(&a.consensus),
+        "report": report, "consensus": parse(&a.consensus), "machine": machine,
     }))
 }
 
@@ -108,6 +110,7 @@ pub async fn agreement(
         (None, Some(project)) => {
             let rows = app.db.agreements(project).await?;
             let matrix = project_matrix(&rows);
+            let machine = project_machine(&rows).map(|b| b.brief());
             let tasks: Vec<Value> = rows
                 .into_iter()
                 .map(|a| {
@@ -120,7 +123,7 @@ pub async fn agreement(
                 })
                 .collect();
             Ok(Json(
-                json!({ "project": project, "tasks": tasks, "matrix": matrix }),
+                json!({ "project": project, "tasks": tasks, "matrix": matrix, "machine": machine }),
             ))
         }
         (None, None) => Err(ApiError::bad_request(
@@ -143,4 +146,21 @@ pub(crate) fn project_matrix(
         })
         .collect();
     ppi_agreement::matrix::Matrix::merge(&parts)
+}
+
+/// The machine's bench stored in a report (`None`: no prediction was measured).
+fn bench_of(report: &Value) -> Option<ppi_agreement::machine::Bench> {
+    serde_json::from_value(report.get("machine")?.clone()).ok()
+}
+
+/// The machine against the humans over a project's tasks, per model version: each stored
+/// report's bench, summed (`None` when no task's prediction was measured).
+pub(crate) fn project_machine(
+    rows: &[ppi_store::db::agreement::AgreementRow],
+) -> Option<ppi_agreement::machine::Bench> {
+    let parts: Vec<ppi_agreement::machine::Bench> = rows
+        .iter()
+        .filter_map(|a| bench_of(&serde_json::from_str(&a.report).ok()?))
+        .collect();
+    (!parts.is_empty()).then(|| ppi_agreement::machine::Bench::merge(&parts))
 }
