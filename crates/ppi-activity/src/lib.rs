@@ -57,3 +57,47 @@ pub fn transcript_json(t: &Transcript) -> serde_json::Value {
     }
     v
 }
+
+impl LessonEvents {
+    /// What a stored transcript's JSON carries (`questions`, `wait_times`, `bins`; `None`
+    /// when it has none, or they do not read).
+    pub fn stored(transcript_json: &str) -> Option<LessonEvents> {
+        let v: serde_json::Value = serde_json::from_str(transcript_json).ok()?;
+        Some(LessonEvents {
+            questions: serde_json::from_value(v.get("questions")?.clone()).ok()?,
+            wait_times: serde_json::from_value(v.get("wait_times")?.clone()).ok()?,
+            bins: serde_json::from_value(v.get("bins")?.clone()).ok()?,
+        })
+    }
+
+    /// The events in the analytics' plain types.
+    pub fn for_analytics(&self) -> ppi_agreement::analytics::activity::Events {
+        use ppi_agreement::analytics::activity::{Events, QuestionAt};
+        let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        Events {
+            questions: self
+                .questions
+                .iter()
+                .map(|q| QuestionAt {
+                    at: q.start,
+                    kind: name(serde_json::to_value(q.kind).unwrap_or_default()),
+                    text: q.text.clone(),
+                    wt1: self
+                        .wait_times
+                        .per_question
+                        .iter()
+                        .find(|w| w.question_at == q.start)
+                        .and_then(|w| w.wt1),
+                })
+                .collect(),
+            wt1_median: self.wait_times.wt1_median,
+            wt2_median: self.wait_times.wt2_median,
+            wt1_at_target: self.wait_times.wt1_at_target,
+            bins: self
+                .bins
+                .iter()
+                .map(|b| name(serde_json::to_value(b.activity).unwrap_or_default()))
+                .collect(),
+        }
+    }
+}

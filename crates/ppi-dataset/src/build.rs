@@ -284,6 +284,7 @@ pub fn build(req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport,
             roles_source: Some("annotators".into()),
             iou: req.agreement.iou,
             machine: None,
+            events: None,
         };
         if let Err(e) = super::analytics::write(&layout, &lesson_slug, &input) {
             tracing::warn!("{e}");

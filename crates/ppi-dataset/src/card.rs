@@ -287,6 +287,13 @@ pub fn render(
                         .unwrap_or_default(),
                 );
             }
+            if let Some(act) = &a.activity {
+                let _ = writeln!(
+                    out,
+                    "\nWhat happens (PPI, from the transcript and the turns): {}",
+                    ppi_agreement::analytics::activity::markdown(act)
+                );
+            }
         }
     }
 

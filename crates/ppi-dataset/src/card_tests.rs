@@ -79,6 +79,16 @@ fn the_machine_as_an_annotator_has_its_section_summed_over_lessons() {
             roles_source: None,
             iou: 0.5,
             machine: Some(bench.clone()),
+            events: Some(ppi_agreement::analytics::activity::Events {
+                questions: vec![ppi_agreement::analytics::activity::QuestionAt {
+                    at: 3.0,
+                    kind: "open".into(),
+                    text: "Why does it float?".into(),
+                    wt1: Some(2.5),
+                }],
+                bins: vec!["teacher-talk".into()],
+                ..Default::default()
+            }),
         })
     };
     let info = TranscriptInfo {
@@ -93,6 +103,14 @@ fn the_machine_as_an_annotator_has_its_section_summed_over_lessons() {
     );
     assert!(
         card.contains("| `whisper-base+rules-1` vs consensus | 2 |"),
+        "{card}"
+    );
+    assert!(
+        card.contains("What happens (PPI, from the transcript and the turns): Teacher questions: 1 (1 open, 0 closed)"),
+        "{card}"
+    );
+    assert!(
+        card.contains("| 00:03 | open | 2.5 s | Why does it float? |"),
         "{card}"
     );
 }

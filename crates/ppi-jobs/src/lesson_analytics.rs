@@ -224,6 +224,10 @@ pub async fn lesson_input(
         roles_source,
         iou: ctx.settings.label_studio.agreement.iou,
         machine,
+        events: media
+            .as_ref()
+            .and_then(|m| ppi_activity::LessonEvents::stored(&m.transcript))
+            .map(|e| e.for_analytics()),
     }))
 }
 

@@ -5,8 +5,10 @@
 //! speaker labels).
 //!
 //! The intervals counted are the lesson's agreed ones: the consensus when several annotators
-//! marked it, else the one annotation.
+//! marked it, else the one annotation. [`activity`] adds the teacher's questions, wait times
+//! and the activity per bin, when the transcript has them.
 
+pub mod activity;
 pub mod plot;
 
 use crate::frames::union;
@@ -43,6 +45,8 @@ pub struct LessonInput {
     /// The machine against the humans on this lesson (its task's stored agreement), when a
     /// prediction was measured.
     pub machine: Option<crate::machine::Bench>,
+    /// Questions, wait times and bins, when the transcript has them.
+    pub events: Option<activity::Events>,
 }
 
 /// One label's figures (from the agreed intervals).
@@ -204,6 +208,9 @@ pub struct Summary {
     /// (benches add up across lessons: [`crate::machine::Bench::merge`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<crate::machine::Bench>,
+    /// The teacher's questions, wait times and the activity per bin.
+    #[serde(default)]
+    pub activity: Option<activity::ActivitySummary>,
 }
 
 fn secs(frames: u64, fps: f64) -> f64 {
@@ -340,6 +347,7 @@ pub fn summarise(i: &LessonInput) -> Summary {
         talk,
         matrix: (i.markings.len() >= 2).then(|| Matrix::of_task(&i.markings, &i.labels, n, i.iou)),
         machine: i.machine.clone(),
+        activity: i.events.as_ref().map(|e| activity::summarise(e, duration)),
     }
 }
 
@@ -401,6 +409,7 @@ mod tests {
             roles_source: None,
             iou: 0.5,
             machine: None,
+            events: None,
         };
         let s = summarise(&input);
         assert!(s.roles.is_none());
@@ -442,6 +451,7 @@ mod tests {
             roles_source: Some("annotators".into()),
             iou: 0.5,
             machine: None,
+            events: None,
         };
         let r = summarise(&input).roles.unwrap();
         assert_eq!(r.source, "annotators");

@@ -71,7 +71,15 @@ pub fn timeline_size(i: &LessonInput) -> (u32, u32) {
     } else {
         2 * ROW + LANE_GAP
     };
-    (WIDTH, 80 + lanes * (rows * ROW + LANE_GAP) + speakers)
+    let events = if i.events.is_some() {
+        3 * ROW + LANE_GAP
+    } else {
+        0
+    };
+    (
+        WIDTH,
+        80 + lanes * (rows * ROW + LANE_GAP) + speakers + events,
+    )
 }
 
 /// The speaker lane's colours, as in Label Studio's lane.
@@ -96,7 +104,12 @@ fn draw_timeline<DB: DrawingBackend>(
     } else {
         2.0 + LANE_GAP as f64 / ROW as f64
     };
-    let total = lane_h * i.labels.len().max(1) as f64 + speaker_lane;
+    let events_lane = if i.events.is_some() {
+        3.0 + LANE_GAP as f64 / ROW as f64
+    } else {
+        0.0
+    };
+    let total = lane_h * i.labels.len().max(1) as f64 + speaker_lane + events_lane;
     let mut chart = ChartBuilder::on(root)
         .caption(
             format!("{} — patterns over time", i.title),
@@ -225,6 +238,62 @@ fn draw_timeline<DB: DrawingBackend>(
         // The legend under it, in the roles' colours.
         for (k, (role, hex)) in ROLE_COLOURS.iter().rev().enumerate() {
             text(role, 56 * k as i32, 14, 11, colour(hex))?;
+        }
+    }
+    // What happens: the activity of each 2-minute bin, the teacher's questions as ticks above
+    // it (open dark, closed light).
+    if let Some(ev) = &i.events {
+        let top = lane_h * i.labels.len().max(1) as f64 + speaker_lane;
+        let hex = |a: &str| {
+            super::activity::ACTIVITIES
+                .iter()
+                .find(|(n, _)| *n == a)
+                .map(|(_, h)| colour(h))
+                .unwrap_or(RGBColor(200, 200, 200))
+        };
+        chart
+            .draw_series(ev.bins.iter().enumerate().map(|(k, a)| {
+                let b0 = k as f64 * super::BIN_SECS;
+                let b1 = ((k + 1) as f64 * super::BIN_SECS).min(duration);
+                Rectangle::new([(b0, top + 1.2), (b1, top + 2.8)], hex(a).mix(0.8).filled())
+            }))
+            .map_err(e)?;
+        chart
+            .draw_series(ev.questions.iter().map(|q| {
+                let c = if q.kind == "open" {
+                    RGBColor(20, 20, 20)
+                } else {
+                    RGBColor(150, 150, 150)
+                };
+                Rectangle::new(
+                    [(q.at, top + 0.1), (q.at + duration / 900.0, top + 1.1)],
+                    c.filled(),
+                )
+            }))
+            .map_err(e)?;
+        let (x, y) = chart.backend_coord(&(0.0, top + 0.6));
+        let text = |t: &str, dx: i32, dy: i32, size: u32, c: RGBColor| {
+            root.draw(&Text::new(
+                t.to_owned(),
+                (x - 8 - dx, y + dy),
+                ("sans-serif", size)
+                    .into_font()
+                    .color(&c)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(e)
+        };
+        text("questions (open | closed)", 0, 0, 12, BLACK)?;
+        text("activity per 2 min (PPI)", 0, 22, 12, BLACK)?;
+        // The legend in two rows under the names, right-aligned like them.
+        let acts = super::activity::ACTIVITIES;
+        for (row, part) in [&acts[..3], &acts[3..]].iter().enumerate() {
+            let mut dx = 0;
+            for (name, h) in part.iter().rev() {
+                let short = name.replace("-talk", "").replace("-work", "");
+                text(&short, dx, 36 + 12 * row as i32, 10, colour(h))?;
+                dx += 7 * short.len() as i32 + 8;
+            }
         }
     }
     root.present().map_err(e)?;
@@ -403,6 +472,7 @@ mod tests {
             roles_source: None,
             iou: 0.5,
             machine: None,
+            events: None,
         };
         let timeline = timeline_svg(&input).unwrap();
         let heatmap = heatmap_svg(&summarise(&input)).unwrap();
@@ -448,6 +518,7 @@ mod speaker_lane_tests {
             roles_source: Some("machine".into()),
             iou: 0.5,
             machine: None,
+            events: None,
         };
         let with = timeline_svg(&input).unwrap();
         assert!(with.contains("who speaks (PPI)") && with.contains("several"));
@@ -456,6 +527,28 @@ mod speaker_lane_tests {
         let png = std::env::temp_dir().join("ppi-timeline-speakers.png");
         timeline_png(&input, &png).unwrap();
         assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+        // What happens: questions above the activity of each bin.
+        let q = |at: f64, kind: &str| crate::analytics::activity::QuestionAt {
+            at,
+            kind: kind.into(),
+            text: String::new(),
+            wt1: None,
+        };
+        input.events = Some(crate::analytics::activity::Events {
+            questions: vec![q(20.0, "open"), q(60.0, "closed"), q(130.0, "closed")],
+            bins: vec![
+                "teacher-talk".into(),
+                "discussion".into(),
+                "group-work".into(),
+            ],
+            ..Default::default()
+        });
+        let svg = timeline_svg(&input).unwrap();
+        assert!(svg.contains("activity per 2 min (PPI)") && svg.contains("questions (open"));
+        assert!(timeline_size(&input).1 > h_with);
+        let png = std::env::temp_dir().join("ppi-timeline-activity.png");
+        timeline_png(&input, &png).unwrap();
+        input.events = None;
         input.roles.clear();
         assert!(!timeline_svg(&input).unwrap().contains("who speaks"));
         assert!(timeline_size(&input).1 < h_with);
