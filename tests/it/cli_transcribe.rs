@@ -409,6 +409,23 @@ fn prepare_transcribes_clips_from_the_lesson() {
         let share: f64 = r["teacher_share"].parse().unwrap();
         assert!((0.0..=1.0).contains(&share), "{r:?}");
         assert!(r["speakers"].parse::<u32>().unwrap() >= 1, "{r:?}");
+        // What happens in it: its questions and the activity of its 2-minute bin.
+        let questions: u32 = r["questions"].parse().unwrap();
+        assert!(
+            r["open_questions"].parse::<u32>().unwrap() <= questions,
+            "{r:?}"
+        );
+        assert!(
+            [
+                "teacher-talk",
+                "student-talk",
+                "discussion",
+                "group-work",
+                "quiet-work"
+            ]
+            .contains(&r["activity"].as_str()),
+            "{r:?}"
+        );
         assert!(!clip["turns"].as_array().unwrap().is_empty(), "{clip}");
         let txt = std::fs::read_to_string(out.join(format!("transcripts/{id}.txt"))).unwrap();
         assert!(txt.starts_with("S1 (") || txt.starts_with("S2 ("), "{txt}");

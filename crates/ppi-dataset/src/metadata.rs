@@ -53,6 +53,15 @@ pub struct Row {
     pub speakers: Option<u32>,
     #[serde(default)]
     pub turns: Option<u32>,
+    /// What happens in the clip, from the lesson's transcript and turns (empty when the
+    /// speakers are unknown): the teacher's questions that start in it, how many of them are
+    /// open, and the activity of the lesson's 2-minute bin that covers most of it.
+    #[serde(default)]
+    pub questions: Option<u32>,
+    #[serde(default)]
+    pub open_questions: Option<u32>,
+    #[serde(default)]
+    pub activity: String,
     /// Time of the key frame, seconds.
     pub keyframe_time: f64,
     /// `best` (scored within the interval) or `middle`.
@@ -119,6 +128,9 @@ pub fn columns() -> Vec<&'static str> {
         "student_share",
         "speakers",
         "turns",
+        "questions",
+        "open_questions",
+        "activity",
         "keyframe_time",
         "key_frame_method",
         "key_frame_score",
@@ -184,6 +196,14 @@ pub fn column_meanings() -> Vec<(&'static str, &'static str)> {
         ("student_share", "share of the clip students talk (alone)"),
         ("speakers", "number of speakers heard in the clip"),
         ("turns", "number of speaker turns in the clip"),
+        (
+            "questions / open_questions",
+            "teacher questions that start in the clip, and how many of them are open (PPI's detection from the transcript; empty when the speakers are unknown)",
+        ),
+        (
+            "activity",
+            "the lesson's activity in the 2-minute bin covering most of the clip: teacher-talk, student-talk, discussion, group-work or quiet-work (empty when unknown)",
+        ),
         ("keyframe_time", "time of the key frame in seconds"),
         (
             "key_frame_method",

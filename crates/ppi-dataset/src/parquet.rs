@@ -68,7 +68,7 @@ fn kind(v: &Value) -> DataType {
 fn nullable(c: &str) -> Option<DataType> {
     match c {
         "teacher_share" | "student_share" => Some(DataType::Float64),
-        "speakers" | "turns" => Some(DataType::Int64),
+        "speakers" | "turns" | "questions" | "open_questions" => Some(DataType::Int64),
         _ => None,
     }
 }

@@ -110,6 +110,8 @@ pub fn apply(
     model: &str,
 ) -> Result<Applied, TranscribeError> {
     let mut out = Applied::default();
+    // What happens in the lesson, once: the clips take their questions and bin from it.
+    let events = ppi_activity::analyse(transcript);
     for id in ids {
         let Some(item) = manifest.items.get_mut(id) else {
             continue;
@@ -135,6 +137,30 @@ pub fn apply(
             item.row.student_share = Some(round3(roles.student_share));
             item.row.speakers = Some(clip.speakers.len() as u32);
             item.row.turns = Some(clip.turns.len() as u32);
+        }
+        if let Some(e) = &events {
+            let (a, b) = (item.row.start_time, item.row.end_time);
+            let inside: Vec<&ppi_activity::Question> = e
+                .questions
+                .iter()
+                .filter(|q| q.start >= a && q.start < b)
+                .collect();
+            item.row.questions = Some(inside.len() as u32);
+            item.row.open_questions = Some(
+                inside
+                    .iter()
+                    .filter(|q| q.kind == ppi_activity::QuestionType::Open)
+                    .count() as u32,
+            );
+            item.row.activity = e
+                .bins
+                .iter()
+                .map(|bin| (bin.end.min(b) - bin.start.max(a), bin.activity))
+                .filter(|(overlap, _)| *overlap > 0.0)
+                .max_by(|x, y| x.0.total_cmp(&y.0))
+                .and_then(|(_, act)| serde_json::to_value(act).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
         }
         if !clip.language.is_empty() && !out.languages.contains(&clip.language) {
             out.languages.push(clip.language.clone());
