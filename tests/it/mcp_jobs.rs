@@ -305,11 +305,15 @@ fn check_long_tools(v: &Value) {
         res.contains(&"ppi://datasets/bob/default/metadata.csv"),
         "{res:?}"
     );
-    assert_eq!(bob["templates"].as_array().unwrap().len(), 4);
+    assert_eq!(bob["templates"].as_array().unwrap().len(), 5);
     assert!(bob["templates"]
         .as_array()
         .unwrap()
         .contains(&json!("ppi://lessons/{lesson_id}/turns")));
+    assert!(bob["templates"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("ppi://lessons/{lesson_id}/activity")));
     assert!(
         bob["card"].as_str().unwrap().starts_with("---"),
         "{}",
@@ -355,6 +359,14 @@ fn check_long_tools(v: &Value) {
             .contains("not transcribed"),
         "{}",
         bob["turns_error"]
+    );
+    assert!(
+        bob["activity_error"]
+            .as_str()
+            .unwrap()
+            .contains("not transcribed"),
+        "{}",
+        bob["activity_error"]
     );
 
     // Cancel: the job ends canceled, whatever state it was in.

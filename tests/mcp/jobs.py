@@ -94,6 +94,11 @@ async def as_bob(url, cfg):
                 out["turns_error"] = None
             except Exception as e:
                 out["turns_error"] = str(e)
+            try:
+                await c.read_resource(f"ppi://lessons/{lesson}/activity", cache_mode="bypass")
+                out["activity_error"] = None
+            except Exception as e:
+                out["activity_error"] = str(e)
 
         long = result(
             await c.call_tool(

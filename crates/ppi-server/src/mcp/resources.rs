@@ -6,6 +6,8 @@
 //! - `ppi://review-dataset/card` and `ppi://review-dataset/metadata.csv` (admin)
 //! - `ppi://lessons/{lesson_id}/transcript` (JSON: language, model, segments, turns)
 //! - `ppi://lessons/{lesson_id}/turns` (JSON: talk per speaker and role, the turns)
+//! - `ppi://lessons/{lesson_id}/activity` (JSON: the teacher's questions, wait times, and the
+//!   activity per 2-minute bin)
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +39,9 @@ pub fn templates() -> Vec<ResourceTemplate> {
             .with_mime_type("application/json"),
         ResourceTemplate::new("ppi://lessons/{lesson_id}/turns", "lesson speaker turns")
             .with_description("Who speaks in a lesson: talk per speaker and per role (teacher, student, several at once, silence) and the turns {start, end, speaker, role, overlap}")
+            .with_mime_type("application/json"),
+        ResourceTemplate::new("ppi://lessons/{lesson_id}/activity", "lesson activity")
+            .with_description("What happens in a lesson: the teacher's questions {start, end, text, type open|closed}, Rowe's wait times (WT1 after each question, WT2 after the answer; medians; the share of questions with WT1 >= 3 s) and the activity of each 2-minute bin (teacher-talk, student-talk, discussion, group-work, quiet-work)")
             .with_mime_type("application/json"),
     ]
 }
@@ -150,16 +155,20 @@ fn turns_of(transcript: &str) -> Option<String> {
     .ok()
 }
 
+/// The questions, wait times and bins of a stored transcript, as JSON; `None` when it has
+/// none (transcribed without speakers, or before they existed).
+fn activity_of(transcript: &str) -> Option<String> {
+    serde_json::to_string(&ppi_activity::LessonEvents::stored(transcript)?).ok()
+}
+
 /// Reads one resource.
 pub async fn read(app: &App, caller: &Caller, uri: &str) -> ApiResult<ReadResourceResult> {
     if let Some(rest) = uri.strip_prefix("ppi://lessons/") {
-        let (id, turns) = match (
-            rest.strip_suffix("/transcript"),
-            rest.strip_suffix("/turns"),
-        ) {
-            (Some(id), _) => (id, false),
-            (None, Some(id)) => (id, true),
-            _ => return Err(missing(uri)),
+        let Some((id, part)) = rest
+            .rsplit_once('/')
+            .filter(|(_, p)| ["transcript", "turns", "activity"].contains(p))
+        else {
+            return Err(missing(uri));
         };
         let lesson = crate::server::routes::lessons::visible(app, caller, id).await?;
         let key =
@@ -171,15 +180,19 @@ pub async fn read(app: &App, caller: &Caller, uri: &str) -> ApiResult<ReadResour
                 format!("lesson {id} is not transcribed yet (the transcribe tool queues it)"),
             )
         })?;
-        let body = if turns {
-            turns_of(&media.transcript).ok_or_else(|| {
-                ApiError::not_found(
-                    "turns-not-found",
-                    format!("lesson {id} was transcribed before PPI found speakers: transcribe it again"),
-                )
-            })?
-        } else {
-            media.transcript
+        let before = |code: &'static str, what: &str| {
+            ApiError::not_found(
+                code,
+                format!("lesson {id} was transcribed before PPI found {what}: transcribe it again"),
+            )
+        };
+        let body = match part {
+            "turns" => {
+                turns_of(&media.transcript).ok_or_else(|| before("turns-not-found", "speakers"))?
+            }
+            "activity" => activity_of(&media.transcript)
+                .ok_or_else(|| before("activity-not-found", "questions and activity"))?,
+            _ => media.transcript,
         };
         let text = ResourceContents::text(body, uri).with_mime_type("application/json");
         return Ok(ReadResourceResult::new(vec![text]));
@@ -210,5 +223,15 @@ mod tests {
         let without =
             r#"{"language":"en","languages":[],"model":"m","duration":10.0,"segments":[]}"#;
         assert!(super::turns_of(without).is_none());
+        assert!(super::activity_of(without).is_none());
+        let with_events = r#"{"language":"en","segments":[],"questions":[{"start":1.0,"end":2.0,
+            "role":"teacher","speaker":"S1","text":"Why?","type":"open"}],
+            "wait_times":{"per_question":[{"question_at":1.0,"wt1":2.5,"wt2":null}],
+                          "wt1_median":2.5,"wt2_median":null,"wt1_at_target":0.0},
+            "bins":[]}"#;
+        let v: serde_json::Value =
+            serde_json::from_str(&super::activity_of(with_events).unwrap()).unwrap();
+        assert_eq!(v["questions"][0]["type"], "open");
+        assert_eq!(v["wait_times"]["wt1_median"], 2.5);
     }
 }
