@@ -30,11 +30,19 @@ try {
       width: timeline.getBoundingClientRect().width,
       svgInPage: document.querySelectorAll("#lesson-analytics svg").length,
       blob: timeline.src.startsWith("blob:"),
+      activity: document.querySelector("[data-testid=analytics-activity]").textContent,
+      machine: document.querySelector("[data-testid=analytics-machine]").textContent,
+      summary: a.summary,
     };
   }, lesson);
   if (seen.svgInPage || !seen.blob) fail(`the pictures must be images, not markup: ${JSON.stringify(seen)}`);
   for (const l of labels) if (!seen.lanes.includes(l)) fail(`no lane ${l}: ${seen.lanes.join(", ")}`);
   if (!seen.heat || seen.rows !== labels.length || seen.width < 200) fail(JSON.stringify(seen));
+  // What happens and the machine, when the API has them, in the page's words.
+  if (seen.summary.activity && !seen.activity.startsWith(`Teacher questions: ${seen.summary.activity.questions} (`))
+    fail(`activity: ${seen.activity}`);
+  if (seen.summary.machine && !seen.machine.includes(seen.summary.machine.machines[0].model_version))
+    fail(`machine: ${seen.machine}`);
   await page.locator("[data-testid=lesson-analytics]").scrollIntoViewIfNeeded();
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`OK lanes=${labels.length} rows=${seen.rows} width=${Math.round(seen.width)}`);

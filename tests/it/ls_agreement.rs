@@ -379,6 +379,22 @@ fn consensus_above_the_gate_reaches_review_and_below_it_waits_for_adjudication()
         "the lesson's annotator matrix: {}",
         an["summary"]
     );
+    // The draft against the humans, and what happens in the lesson (from its transcript).
+    assert_eq!(
+        an["summary"]["machine"]["machines"][0]["model_version"], draft["model_version"],
+        "{}",
+        an["summary"]
+    );
+    let activity = &an["summary"]["activity"];
+    assert!(
+        !activity["bins"].as_array().unwrap().is_empty(),
+        "{}",
+        an["summary"]
+    );
+    assert!(
+        svg.contains("activity per 2 min (PPI)"),
+        "the activity strip"
+    );
     // And on the lesson's page in the web UI, in a real browser.
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();

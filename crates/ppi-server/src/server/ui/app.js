@@ -129,6 +129,17 @@ async function loadAnalytics(id) {
   const t = a.summary.talk;
   $("analytics-talk").textContent = t ? `Talk time: speech ${mmss(t.speech_s)} (${Math.round(100 * t.speech_share)} %), silence ${mmss(t.silence_s)}` +
     (t.speakers.length ? `; ${t.speakers.map(([n, , s]) => `${n} ${Math.round(100 * s)} %`).join(", ")}` : "") : "";
+  const secs = (v) => (v == null ? "–" : `${v.toFixed(1)} s`);
+  const act = a.summary.activity;
+  $("analytics-activity").textContent = act ? `Teacher questions: ${act.questions} (${act.open} open, ${act.closed} closed), ` +
+    `${act.questions_per_hour.toFixed(1)} per hour; wait after a question (WT1) median ${secs(act.wt1_median_s)}` +
+    (act.wt1_at_target == null ? "" : `, ${Math.round(100 * act.wt1_at_target)} % at 3 s or more`) +
+    `. Activity per 2 minutes: ${act.bins.join(", ") || "–"}.` : "";
+  const kappa = (v) => (v == null ? "undefined" : v.toFixed(2));
+  const m = a.summary.machine;
+  $("analytics-machine").textContent = m && m.machines.length ? `PPI's draft against the annotators' consensus: ` +
+    m.machines.map((v) => `${v.model_version} κ ${kappa(v.cells.pooled && v.cells.pooled.kappa)}, F1 ${kappa(v.f1)}`).join("; ") +
+    ` (the annotators between themselves: κ ${kappa(m.humans.cells.pooled && m.humans.cells.pooled.kappa)}).` : "";
 }
 
 function route() {
