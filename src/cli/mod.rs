@@ -36,6 +36,7 @@ macro_rules! err {
 mod agreement;
 mod asr;
 mod dataset;
+mod draft;
 mod hub;
 mod learn;
 mod ls;
@@ -105,6 +106,9 @@ pub enum Command {
     /// Agreement between the annotators of each task of a Label Studio export (κ, α, IoU
     /// matching, segments) and their gated consensus, as text, CSV or JSON.
     Agreement(agreement::AgreementArgs),
+    /// The pre-annotation PPI would draft for a transcript (`ppi transcribe --format json`):
+    /// its regions by activity (or by sentence), suggested patterns, cues and evidence.
+    Draft(draft::DraftArgs),
     /// Watch folders, mounts or S3 prefixes for lessons (video + Label Studio export) and build
     /// each into the dataset once it has settled, again only when its files change.
     Watch(watch::WatchArgs),
@@ -181,6 +185,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Models(cmd) => asr::run_models(cmd, &settings, &ui),
         Command::Ls(cmd) => ls::run(cmd, settings, &ui),
         Command::Agreement(args) => agreement::run(args, &settings),
+        Command::Draft(args) => draft::run(args, &settings),
         Command::Watch(args) => watch::run(args, &settings, &ui),
         Command::Hub(cmd) => hub::run(cmd, &settings, &ui),
         Command::Mcp(args) => mcp::run(args, settings),

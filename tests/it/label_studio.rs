@@ -105,7 +105,7 @@ fn label_studio_round_trip() {
     let prediction = wait_for("the prediction in LS", 240, || {
         ls.predictions(task).into_iter().next()
     });
-    assert_eq!(prediction["model_version"], "whisper-base-q8_0+rules-2");
+    assert_eq!(prediction["model_version"], "whisper-base-q8_0+rules-3");
     let result = prediction["result"].as_array().unwrap().clone();
     let config = ls.get(&format!("/api/projects/{a}/"))["label_config"]
         .as_str()
@@ -483,7 +483,7 @@ fn the_ml_endpoints_guard_themselves() {
     assert!(r.json::<Value>().unwrap()["model_version"]
         .as_str()
         .unwrap()
-        .contains("+rules-2"));
+        .contains("+rules-3"));
     let r = http
         .post(url("predict"))
         .basic_auth("ls", Some("ml-pass"))

@@ -76,6 +76,7 @@ fn reviewed(n: usize) -> Vec<(Reviewed, i64)> {
                 Reviewed {
                     pattern: "Lecture".into(),
                     transcript: String::new(),
+                    cues: Vec::new(),
                     candidates: c,
                 },
                 kept as i64,
@@ -151,7 +152,7 @@ fn learned_frame_weights_rank_the_kept_frames_higher_than_the_rules() {
     assert_eq!(f["deployed"], true, "{r}");
     assert_eq!(f["in_use"], "learned-1");
     // No transcripts among these items: the suggester is not fitted, the rules stay.
-    assert_eq!(r["text"]["in_use"], "rules-2");
+    assert_eq!(r["text"]["in_use"], "rules-3");
     assert_eq!(deployed(&data)["frames"], 1);
     let w: Weights =
         serde_json::from_slice(&std::fs::read(data.join("models/1/frames.json")).unwrap()).unwrap();
@@ -247,7 +248,7 @@ fn the_learned_suggester_beats_the_rules_on_held_out_transcripts_or_the_rules_st
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(r["fit"], Value::Null);
-    assert_eq!(r["text"]["in_use"], "rules-2");
+    assert_eq!(r["text"]["in_use"], "rules-3");
     assert!(
         r["text"]["reason"].as_str().unwrap().contains("needed"),
         "{r}"
@@ -309,10 +310,10 @@ fn the_learned_suggester_beats_the_rules_on_held_out_transcripts_or_the_rules_st
     let t = &r["text"];
     assert_eq!(t["rules_accuracy"], 1.0, "{r}");
     assert_eq!(t["deployed"], false, "{r}");
-    assert_eq!(t["in_use"], "rules-2");
+    assert_eq!(t["in_use"], "rules-3");
     assert_eq!(deployed(&data2)["text"], Value::Null);
     settings.server.data_dir = data2;
-    assert!(ppi_server::ls_sync::model_version(&settings.job_settings()).ends_with("+rules-2"));
+    assert!(ppi_server::ls_sync::model_version(&settings.job_settings()).ends_with("+rules-3"));
 
     // Bad input names the line.
     let bad = dir.path().join("bad.jsonl");

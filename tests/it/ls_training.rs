@@ -23,6 +23,7 @@ fn reviewed_transcripts() -> Vec<(Reviewed, i64)> {
                 Reviewed {
                     pattern: v["label"].as_str().unwrap().to_owned(),
                     transcript: v["text"].as_str().unwrap().to_owned(),
+                    cues: Vec::new(),
                     candidates: Vec::new(),
                 },
                 0,
@@ -72,7 +73,7 @@ fn start_training_in_label_studio_fits_and_changes_the_model_version() {
 
     let (_, v) = ml(&server.url, "versions", None);
     let before = v["model_version"].as_str().unwrap().to_owned();
-    assert!(before.ends_with("+rules-2"), "{v}");
+    assert!(before.ends_with("+rules-3"), "{v}");
     assert_eq!(v["versions"], json!([before]), "{v}");
 
     // A lesson with the rules' draft.

@@ -13,6 +13,7 @@ mod cli_bad_input;
 mod cli_dataset;
 mod cli_transcribe;
 mod dataset_faults;
+mod drafts;
 mod hub_publish;
 mod job_latency;
 mod keyframes;

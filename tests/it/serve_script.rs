@@ -218,7 +218,7 @@ fn serve_with_label_studio_from_a_clean_data_dir() {
         prediction["model_version"]
             .as_str()
             .unwrap()
-            .contains("+rules-2"),
+            .contains("+rules-3"),
         "{prediction}"
     );
     let took = script.stop();

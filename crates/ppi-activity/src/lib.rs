@@ -1,10 +1,12 @@
 //! What happens in a lesson, from its transcript and speaker turns: the teacher's questions
 //! and their type ([`questions`]), Rowe's wait times after questions and answers ([`wait`]),
-//! and the activity of each 2-minute bin ([`bins`]). Pure functions; the transcript carries
-//! their results as `questions`, `wait_times` and `bins`.
+//! and the activity of each 2-minute bin ([`bins`]); and stretches of one activity, with
+//! their evidence, for the draft's regions ([`stretches`]). Pure functions; the transcript
+//! carries their results as `questions`, `wait_times` and `bins`.
 
 pub mod bins;
 pub mod questions;
+pub mod stretches;
 pub mod wait;
 
 pub use bins::{Activity, Bin};
@@ -35,6 +37,25 @@ pub fn analyse(t: &Transcript) -> Option<LessonEvents> {
         wait_times,
         bins,
     })
+}
+
+/// The lesson's stretches of one activity, with their cues and evidence (empty without turns).
+pub fn lesson_stretches(t: &Transcript) -> Vec<stretches::Stretch> {
+    let Some(e) = analyse(t) else {
+        return Vec::new();
+    };
+    stretches::stretches(&t.turns, &e.questions, &e.wait_times, t.duration)
+}
+
+/// The cues of the stretch that covers most of `[a, b)` (none when nothing covers it).
+pub fn cues_over(stretches: &[stretches::Stretch], a: f64, b: f64) -> Vec<String> {
+    stretches
+        .iter()
+        .map(|s| (s.end.min(b) - s.start.max(a), s))
+        .filter(|(o, _)| *o > 0.0)
+        .max_by(|x, y| x.0.total_cmp(&y.0))
+        .map(|(_, s)| s.cues.clone())
+        .unwrap_or_default()
 }
 
 /// The transcript as JSON with `questions`, `wait_times` and `bins` added when its speakers

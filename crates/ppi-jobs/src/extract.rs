@@ -338,11 +338,14 @@ pub async fn run(
     // Transcripts from the lesson transcript PPI already has.
     let mut manifest = Manifest::load(&layout.manifest()).map_err(JobError::from_coded)?;
     let ids: Vec<ItemId> = manifest.items.keys().cloned().collect();
+    // What the lesson's structure says about each item, for learning (its cues).
+    let mut stretches = Vec::new();
     if let Some(m) = match &task.media_key {
         Some(k) => ctx.db.media(k).await.map_err(JobError::from_coded)?,
         None => None,
     } {
         let t: ppi_asr::Transcript = serde_json::from_str(&m.transcript).unwrap_or_default();
+        stretches = ppi_activity::lesson_stretches(&t);
         ppi_dataset::transcribe::apply(&layout, &mut manifest, &ids, &t, &m.model)
             .map_err(JobError::from_coded)?;
         ppi_dataset::write_index(&layout, &manifest).map_err(JobError::from_coded)?;
@@ -383,6 +386,7 @@ pub async fn run(
         let learning = ppi_learn::fit::Reviewed {
             pattern: item.row.pattern_type.clone(),
             transcript: item.row.transcript.clone(),
+            cues: ppi_activity::cues_over(&stretches, item.row.start_time, item.row.end_time),
             candidates: item.candidates.clone(),
         };
         let review_task = match before.and_then(|b| b.review_task) {

@@ -61,7 +61,6 @@ pub async fn push_prediction(
     let transcript: Transcript = serde_json::from_str(&media.transcript)
         .map_err(|e| permanent("transcript-invalid", e.to_string()))?;
     let rules = ctx.settings.label_studio.regions;
-    let regions = preannotate::regions(&transcript.segments, &rules, media.duration);
     let mut suggester = Suggester::new(
         &timeline.labels,
         ctx.patterns.as_deref(),
@@ -74,6 +73,9 @@ pub async fn push_prediction(
             ctx.settings.learn.min_confidence,
         );
     }
+    // One region per stretch of one activity, with its evidence, where the speakers are
+    // known; else one per sentence.
+    let regions = ppi_label_studio::evidence::regions(&transcript, &rules, &suggester);
     let prediction = preannotate::build(
         &config,
         &regions,

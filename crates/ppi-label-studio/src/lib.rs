@@ -4,6 +4,7 @@
 pub mod choice;
 pub mod client;
 pub mod config;
+pub mod evidence;
 pub mod export;
 pub mod media;
 pub mod model;

@@ -17,12 +17,32 @@ use ppi_core::domain::{Fps, FrameRange};
 use ppi_learn::suggest::Suggester;
 use ppi_speakers::{Role, Turn};
 
-/// One speech region in seconds.
-#[derive(Debug, Clone, PartialEq)]
+/// One region in seconds: speech, or a stretch of one activity with its evidence.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Region {
     pub start: f64,
     pub end: f64,
     pub text: String,
+    /// What the lesson's structure says here (`cue:…`), for the suggester.
+    pub cues: Vec<String>,
+    /// The evidence in words, shown in the region's meta.
+    pub why: Vec<String>,
+    /// The sentences a stretch is made of (empty: `text` is one).
+    pub parts: Vec<String>,
+    /// The pattern already suggested for it (regions merged for sharing one); `None`: the
+    /// suggester decides when the draft is built.
+    pub suggestion: Option<ppi_learn::suggest::Suggestion>,
+}
+
+impl Region {
+    /// The region's sentences.
+    pub fn sentences(&self) -> Vec<&str> {
+        if self.parts.is_empty() {
+            vec![self.text.as_str()]
+        } else {
+            self.parts.iter().map(String::as_str).collect()
+        }
+    }
 }
 
 fn join(a: &str, b: &str) -> String {
@@ -40,6 +60,7 @@ fn split_long(seg: &Segment, max: f64) -> Vec<Region> {
             start: seg.start,
             end: seg.end,
             text: seg.text.trim().to_owned(),
+            ..Region::default()
         }]
     };
     if seg.end - seg.start <= max || seg.words.is_empty() {
@@ -56,6 +77,7 @@ fn split_long(seg: &Segment, max: f64) -> Vec<Region> {
                 start: w.start,
                 end: w.end,
                 text: w.text.clone(),
+                ..Region::default()
             }),
         }
     }
@@ -128,6 +150,7 @@ pub fn regions(segments: &[Segment], rules: &RegionRules, duration: f64) -> Vec<
                     start: (end - rules.min_region_secs).max(0.0).min(start),
                     end,
                     text: r.text,
+                    ..Region::default()
                 });
                 i += 1;
             }
@@ -180,9 +203,17 @@ pub fn build(
         };
         // No pattern with evidence, no fallback and no neutral label: leave the region out
         // rather than guess.
-        let Some(s) = suggester.suggest(&r.text) else {
+        let Some(s) = r
+            .suggestion
+            .clone()
+            .or_else(|| suggester.suggest_parts(&r.sentences(), &r.cues))
+        else {
             continue;
         };
+        // A stretch without words claims a pattern only from its cues.
+        if r.text.trim().is_empty() && s.score.is_none() {
+            continue;
+        }
         let id = format!("ppi{:03}", i + 1);
         let ranges = json!([{"start": start, "end": end}]);
         let mut region = json!({
@@ -193,6 +224,9 @@ pub fn build(
         if let Some(score) = s.score {
             region["score"] = json!(score);
             scores.push(score);
+        }
+        if !r.why.is_empty() {
+            region["meta"] = json!({"text": [r.why.join("; ")]});
         }
         result.push(region);
         if let Some(t) = text {

@@ -18,6 +18,7 @@ fn rules() -> RegionRules {
         max_gap_secs: 1.5,
         max_region_secs: 20.0,
         min_region_secs: 2.0,
+        by_activity: true,
     }
 }
 
@@ -115,11 +116,13 @@ fn results_are_integer_frames_with_transcripts_and_pass_validation() {
             start: 0.0,
             end: 2.0,
             text: "Let me explain.".into(),
+            ..Region::default()
         },
         Region {
             start: 4.02,
             end: 7.5,
             text: "Any questions?".into(),
+            ..Region::default()
         },
     ];
     let fps = Fps::new(25.0).unwrap();
@@ -142,7 +145,7 @@ fn results_are_integer_frames_with_transcripts_and_pass_validation() {
     assert!(p.score > 0.0);
     assert_eq!(
         model_version("ggml-base-q8_0.bin", None),
-        "whisper-base-q8_0+rules-2"
+        "whisper-base-q8_0+rules-3"
     );
 }
 
@@ -170,11 +173,13 @@ fn speech_without_evidence_gets_the_neutral_label_and_no_score() {
             start: 0.0,
             end: 2.0,
             text: "Good morning, everyone.".into(),
+            ..Region::default()
         },
         Region {
             start: 3.0,
             end: 5.0,
             text: "Any questions?".into(),
+            ..Region::default()
         },
     ];
     let p = build(&cfg, &regions, &[], &s, Fps::new(25.0).unwrap(), None).unwrap();

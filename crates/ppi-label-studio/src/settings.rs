@@ -14,6 +14,9 @@ pub struct RegionRules {
     pub max_region_secs: f64,
     /// Regions shorter than this are merged into a neighbour (or dropped when alone).
     pub min_region_secs: f64,
+    /// Where the speakers are known, one region per stretch of one activity (with its
+    /// evidence) instead of one per sentence (`PPI_LS_REGIONS_BY_ACTIVITY`).
+    pub by_activity: bool,
 }
 
 impl Default for RegionRules {
@@ -22,6 +25,7 @@ impl Default for RegionRules {
             max_gap_secs: 1.5,
             max_region_secs: 60.0,
             min_region_secs: 1.0,
+            by_activity: true,
         }
     }
 }
@@ -186,6 +190,11 @@ pub const ENV: &[EnvVar] = &[
         Kind::Positive,
     ),
     var("PPI_AGREEMENT_IOU", "agreement.iou", Kind::Share(0.0)),
+    var(
+        "PPI_LS_REGIONS_BY_ACTIVITY",
+        "regions.by_activity",
+        Kind::Flag,
+    ),
     var("PPI_AGREEMENT_GATE", "agreement.gate", Kind::Share(-1.0)),
     var("PPI_AGREEMENT_MEASURE", "agreement.measure", Kind::Trimmed),
     var("PPI_CONSENSUS", "agreement.consensus", Kind::Trimmed),

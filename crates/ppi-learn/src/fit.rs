@@ -19,6 +19,9 @@ pub struct Reviewed {
     pub pattern: String,
     #[serde(default)]
     pub transcript: String,
+    /// What the lesson's structure said about the item's interval (`cue:…`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cues: Vec<String>,
     #[serde(default)]
     pub candidates: Vec<Candidate>,
 }
@@ -45,6 +48,7 @@ impl Examples {
                 ex.text.push(TextExample {
                     text: r.transcript.clone(),
                     label: r.pattern.clone(),
+                    cues: r.cues.clone(),
                 });
             }
             let f = FrameExample {
@@ -150,10 +154,16 @@ fn evaluate_text(ex: &[TextExample], rules: &Suggester, min_confidence: f64) -> 
             .filter(|(i, _)| i % FOLDS == fold)
             .map(|(_, e)| e)
         {
-            if rules.suggest(&e.text).is_some_and(|s| s.label == e.label) {
+            if rules
+                .suggest_with(&e.text, &e.cues)
+                .is_some_and(|s| s.label == e.label)
+            {
                 r += 1;
             }
-            if learned.suggest(&e.text).is_some_and(|s| s.label == e.label) {
+            if learned
+                .suggest_with(&e.text, &e.cues)
+                .is_some_and(|s| s.label == e.label)
+            {
                 l += 1;
             }
         }

@@ -9,6 +9,11 @@
 //! `s / (s + 3)` for the best pattern's weight sum `s`, so one name word gives 0.4 and strong
 //! evidence approaches 1 (docs/suggestions.md measures how often each band is right).
 //!
+//! The lesson's structure adds *cues* (`cue:group`, `cue:question-answer`…, found by
+//! `ppi-activity` from the turns and questions): each cue stands for a few words in English
+//! and Russian ([`CUES`]), and a pattern whose name, description or keywords hold one of them
+//! gains [`CUE_WEIGHT`], as much as a keyword found in the text.
+//!
 //! Speech without evidence gets no pattern guess: the sheet's explicit fallback pattern when
 //! it marks one (score [`FALLBACK_SCORE`]), else the neutral label (e.g. "Speech", generated
 //! into the annotation config; not a pattern, so it never becomes a dataset item), with no
@@ -21,8 +26,40 @@ use ppi_core::catalog::PatternCatalog;
 use crate::tokens::{stem, stems};
 
 /// Bumped whenever the rules change, so LS sees a new model version. 2: no guess without
-/// evidence (neutral label or the sheet's fallback).
-pub const RULES_VERSION: u32 = 2;
+/// evidence (neutral label or the sheet's fallback). 3: the lesson's cues.
+pub const RULES_VERSION: u32 = 3;
+
+/// What each cue stands for: words in English and Russian, compared by stem with a pattern's
+/// terms.
+pub const CUES: &[(&str, &str)] = &[
+    (
+        "cue:monologue",
+        "lecture explain explanation lecturing instruction объяснение объясняет лекция рассказ",
+    ),
+    (
+        "cue:question-answer",
+        "question questions questioning asks answers вопрос вопросы спрашивает ответы",
+    ),
+    (
+        "cue:discussion",
+        "discussion discuss debate conversation обсуждение дискуссия беседа",
+    ),
+    (
+        "cue:group",
+        "group groups groupwork together pairs collaborative группа группах вместе парах",
+    ),
+    (
+        "cue:student-talk",
+        "presentation presents report students выступление доклад",
+    ),
+    (
+        "cue:quiet",
+        "independent individual silent seatwork quiet самостоятельная индивидуальная тихо",
+    ),
+];
+
+/// A cue that supports a pattern counts as much as a keyword found in the text.
+pub const CUE_WEIGHT: f64 = 3.0;
 
 /// The score of the sheet's fallback pattern, suggested without evidence.
 pub const FALLBACK_SCORE: f64 = 0.1;
@@ -42,6 +79,8 @@ struct Terms {
     words: BTreeMap<String, f64>,
     /// Lower-cased key phrases (several words), matched as substrings.
     phrases: Vec<String>,
+    /// The cues that support this pattern.
+    cues: BTreeSet<&'static str>,
 }
 
 /// Scores transcripts against a project's labels.
@@ -88,10 +127,16 @@ impl Suggester {
                         }
                     }
                 }
+                let cues = CUES
+                    .iter()
+                    .filter(|(_, w)| stems(w).iter().any(|s| words.contains_key(s)))
+                    .map(|(c, _)| *c)
+                    .collect();
                 Terms {
                     label: label.clone(),
                     words,
                     phrases,
+                    cues,
                 }
             })
             .collect();
@@ -120,8 +165,22 @@ impl Suggester {
     /// The best label for `text`: a pattern backed by evidence, else the fallback or the
     /// neutral label; `None` when the project has neither (the region is left out).
     pub fn suggest(&self, text: &str) -> Option<Suggestion> {
+        self.suggest_with(text, &[])
+    }
+
+    /// [`Suggester::suggest`] with the lesson's cues for the region beside its words.
+    pub fn suggest_with(&self, text: &str, cues: &[String]) -> Option<Suggestion> {
+        self.suggest_parts(&[text], cues)
+    }
+
+    /// The suggestion for a region made of several sentences (a stretch of one activity): the
+    /// learned model reads their words together; the rules take each pattern's evidence as
+    /// twice the mean over the sentences, so that a long stretch is not won by a word here and
+    /// there, and add the cues.
+    pub fn suggest_parts(&self, parts: &[&str], cues: &[String]) -> Option<Suggestion> {
         if let Some((model, min)) = &self.learned {
-            if let Some((label, p)) = model.predict(text) {
+            let text = parts.join(" ");
+            if let Some((label, p)) = model.predict_with(&text, cues) {
                 if p >= *min && self.terms.iter().any(|t| t.label == label) {
                     return Some(Suggestion {
                         label,
@@ -130,7 +189,7 @@ impl Suggester {
                 }
             }
         }
-        self.rules(text)
+        self.rules_parts(parts, cues)
     }
 
     /// With a learned model answering first when its posterior is at least `min_confidence`.
@@ -145,14 +204,23 @@ impl Suggester {
 
     /// The rules' answer alone.
     pub fn rules(&self, text: &str) -> Option<Suggestion> {
+        self.rules_with(text, &[])
+    }
+
+    /// The rules' answer from the words and the cues.
+    pub fn rules_with(&self, text: &str, cues: &[String]) -> Option<Suggestion> {
+        self.rules_parts(&[text], cues)
+    }
+
+    /// Each pattern's evidence in one text: its words and key phrases found.
+    fn word_scores(&self, text: &str) -> Vec<f64> {
         let lower = text.to_lowercase();
         let mut found: BTreeSet<String> = stems(text).into_iter().collect();
         if text.contains('?') {
             found.insert(stem("question"));
             found.insert(stem("вопрос"));
         }
-        let best = self
-            .terms
+        self.terms
             .iter()
             .map(|t| {
                 let words: f64 = t
@@ -162,7 +230,35 @@ impl Suggester {
                     .map(|(_, w)| w)
                     .sum();
                 let phrases = t.phrases.iter().filter(|p| lower.contains(*p)).count() as f64;
-                (t, words + 3.0 * phrases)
+                words + 3.0 * phrases
+            })
+            .collect()
+    }
+
+    /// The rules' answer for a region of several sentences: each pattern's word evidence is
+    /// twice its mean over the sentences, and the cues add to it.
+    pub fn rules_parts(&self, parts: &[&str], cues: &[String]) -> Option<Suggestion> {
+        let parts: Vec<&str> = parts
+            .iter()
+            .copied()
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        // One sentence: its evidence as it is. Several: the mean over them, doubled (a pattern
+        // whose keyword is in every sentence outweighs a cue that fits another).
+        let factor = if parts.len() > 1 { 2.0 } else { 1.0 };
+        let mut words = vec![0.0; self.terms.len()];
+        for p in &parts {
+            for (w, s) in words.iter_mut().zip(self.word_scores(p)) {
+                *w += factor * s / parts.len() as f64;
+            }
+        }
+        let best = self
+            .terms
+            .iter()
+            .zip(words)
+            .map(|(t, words)| {
+                let cued = cues.iter().filter(|c| t.cues.contains(c.as_str())).count() as f64;
+                (t, words + CUE_WEIGHT * cued)
             })
             // The first of equals wins (sheet order).
             .fold(None::<(&Terms, f64)>, |best, (t, s)| match best {

@@ -12,6 +12,10 @@ use crate::tokens::stems;
 pub struct TextExample {
     pub text: String,
     pub label: String,
+    /// What the lesson's structure said beside the words (`cue:…`, see
+    /// [`crate::suggest::CUES`]); empty for text alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cues: Vec<String>,
 }
 
 /// The fitted model.
@@ -61,7 +65,7 @@ impl TextModel {
             };
             m.docs[k] += 1;
             let n = m.labels.len();
-            for t in terms(&e.text) {
+            for t in terms(&e.text).into_iter().chain(e.cues.iter().cloned()) {
                 let c = m.counts.entry(t).or_insert_with(|| vec![0; n]);
                 c[k] += 1;
                 m.totals[k] += 1;
@@ -73,8 +77,14 @@ impl TextModel {
     /// The most probable label and its posterior probability; `None` when the text has no
     /// term the model has seen (no evidence) or the model has no labels.
     pub fn predict(&self, text: &str) -> Option<(String, f64)> {
+        self.predict_with(text, &[])
+    }
+
+    /// [`TextModel::predict`] with the lesson's cues as terms beside the words.
+    pub fn predict_with(&self, text: &str, cues: &[String]) -> Option<(String, f64)> {
         let known: Vec<&Vec<u32>> = terms(text)
             .iter()
+            .chain(cues)
             .filter_map(|t| self.counts.get(t))
             .collect();
         if known.is_empty() || self.labels.is_empty() {
@@ -131,6 +141,7 @@ mod tests {
         TextExample {
             text: text.into(),
             label: label.into(),
+            cues: Vec::new(),
         }
     }
 
@@ -150,5 +161,27 @@ mod tests {
         assert!(m.predict("zzzz").is_none());
         assert!(TextModel::fit(&[]).predict("groups").is_none());
         assert!(m.top_terms("Group work", 3).len() <= 3);
+    }
+
+    #[test]
+    fn cues_are_learned_beside_the_words() {
+        let cue = |text: &str, label: &str, c: &str| TextExample {
+            cues: vec![c.into()],
+            ..ex(text, label)
+        };
+        let m = TextModel::fit(&[
+            cue("Three quarters.", "Questioning", "cue:question-answer"),
+            cue("Yes. Very good.", "Questioning", "cue:question-answer"),
+            cue("It is a part of a whole.", "Group work", "cue:group"),
+            cue("Four quarters make one whole.", "Group work", "cue:group"),
+        ]);
+        // The same words, told apart by the cue alone.
+        let q = m
+            .predict_with("a whole", &["cue:question-answer".into()])
+            .unwrap();
+        assert_eq!(q.0, "Questioning");
+        let g = m.predict_with("a whole", &["cue:group".into()]).unwrap();
+        assert_eq!(g.0, "Group work");
+        assert!(m.predict_with("zzzz", &["cue:group".into()]).is_some());
     }
 }

@@ -135,7 +135,7 @@ fn suggestions_claim_a_pattern_only_on_evidence() {
     let neutral = now.iter().filter(|g| g.is_none()).count();
     eprintln!(
         "suggestions on the held-out fixture (40 transcripts, 26 with a pattern):\n\
-         rules-2 (now): precision {:.3} ({}/{}), recall {:.3}; en {:.3}/{:.3}, ru {:.3}/{:.3}\n\
+         rules-3 (now; without cues as rules-2): precision {:.3} ({}/{}), recall {:.3}; en {:.3}/{:.3}, ru {:.3}/{:.3}\n\
          rules-1 (old): precision {:.3} ({}/{}), recall {:.3}\n\
          neutral label: {neutral} region(s), {neutral_right} of them truly without a pattern\n\
          score bands (suggested, right): <0.5 {:?}, 0.5-0.7 {:?}, >=0.7 {:?}",
