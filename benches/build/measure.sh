@@ -32,6 +32,8 @@ for l in .venv .venv-ls; do
 done
 export CARGO_TARGET_DIR=/tmp/ppi-build-target-$LABEL
 rm -rf "$CARGO_TARGET_DIR"
+# A cold target is 5-26 GB: it goes when the figures are taken (it once filled the disk).
+trap 'rm -rf "$CARGO_TARGET_DIR"' EXIT
 cd "$WT"
 secs() { local s; s=$(date +%s.%N); "$@" >>"$OUT/log" 2>&1; echo "$(date +%s.%N) - $s" | bc; }
 

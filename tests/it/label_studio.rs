@@ -133,8 +133,10 @@ fn label_studio_round_trip() {
         r["type"] == "timelinelabels" && (l == "Teacher" || l == "Student" || l == "Several")
     }));
     let texts: Vec<&Value> = result.iter().filter(|i| i["type"] == "textarea").collect();
+    // One region per stretch of one activity (here the question and the answers), with its
+    // transcript and its evidence in the region's meta.
     assert!(
-        regions.len() >= 2 && texts.len() == regions.len(),
+        !regions.is_empty() && texts.len() == regions.len(),
         "{result:?}"
     );
     let first = &regions[0]["value"]["ranges"][0];
@@ -143,9 +145,11 @@ fn label_studio_round_trip() {
         first["end"].as_u64().unwrap(),
     );
     assert!(
-        (15..=40).contains(&s) && e > s && e <= 120,
+        (15..=40).contains(&s) && e > s,
         "English question at 1 s: {first}"
     );
+    let why = regions[0]["meta"]["text"][0].as_str().unwrap_or("");
+    assert!(why.contains("teacher question(s)"), "{result:?}");
     assert_eq!(
         regions[0]["value"]["timelinelabels"],
         json!(["Questioning"])
