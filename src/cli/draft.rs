@@ -56,23 +56,7 @@ pub fn run(a: DraftArgs, settings: &Settings) -> Result<(), Failure> {
             )
         })?;
     let sheet = ppi_core::catalog::sheet::load(path)?;
-    let bytes = std::fs::read(&a.transcript).map_err(|e| {
-        invalid(
-            "io-error",
-            format!("{}: cannot read: {e}", a.transcript.display()),
-        )
-    })?;
-    let transcript: ppi_asr::Transcript = serde_json::from_slice(&bytes).map_err(|e| {
-        invalid(
-            "transcript-invalid",
-            format!(
-                "{}: not a transcript (line {}, column {}): {e}",
-                a.transcript.display(),
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
+    let transcript = super::activity::read_transcript(&a.transcript)?;
     let neutral = settings.label_studio.neutral();
     let mut labels: Vec<String> = sheet.patterns().iter().map(|p| p.name.clone()).collect();
     if let Some(n) = neutral {

@@ -33,6 +33,7 @@ macro_rules! err {
     };
 }
 
+mod activity;
 mod agreement;
 mod asr;
 mod dataset;
@@ -106,6 +107,9 @@ pub enum Command {
     /// Agreement between the annotators of each task of a Label Studio export (κ, α, IoU
     /// matching, segments) and their gated consensus, as text, CSV or JSON.
     Agreement(agreement::AgreementArgs),
+    /// What happens in a transcribed lesson: the teacher's questions (open or closed), wait
+    /// times after them and after the answers, and the activity of each 2-minute bin.
+    Activity(activity::ActivityArgs),
     /// The pre-annotation PPI would draft for a transcript (`ppi transcribe --format json`):
     /// its regions by activity (or by sentence), suggested patterns, cues and evidence.
     Draft(draft::DraftArgs),
@@ -186,6 +190,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Ls(cmd) => ls::run(cmd, settings, &ui),
         Command::Agreement(args) => agreement::run(args, &settings),
         Command::Draft(args) => draft::run(args, &settings),
+        Command::Activity(args) => activity::run(args),
         Command::Watch(args) => watch::run(args, &settings, &ui),
         Command::Hub(cmd) => hub::run(cmd, &settings, &ui),
         Command::Mcp(args) => mcp::run(args, settings),

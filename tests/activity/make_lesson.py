@@ -12,7 +12,8 @@ The lesson has five 2-minute bins, one of each activity in an order set by the s
 - quiet work: mostly silence, with a remark or two from the teacher;
 - student talk: one student presents at length, and the teacher says a word or two.
 
-Writes OUT_DIR/lesson.wav and OUT_DIR/truth.json with:
+Writes OUT_DIR/lesson.wav and OUT_DIR/truth.json with (`utterances`: what was said, for
+tests/suggestions/oracle.py):
 - `bins`: the activity of each bin;
 - `questions`: each teacher question, with start, end and type;
 - `waits`: for each question, the planned WT1.
@@ -98,7 +99,7 @@ def lesson(lang, seed, tmp):
         track[s : s + len(x)] += x
         end = t + len(x) / RATE
         turns.append({"start": round(t, 3), "end": round(end, 3), "speaker": speaker,
-                      "role": "teacher" if speaker == "T" else "student"})
+                      "role": "teacher" if speaker == "T" else "student", "text": sentence})
         return end
 
     activities = ["teacher-talk", "discussion", "group-work", "quiet-work", "student-talk"]
@@ -172,7 +173,9 @@ def main():
     sf.write(os.path.join(a.out, "lesson.wav"), mix, RATE, subtype="PCM_16")
     with open(os.path.join(a.out, "truth.json"), "w") as f:
         json.dump({"duration": duration, "lang": a.lang, "bins": activities, "questions": questions,
-                   "waits": waits, "turns": sorted(turns, key=lambda u: u["start"])}, f, indent=1)
+                   "waits": waits, "turns": sorted(turns, key=lambda u: u["start"]),
+                   "utterances": sorted(turns, key=lambda u: u["start"])}, f, indent=1,
+                  ensure_ascii=False)
 
 
 if __name__ == "__main__":

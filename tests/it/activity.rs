@@ -61,3 +61,88 @@ fn questions_wait_times_and_bins_meet_the_targets_in_english() {
     assert!(f("wt1_mae") <= 0.3, "{s}");
     assert!(f("bin_accuracy") >= 0.9, "{s}");
 }
+
+/// Russian, with the words that were said (tests/suggestions/oracle.py) and PPI's own speakers
+/// on the lesson's audio, read by `ppi activity`: the questions, their types and the waits meet
+/// the targets in Russian when the transcript is right. Through Whisper base they do not
+/// (above).
+#[test]
+fn questions_wait_times_and_bins_from_the_words_said_in_russian() {
+    let root = workspace_root();
+    let dir = scratch();
+    let lesson = dir.path().join("ru-1");
+    let made = std::process::Command::new(python())
+        .arg(root.join("tests/activity/make_lesson.py"))
+        .arg(&lesson)
+        .args(["--lang", "ru", "--seed", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let turns = lesson.join("turns.json");
+    let (code, _, stderr) = run(ppi()
+        .arg("speakers")
+        .arg(lesson.join("lesson.wav"))
+        .args(["--format", "json", "--out"])
+        .arg(&turns));
+    assert_eq!(code, 0, "{stderr}");
+    let oracle = std::process::Command::new(python())
+        .arg(root.join("tests/suggestions/oracle.py"))
+        .arg(lesson.join("truth.json"))
+        .arg(&turns)
+        .output()
+        .unwrap();
+    assert!(
+        oracle.status.success(),
+        "{}",
+        String::from_utf8_lossy(&oracle.stderr)
+    );
+    let transcript = lesson.join("transcript.json");
+    std::fs::write(&transcript, &oracle.stdout).unwrap();
+    let (code, events, stderr) = run(ppi()
+        .arg("activity")
+        .arg(&transcript)
+        .args(["--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let out = lesson.join("events.json");
+    std::fs::write(&out, events).unwrap();
+    let scored = std::process::Command::new(python())
+        .arg(root.join("tests/activity/score.py"))
+        .arg(lesson.join("truth.json"))
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        scored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scored.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
+    let f = |k: &str| s[k].as_f64().unwrap_or(f64::NAN);
+    eprintln!(
+        "ru (words said): questions {}/{} found, F1 {:.3}; type accuracy {:.3}; WT1 MAE {:.3} s over {}; bins {:?} (planned {:?})",
+        s["questions_found"], s["questions_truth"], f("question_f1"), f("type_accuracy"),
+        f("wt1_mae"), s["wt1_timed"], s["bins"], s["bins_truth"]
+    );
+    assert!(f("question_f1") >= 0.80, "{s}");
+    assert!(f("type_accuracy") >= 0.8, "{s}");
+    assert!(f("wt1_mae") <= 0.3, "{s}");
+    // The bins are not held to the target in Russian: they rest on the speakers, and on this
+    // lesson the clustering puts most students' espeak-ng voices with the teacher's (233 s of
+    // "teacher" for 140 s), so student talk and discussion read as teacher talk (2 of 5 right;
+    // docs/decisions.md, "What happens in the lesson").
+    // Without speakers, `ppi activity` names what is missing.
+    let bare = lesson.join("bare.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&oracle.stdout).unwrap();
+    v.as_object_mut().unwrap().remove("turns");
+    std::fs::write(&bare, v.to_string()).unwrap();
+    let (code, _, stderr) = run(ppi().arg("activity").arg(&bare));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("bare.json") && stderr.contains("--speakers"),
+        "{stderr}"
+    );
+}
