@@ -68,16 +68,9 @@ pub fn run(a: DraftArgs, settings: &Settings) -> Result<(), Failure> {
     let regions = ppi_label_studio::evidence::regions(&transcript, &rules, &suggester);
     let mut out = Vec::new();
     for r in &regions {
-        let Some(s) = r
-            .suggestion
-            .clone()
-            .or_else(|| suggester.suggest_parts(&r.sentences(), &r.cues))
-        else {
+        let Some(s) = r.suggest(&suggester) else {
             continue;
         };
-        if r.text.trim().is_empty() && s.score.is_none() {
-            continue;
-        }
         out.push(
             json!({"start": r.start, "end": r.end, "label": s.label, "score": s.score,
                         "cues": r.cues, "why": r.why, "text": r.text}),

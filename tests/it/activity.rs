@@ -3,6 +3,7 @@
 //! (tests/activity/make_lesson.py), scored by tests/activity/score.py. Whisper runs, so this
 //! module is in the nextest group of one (.config/nextest.toml).
 
+use crate::drafts::{oracle_transcript, python_ok};
 use crate::support::{ppi, python, run, scratch, whisper_model, workspace_root};
 
 fn score(dir: &std::path::Path, lang: &str, seed: u32) -> serde_json::Value {
@@ -71,37 +72,14 @@ fn questions_wait_times_and_bins_from_the_words_said_in_russian() {
     let root = workspace_root();
     let dir = scratch();
     let lesson = dir.path().join("ru-1");
-    let made = std::process::Command::new(python())
-        .arg(root.join("tests/activity/make_lesson.py"))
-        .arg(&lesson)
-        .args(["--lang", "ru", "--seed", "1"])
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let turns = lesson.join("turns.json");
-    let (code, _, stderr) = run(ppi()
-        .arg("speakers")
-        .arg(lesson.join("lesson.wav"))
-        .args(["--format", "json", "--out"])
-        .arg(&turns));
-    assert_eq!(code, 0, "{stderr}");
-    let oracle = std::process::Command::new(python())
-        .arg(root.join("tests/suggestions/oracle.py"))
-        .arg(lesson.join("truth.json"))
-        .arg(&turns)
-        .output()
-        .unwrap();
-    assert!(
-        oracle.status.success(),
-        "{}",
-        String::from_utf8_lossy(&oracle.stderr)
-    );
-    let transcript = lesson.join("transcript.json");
-    std::fs::write(&transcript, &oracle.stdout).unwrap();
+    let script = root.join("tests/activity/make_lesson.py");
+    python_ok(&[
+        script.as_os_str(),
+        lesson.as_os_str(),
+        "--lang".as_ref(),
+        "ru".as_ref(),
+    ]);
+    let transcript = oracle_transcript(&lesson);
     let (code, events, stderr) = run(ppi()
         .arg("activity")
         .arg(&transcript)
@@ -109,18 +87,12 @@ fn questions_wait_times_and_bins_from_the_words_said_in_russian() {
     assert_eq!(code, 0, "{stderr}");
     let out = lesson.join("events.json");
     std::fs::write(&out, events).unwrap();
-    let scored = std::process::Command::new(python())
-        .arg(root.join("tests/activity/score.py"))
-        .arg(lesson.join("truth.json"))
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        scored.status.success(),
-        "{}",
-        String::from_utf8_lossy(&scored.stderr)
-    );
-    let s: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
+    let scored = python_ok(&[
+        root.join("tests/activity/score.py").as_os_str(),
+        lesson.join("truth.json").as_os_str(),
+        out.as_os_str(),
+    ]);
+    let s: serde_json::Value = serde_json::from_str(&scored).unwrap();
     let f = |k: &str| s[k].as_f64().unwrap_or(f64::NAN);
     eprintln!(
         "ru (words said): questions {}/{} found, F1 {:.3}; type accuracy {:.3}; WT1 MAE {:.3} s over {}; bins {:?} (planned {:?})",
@@ -136,7 +108,8 @@ fn questions_wait_times_and_bins_from_the_words_said_in_russian() {
     // docs/decisions.md, "What happens in the lesson").
     // Without speakers, `ppi activity` names what is missing.
     let bare = lesson.join("bare.json");
-    let mut v: serde_json::Value = serde_json::from_slice(&oracle.stdout).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&transcript).unwrap()).unwrap();
     v.as_object_mut().unwrap().remove("turns");
     std::fs::write(&bare, v.to_string()).unwrap();
     let (code, _, stderr) = run(ppi().arg("activity").arg(&bare));

@@ -13,7 +13,8 @@ use std::path::Path;
 use crate::support::{fixture, ppi, python, run, scratch, workspace_root};
 use serde_json::Value;
 
-fn python_ok(args: &[&std::ffi::OsStr]) -> String {
+/// Runs a Python script of the test venv; its standard output.
+pub(crate) fn python_ok(args: &[&std::ffi::OsStr]) -> String {
     let out = std::process::Command::new(python())
         .args(args)
         .output()
@@ -38,6 +39,29 @@ fn draft(transcript: &Path, out: &Path, extra: &[&str]) -> Value {
     assert_eq!(code, 0, "{stderr}");
     std::fs::write(out, &stdout).unwrap();
     serde_json::from_str(&stdout).unwrap()
+}
+
+/// The oracle transcript of a synthetic lesson folder (`lesson.wav`, `truth.json`): PPI's
+/// speakers on its audio (`ppi speakers`) with the words that were said
+/// (tests/suggestions/oracle.py), written beside them as `transcript.json`.
+pub(crate) fn oracle_transcript(lesson: &Path) -> std::path::PathBuf {
+    let turns = lesson.join("turns.json");
+    let (code, _, stderr) = run(ppi()
+        .arg("speakers")
+        .arg(lesson.join("lesson.wav"))
+        .args(["--format", "json", "--out"])
+        .arg(&turns));
+    assert_eq!(code, 0, "{stderr}");
+    let transcript = lesson.join("transcript.json");
+    let oracle = python_ok(&[
+        workspace_root()
+            .join("tests/suggestions/oracle.py")
+            .as_os_str(),
+        lesson.join("truth.json").as_os_str(),
+        turns.as_os_str(),
+    ]);
+    std::fs::write(&transcript, oracle).unwrap();
+    transcript
 }
 
 /// Macro F1 over the patterns from summed `[tp, fp, fn]`.
@@ -76,20 +100,7 @@ fn drafts_by_activity_beat_the_sentence_rules_on_held_out_lessons() {
     let mut evidence = Vec::new();
     for k in 1..=10 {
         let lesson = corpus.join(format!("lesson-{k:02}"));
-        let turns = lesson.join("turns.json");
-        let (code, _, stderr) = run(ppi()
-            .arg("speakers")
-            .arg(lesson.join("lesson.wav"))
-            .args(["--format", "json", "--out"])
-            .arg(&turns));
-        assert_eq!(code, 0, "{stderr}");
-        let transcript = lesson.join("transcript.json");
-        let oracle = python_ok(&[
-            root.join("tests/suggestions/oracle.py").as_os_str(),
-            lesson.join("truth.json").as_os_str(),
-            turns.as_os_str(),
-        ]);
-        std::fs::write(&transcript, oracle).unwrap();
+        let transcript = oracle_transcript(&lesson);
         let (a, s) = (lesson.join("activity.json"), lesson.join("sentence.json"));
         let by_activity = draft(&transcript, &a, &[]);
         let by_sentence = draft(&transcript, &s, &["--by-sentence"]);

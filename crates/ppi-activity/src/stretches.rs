@@ -9,7 +9,7 @@ use ppi_speakers::{Role, Turn};
 
 use crate::bins::{measure, sorted, Activity};
 use crate::questions::Question;
-use crate::wait::WaitTimes;
+use crate::wait::{median, WaitTimes};
 
 /// Seconds between judgements, the window each judgement reads, the shortest stretch.
 pub const TICK: f64 = 10.0;
@@ -84,15 +84,6 @@ fn runs(ticks: &[Activity], duration: f64) -> Vec<(f64, f64, Activity)> {
         out = merged;
     }
     out
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(v[n / 2]),
-        n => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
-    }
 }
 
 /// The lesson's stretches from its turns, the teacher's questions and their wait times.

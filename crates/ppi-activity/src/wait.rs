@@ -34,7 +34,8 @@ pub struct WaitTimes {
     pub wt1_at_target: Option<f64>,
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+/// The median of `v` (`None` when empty).
+pub(crate) fn median(mut v: Vec<f64>) -> Option<f64> {
     v.sort_by(f64::total_cmp);
     match v.len() {
         0 => None,

@@ -35,6 +35,17 @@ pub struct Region {
 }
 
 impl Region {
+    /// The region's pattern: the one already suggested, else the suggester's from its
+    /// sentences and cues; `None` when there is none, or when a region without words (quiet
+    /// work) has no pattern its cues name.
+    pub fn suggest(&self, suggester: &Suggester) -> Option<ppi_learn::suggest::Suggestion> {
+        let s = self
+            .suggestion
+            .clone()
+            .or_else(|| suggester.suggest_parts(&self.sentences(), &self.cues))?;
+        (!self.text.trim().is_empty() || s.score.is_some()).then_some(s)
+    }
+
     /// The region's sentences.
     pub fn sentences(&self) -> Vec<&str> {
         if self.parts.is_empty() {
@@ -203,17 +214,9 @@ pub fn build(
         };
         // No pattern with evidence, no fallback and no neutral label: leave the region out
         // rather than guess.
-        let Some(s) = r
-            .suggestion
-            .clone()
-            .or_else(|| suggester.suggest_parts(&r.sentences(), &r.cues))
-        else {
+        let Some(s) = r.suggest(suggester) else {
             continue;
         };
-        // A stretch without words claims a pattern only from its cues.
-        if r.text.trim().is_empty() && s.score.is_none() {
-            continue;
-        }
         let id = format!("ppi{:03}", i + 1);
         let ranges = json!([{"start": start, "end": end}]);
         let mut region = json!({

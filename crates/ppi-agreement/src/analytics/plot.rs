@@ -89,6 +89,25 @@ const ROLE_COLOURS: [(&str, &str); 3] = [
     ("several", "#9467bd"),
 ];
 
+/// Text right-aligned at `at` in the left margin (lane names and legends).
+fn margin_text<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &str,
+    at: (i32, i32),
+    size: u32,
+    c: RGBColor,
+) -> Result<(), String> {
+    root.draw(&Text::new(
+        t.to_owned(),
+        at,
+        ("sans-serif", size)
+            .into_font()
+            .color(&c)
+            .pos(Pos::new(HPos::Right, VPos::Center)),
+    ))
+    .map_err(|x| x.to_string())
+}
+
 fn draw_timeline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     i: &LessonInput,
@@ -224,15 +243,7 @@ fn draw_timeline<DB: DrawingBackend>(
             _ => "who speaks (PPI)",
         };
         let text = |t: &str, dx: i32, dy: i32, size: u32, c: RGBColor| {
-            root.draw(&Text::new(
-                t.to_owned(),
-                (x - 8 - dx, y + dy),
-                ("sans-serif", size)
-                    .into_font()
-                    .color(&c)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .map_err(e)
+            margin_text(root, t, (x - 8 - dx, y + dy), size, c)
         };
         text(source, 0, 0, 13, BLACK)?;
         // The legend under it, in the roles' colours.
@@ -273,15 +284,7 @@ fn draw_timeline<DB: DrawingBackend>(
             .map_err(e)?;
         let (x, y) = chart.backend_coord(&(0.0, top + 0.6));
         let text = |t: &str, dx: i32, dy: i32, size: u32, c: RGBColor| {
-            root.draw(&Text::new(
-                t.to_owned(),
-                (x - 8 - dx, y + dy),
-                ("sans-serif", size)
-                    .into_font()
-                    .color(&c)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .map_err(e)
+            margin_text(root, t, (x - 8 - dx, y + dy), size, c)
         };
         text("questions (open | closed)", 0, 0, 12, BLACK)?;
         text("activity per 2 min (PPI)", 0, 22, 12, BLACK)?;
