@@ -325,3 +325,33 @@ fn russian_headers_and_csv_sheets_are_accepted() {
         assert!(c.lookup("group work").is_some());
     }
 }
+
+/// `ppi draft` and `ppi activity` name the transcript that is missing or is not one, and
+/// `ppi draft` asks for a patterns sheet when none is given or configured.
+#[test]
+fn drafts_and_activity_name_a_bad_transcript() {
+    use crate::support::{fixture, ppi, run, scratch};
+    let dir = scratch();
+    let missing = dir.path().join("missing.json");
+    let not_one = dir.path().join("export.json");
+    std::fs::write(&not_one, "[{\"id\": 1}]").unwrap();
+    let sheet = fixture("patterns.xlsx");
+    let sheet = sheet.to_str().unwrap();
+    for args in [vec!["activity"], vec!["draft", "--patterns", sheet]] {
+        let (code, _, err) = run(ppi().args(&args).arg(&missing));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("missing.json") && err.contains("cannot read"),
+            "{err}"
+        );
+        let (code, _, err) = run(ppi().args(&args).arg(&not_one));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("export.json") && err.contains("not a transcript (line 1"),
+            "{args:?}: {err}"
+        );
+    }
+    let (code, _, err) = run(ppi().arg("draft").arg(&not_one).env_remove("PPI_PATTERNS"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no patterns sheet"), "{err}");
+}
