@@ -71,6 +71,12 @@ pub fn assign(
     out
 }
 
+/// F1 from matched-interval counts: 2TP / (2TP + FP + FN); `None` with nothing on either side.
+pub fn f1(tp: u64, fp: u64, fn_: u64) -> Option<f64> {
+    let d = 2 * tp + fp + fn_;
+    (d > 0).then(|| 2.0 * tp as f64 / d as f64)
+}
+
 /// Matching counts of one pair of annotators.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PairFigures {
@@ -89,8 +95,7 @@ pub struct PairFigures {
 
 impl PairFigures {
     fn finish(&mut self) {
-        let d = 2 * self.tp + self.fp + self.fn_;
-        self.f1 = (d > 0).then(|| 2.0 * self.tp as f64 / d as f64);
+        self.f1 = f1(self.tp, self.fp, self.fn_);
         self.mean_iou = (self.tp > 0).then(|| self.iou_sum / self.tp as f64);
     }
 

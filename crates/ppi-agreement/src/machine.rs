@@ -60,8 +60,7 @@ impl Side {
 
     fn finish(&mut self) {
         self.cells.finish();
-        let d = 2 * self.tp + self.fp + self.fn_;
-        self.f1 = (d > 0).then(|| 2.0 * self.tp as f64 / d as f64);
+        self.f1 = super::intervals::f1(self.tp, self.fp, self.fn_);
         let b = &mut self.boundaries;
         b.mean_s = (b.count > 0).then(|| b.sum_s / b.count as f64);
     }

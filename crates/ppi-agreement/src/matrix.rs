@@ -152,8 +152,7 @@ pub struct Versus {
 impl Versus {
     fn finish(&mut self) {
         self.cells.finish();
-        let d = 2 * self.tp + self.fp + self.fn_;
-        self.f1 = (d > 0).then(|| 2.0 * self.tp as f64 / d as f64);
+        self.f1 = intervals::f1(self.tp, self.fp, self.fn_);
     }
 }
 
