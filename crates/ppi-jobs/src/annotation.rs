@@ -1,7 +1,8 @@
 //! `ls-annotation`: an annotation saved in Label Studio (from a webhook or the reconcile
 //! loop), or deleted. A saved one is checked against the project's label config (unknown
 //! controls or labels, frames beyond the video) and its labelled intervals are kept; either
-//! way the task's review target is decided again ([`crate::review_target`]).
+//! way the task's agreement is measured again and its review target decided, in an
+//! `ls-agreement` job ([`crate::agreement`]).
 
 use serde_json::{json, Value};
 
@@ -80,7 +81,7 @@ async fn deleted_annotation(ctx: &JobContext, id: i64) -> Result<(), JobError> {
         .await
         .map_err(JobError::from_coded)?
     {
-        Some((task, project)) => reconsider_locked(ctx, project, task).await,
+        Some((task, project)) => crate::agreement::ask(ctx, project, task).await,
         None => Ok(()),
     }
 }
@@ -163,18 +164,6 @@ async fn saved(
     }
     // Whatever the status, the task's review target may change (a cancelled or invalid
     // version no longer counts).
-    reconsider_locked(ctx, project, task_id).await?;
+    crate::agreement::ask(ctx, project, task_id).await?;
     outcome
-}
-
-/// Decides the task's review target again, one decision per task at a time (two annotators
-/// saving together must not race).
-async fn reconsider_locked(ctx: &JobContext, project: i64, task_id: i64) -> Result<(), JobError> {
-    let data_dir = &ctx.settings.server.data_dir;
-    let dir = crate::stage::stage_dir(data_dir, &crate::stage::task_stage(task_id)).join("target");
-    let _lock = ctx.lock_dir(&dir).await.map_err(|e| JobError::Transient {
-        code: "io-error",
-        message: format!("{}: {e}", dir.display()),
-    })?;
-    crate::review_target::reconsider(ctx, project, task_id).await
 }

@@ -13,6 +13,8 @@ pub enum JobKind {
     LsTask,
     /// Check and keep an annotation saved in Label Studio.
     LsAnnotation,
+    /// Measure a task's agreement again and decide its review target.
+    LsAgreement,
     /// Import an uploaded lesson into the Label Studio annotation project.
     LsImport,
     /// Cut an annotation's intervals into clips and review tasks.
@@ -29,7 +31,7 @@ pub enum JobKind {
     Learn,
 }
 
-const KINDS: [(JobKind, &str); 11] = [
+const KINDS: [(JobKind, &str); 12] = [
     (JobKind::Extract, "extract"),
     (JobKind::ReviewDecision, "review-decision"),
     (JobKind::Assemble, "assemble"),
@@ -37,6 +39,7 @@ const KINDS: [(JobKind, &str); 11] = [
     (JobKind::Transcribe, "transcribe"),
     (JobKind::LsTask, "ls-task"),
     (JobKind::LsAnnotation, "ls-annotation"),
+    (JobKind::LsAgreement, "ls-agreement"),
     (JobKind::LsImport, "ls-import"),
     (JobKind::DatasetBuild, "dataset-build"),
     (JobKind::DatasetPublish, "dataset-publish"),
@@ -61,6 +64,7 @@ impl JobKind {
         match self {
             JobKind::LsTask
             | JobKind::LsAnnotation
+            | JobKind::LsAgreement
             | JobKind::LsImport
             | JobKind::ReviewDecision
             | JobKind::Learn => Lane::Light,

@@ -10,11 +10,12 @@
 //! The machinery: [`context`], [`runner`], [`queue`], [`wake`], [`progress`], [`scratch`],
 //! [`stage`], [`telemetry`]. One file per job kind, in the order data flows:
 //! [`extract_audio`] → [`transcribe`] / [`preannotate`] / [`ls_import`] (with [`prediction`]
-//! and [`fetch`]) → [`annotation`] (with [`review_target`] and
+//! and [`fetch`]) → [`annotation`] → [`agreement`] (with [`review_target`] and
 //! [`consensus_prediction`]) → [`extract`] →
 //! [`review_decision`] → [`assemble`] (with [`lesson_analytics`]) → [`learn`]; and the
 //! offline builder's [`dataset_build`] and [`dataset_publish`].
 
+pub mod agreement;
 pub mod annotation;
 pub mod assemble;
 pub mod consensus_prediction;

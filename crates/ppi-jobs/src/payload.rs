@@ -19,6 +19,7 @@ pub enum Job {
     Transcribe(Transcribe),
     LsTask(PreAnnotate),
     LsAnnotation(AnnotationEvent),
+    LsAgreement(AgreementAsk),
     LsImport(LsImport),
     Extract(Extract),
     ReviewDecision(ReviewDecision),
@@ -79,6 +80,13 @@ pub enum AnnotationEvent {
         #[serde(default)]
         label_config: Option<String>,
     },
+}
+
+/// `ls-agreement`: a task whose annotations changed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AgreementAsk {
+    pub project: i64,
+    pub task_id: i64,
 }
 
 /// `ls-import`: an uploaded lesson becomes a task of the annotation project (the first one
@@ -167,6 +175,7 @@ impl Job {
             Job::Transcribe(_) => JobKind::Transcribe,
             Job::LsTask(_) => JobKind::LsTask,
             Job::LsAnnotation(_) => JobKind::LsAnnotation,
+            Job::LsAgreement(_) => JobKind::LsAgreement,
             Job::LsImport(_) => JobKind::LsImport,
             Job::Extract(_) => JobKind::Extract,
             Job::ReviewDecision(_) => JobKind::ReviewDecision,

@@ -25,6 +25,7 @@ fn payloads_queued_before_the_types_decode_unchanged() {
                    "label_config": "<View/>"}),
         ),
         ("ls-annotation", json!({"deleted": 3})),
+        ("ls-agreement", json!({"project": 1, "task_id": 7})),
         ("ls-import", json!({"lesson_id": "01j", "project": 2})),
         (
             "extract",

@@ -15,8 +15,8 @@ use crate::progress::JobProgress;
 use crate::queue::{Backend, JobMsg};
 use crate::wake::Wake;
 use crate::{
-    annotation, assemble, dataset_build, dataset_publish, extract, extract_audio, learn, ls_import,
-    preannotate, review_decision, transcribe,
+    agreement, annotation, assemble, dataset_build, dataset_publish, extract, extract_audio, learn,
+    ls_import, preannotate, review_decision, transcribe,
 };
 use ppi_store::db::jobs::{Claim, JobRecord, CANCELED, FAILED, LEASE_MS, QUEUED, SUCCEEDED};
 use ppi_store::db::{now_ms, DbError};
@@ -54,6 +54,7 @@ async fn attempt(
             Job::Transcribe(job) => transcribe::run(ctx, record, &job, progress).await,
             Job::LsTask(job) => preannotate::run(ctx, &job).await,
             Job::LsAnnotation(event) => annotation::run(ctx, &event).await,
+            Job::LsAgreement(ask) => agreement::run(ctx, &ask).await,
             Job::LsImport(job) => ls_import::run(ctx, &job).await,
             Job::Extract(job) => extract::run(ctx, &job, progress).await,
             Job::ReviewDecision(job) => review_decision::run(ctx, &job).await,

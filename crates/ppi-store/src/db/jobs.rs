@@ -147,6 +147,26 @@ impl Db {
         row.as_ref().map(job).transpose()
     }
 
+    /// A job still waiting in the queue whose idempotency key starts with `prefix` (the
+    /// prefix's own range of the unique key index, so it reads a handful of rows).
+    pub async fn queued_job_with_prefix(&self, prefix: &str) -> Result<Option<JobRecord>, DbError> {
+        let mut end = prefix.to_owned();
+        // The first key after every key with this prefix: its last character moved on by one.
+        match end.pop() {
+            Some(c) => end.push(char::from_u32(c as u32 + 1).unwrap_or(char::MAX)),
+            None => return Ok(None),
+        }
+        let row = sqlx::query(
+            "SELECT * FROM ppi_jobs WHERE idem_key >= $1 AND idem_key < $2 AND status = 'queued' \
+             AND cancel_requested = 0 LIMIT 1",
+        )
+        .bind(prefix)
+        .bind(end)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(job).transpose()
+    }
+
     /// Claims a job for an attempt: marks it running under a lease of [`LEASE_MS`], which the
     /// progress pump renews. A job running under another live lease is [`Claim::Held`]; a
     /// lapsed lease (its worker died) is taken over.
