@@ -278,17 +278,30 @@ impl Transcriber {
                     ((chunk.start + chunk.duration().min(limit)) * f64::from(SAMPLE_RATE)) as u64;
                 Ok(to_f32(&wav::read_range(pcm.path, start, end.min(total))?))
             };
-            let t = std::time::Instant::now();
-            let languages = self.detect_languages(&mut state, &chunks, language, &read)?;
-            tracing::debug!(
-                chunks = chunks.len(),
-                seconds = t.elapsed().as_secs_f64(),
-                "languages detected"
-            );
-            for (chunk, lang) in chunks.iter().zip(&languages) {
+            // The language of each chunk: forced, or detected from the encoder pass that
+            // decodes it (`one_pass`), starting from the previous chunk's.
+            let among = match language {
+                LanguageChoice::Forced(_) => None,
+                LanguageChoice::Auto => Some(None),
+                LanguageChoice::AutoAmong(codes) => Some(Some(codes.as_slice())),
+            };
+            let mut guess = match language {
+                LanguageChoice::Forced(code) => code.clone(),
+                LanguageChoice::AutoAmong(codes) if !codes.is_empty() => codes[0].clone(),
+                _ => "en".to_owned(),
+            };
+            for chunk in &chunks {
                 let samples = read(chunk, f64::INFINITY)?;
                 let t = std::time::Instant::now();
-                let segs = self.decode_chunk(&mut state, &samples, *chunk, lang)?;
+                let (segs, lang) = match among {
+                    None => (
+                        self.decode_chunk(&mut state, &samples, *chunk, &guess, None)?,
+                        guess.clone(),
+                    ),
+                    Some(codes) => self.decode_detecting(
+                        &mut state, &samples, *chunk, &guess, codes, language, &read,
+                    )?,
+                };
                 tracing::debug!(
                     start = chunk.start,
                     seconds = chunk.duration(),
@@ -297,6 +310,7 @@ impl Transcriber {
                     segments = segs.len(),
                     "chunk decoded"
                 );
+                guess = lang;
                 transcript.segments.extend(segs);
                 progress.advance((chunk.duration() * 1000.0) as u64);
             }
@@ -378,13 +392,59 @@ impl Transcriber {
         Ok(out)
     }
 
-    /// Decodes one chunk in `language`.
+    /// Decodes a chunk in the guessed language while detecting its language from the same
+    /// encoder pass ([`crate::one_pass`]); decodes it again, forced, only where that could
+    /// not finish (a changed language over two windows, or a failed step), detecting with a
+    /// separate pass when the first one did not get that far.
+    #[allow(clippy::too_many_arguments)]
+    fn decode_detecting(
+        &self,
+        state: &mut WhisperState,
+        pcm: &[f32],
+        chunk: Span,
+        guess: &str,
+        among: Option<&[String]>,
+        choice: &LanguageChoice,
+        read: &ReadChunk<'_>,
+    ) -> Result<(Vec<Segment>, String), AsrError> {
+        let mut check = crate::one_pass::LanguageCheck::new(guess, among, self.cfg.threads);
+        let first = self.decode_chunk(state, pcm, chunk, guess, Some(&mut check));
+        match first {
+            Ok(segs) if !check.abort => {
+                let lang = check.language().to_owned();
+                // Segments carry the language they were decoded in.
+                let segs = segs
+                    .into_iter()
+                    .map(|mut s| {
+                        s.language = lang.clone();
+                        s
+                    })
+                    .collect();
+                Ok((segs, lang))
+            }
+            _ => {
+                let lang = match (&check.detected, check.failed) {
+                    (Some(d), false) => d.clone(),
+                    _ => self
+                        .detect_languages(state, std::slice::from_ref(&chunk), choice, read)?
+                        .pop()
+                        .unwrap_or_else(|| guess.to_owned()),
+                };
+                tracing::debug!(start = chunk.start, language = %lang, failed = check.failed,
+                                "chunk decoded again in its language");
+                Ok((self.decode_chunk(state, pcm, chunk, &lang, None)?, lang))
+            }
+        }
+    }
+
+    /// Decodes one chunk in `language`; with a check, the language may change on the way.
     fn decode_chunk(
         &self,
         state: &mut WhisperState,
         pcm: &[f32],
         chunk: Span,
         language: &str,
+        check: Option<&mut crate::one_pass::LanguageCheck>,
     ) -> Result<Vec<Segment>, AsrError> {
         let threads = self.cfg.threads.max(1);
         let fail =
@@ -417,6 +477,9 @@ impl Transcriber {
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_timestamps(false);
+        if let Some(check) = check {
+            check.install(&mut params);
+        }
         state
             .full(params, pcm)
             .map_err(|e| fail("transcription", e))?;

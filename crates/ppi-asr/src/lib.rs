@@ -5,6 +5,7 @@ pub mod engine;
 pub mod fetch;
 pub mod language;
 pub mod model;
+mod one_pass;
 pub mod settings;
 pub mod transcript;
 pub mod vad;
