@@ -9,6 +9,7 @@ mod agreement_machine;
 mod analytics;
 mod api_auth;
 mod api_lessons;
+mod board;
 mod cli_bad_input;
 mod cli_dataset;
 mod cli_transcribe;

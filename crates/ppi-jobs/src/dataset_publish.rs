@@ -49,10 +49,14 @@ pub(crate) async fn audit(ctx: &JobContext, owner_id: Option<&str>, report: &Pub
         },
         None => "system".to_owned(),
     };
-    let detail = format!(
+    let mut detail = format!(
         "{} file(s) changed, {} unchanged, {} deleted, {} commit(s)",
         report.changed, report.unchanged, report.deleted, report.commits
     );
+    // The pipeline board reads the revision back from here (`ppi_store::db::board::revision_of`).
+    if let Some(rev) = &report.revision {
+        detail.push_str(&format!("; revision {rev}"));
+    }
     ctx.db
         .audit_or_log(&ppi_store::db::audit::NewEvent {
             actor: &actor,

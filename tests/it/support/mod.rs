@@ -3,6 +3,7 @@
 //! servers, and the Hugging Face Hub test double.
 #![allow(dead_code)]
 
+pub mod board;
 pub mod hub;
 pub mod ls;
 pub mod server;

@@ -39,6 +39,9 @@ pub struct PublishReport {
     /// Bytes sent through LFS (media) and inline (small text files, before base64).
     pub lfs_bytes: u64,
     pub inline_bytes: u64,
+    /// The Hub's commit id of the last commit made, when this publish made one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
 }
 
 struct Local {
@@ -261,7 +264,8 @@ async fn publishing(
             ndjson.push('\n');
             ndjson.push_str(line);
         }
-        client.commit(&o.repo, ndjson).await?;
+        let oid = client.commit(&o.repo, ndjson).await?;
+        report.revision = Some(oid).filter(|o| !o.is_empty());
         report.commits += 1;
     }
     Ok(report)

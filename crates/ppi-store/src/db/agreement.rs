@@ -70,10 +70,11 @@ impl Db {
 
     pub async fn put_agreement(&self, a: &AgreementRow) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO ppi_agreements (task_id, project, report, consensus, passed, annotators, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (task_id) DO UPDATE SET \
+            "INSERT INTO ppi_agreements (task_id, project, report, consensus, passed, annotators, updated_at, kappa) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (task_id) DO UPDATE SET \
              project = excluded.project, report = excluded.report, consensus = excluded.consensus, \
-             passed = excluded.passed, annotators = excluded.annotators, updated_at = excluded.updated_at",
+             passed = excluded.passed, annotators = excluded.annotators, updated_at = excluded.updated_at, \
+             kappa = excluded.kappa",
         )
         .bind(a.task_id)
         .bind(a.project)
@@ -82,6 +83,8 @@ impl Db {
         .bind(a.passed)
         .bind(a.annotators)
         .bind(now_ms())
+        // What the pipeline board shows, kept beside the report.
+        .bind(super::board::gate_value(&a.report))
         .execute(self.pool())
         .await?;
         Ok(())

@@ -304,11 +304,14 @@ impl Db {
     }
 
     pub async fn put_media(&self, key: &str, m: &MediaRow) -> Result<(), DbError> {
+        // What the pipeline board shows, kept beside the transcript.
+        let (language, speakers) = super::board::transcript_summary(&m.transcript);
         sqlx::query(
-            "INSERT INTO ppi_media (media_key, transcript, duration, fps, model, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (media_key) DO UPDATE SET \
+            "INSERT INTO ppi_media (media_key, transcript, duration, fps, model, updated_at, language, speakers) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (media_key) DO UPDATE SET \
              transcript = excluded.transcript, duration = excluded.duration, fps = excluded.fps, \
-             model = excluded.model, updated_at = excluded.updated_at",
+             model = excluded.model, updated_at = excluded.updated_at, language = excluded.language, \
+             speakers = excluded.speakers",
         )
         .bind(key)
         .bind(&m.transcript)
@@ -316,6 +319,8 @@ impl Db {
         .bind(m.fps)
         .bind(&m.model)
         .bind(now_ms())
+        .bind(language)
+        .bind(speakers)
         .execute(self.pool())
         .await?;
         Ok(())

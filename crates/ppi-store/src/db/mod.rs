@@ -6,6 +6,7 @@
 pub mod agreement;
 pub mod api_tokens;
 pub mod audit;
+pub mod board;
 pub mod jobs;
 pub mod lessons;
 pub mod ls;
@@ -103,6 +104,14 @@ const MIGRATIONS: &[&str] = &[
     // Enrolled teacher voices, one per Label Studio project (issue 25).
     "CREATE TABLE ppi_teacher_voices (project BIGINT PRIMARY KEY, voice TEXT NOT NULL, \
      source TEXT NOT NULL, media_key TEXT, updated_at BIGINT NOT NULL)",
+    // The pipeline board (issue 29): a transcript's language and speaker count and a task's κ
+    // beside the JSON they come from, and the lookups by lesson and task it makes.
+    "ALTER TABLE ppi_media ADD COLUMN language TEXT",
+    "ALTER TABLE ppi_media ADD COLUMN speakers BIGINT",
+    "ALTER TABLE ppi_agreements ADD COLUMN kappa DOUBLE PRECISION",
+    "CREATE INDEX ppi_ls_tasks_lesson ON ppi_ls_tasks (lesson_id)",
+    "CREATE INDEX ppi_ls_annotations_task ON ppi_ls_annotations (task_id)",
+    "CREATE INDEX ppi_review_items_lesson ON ppi_review_items (lesson_id)",
 ];
 
 impl Db {

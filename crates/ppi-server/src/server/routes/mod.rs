@@ -2,6 +2,7 @@
 
 mod accounts;
 mod audit;
+mod board;
 mod files;
 mod health;
 pub(crate) mod jobs;
@@ -51,6 +52,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/lessons/{id}/teacher", put(speakers::put_teacher))
         .route("/api/uploads", post(lessons::start_upload))
         .route("/api/uploads/{id}/complete", post(lessons::complete_upload))
+        .route("/api/board", get(board::board))
         .route("/api/jobs", get(jobs::list))
         .route("/api/jobs/{id}", get(jobs::get))
         .route("/api/jobs/{id}/cancel", post(jobs::cancel))

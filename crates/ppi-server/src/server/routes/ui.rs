@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 const INDEX: &str = include_str!("../ui/index.html");
 const APP_JS: &str = include_str!("../ui/app.js");
 const STYLE: &str = include_str!("../ui/style.css");
+const FAVICON: &str = include_str!("../ui/favicon.svg");
 
 pub async fn index() -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX).into_response()
@@ -20,6 +21,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         )
             .into_response(),
         "style.css" => ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response(),
+        "favicon.svg" => ([(header::CONTENT_TYPE, "image/svg+xml")], FAVICON).into_response(),
         _ => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }

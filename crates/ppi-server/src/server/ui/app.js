@@ -1,7 +1,7 @@
 // PPI web UI: login, upload with progress, lessons with job progress, lesson page.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const views = ["login-view", "lessons-view", "lesson-view"];
+const views = ["login-view", "lessons-view", "board-view", "lesson-view"];
 let session = JSON.parse(sessionStorage.getItem("ppi.session") || "null");
 let timer = null;
 
@@ -142,11 +142,77 @@ async function loadAnalytics(id) {
     ` (the annotators between themselves: κ ${kappa(m.humans.cells.pooled && m.humans.cells.pooled.kappa)}).` : "";
 }
 
+// The pipeline board: one row per lesson, from upload to the Hub, filtered and paged by the
+// server (GET /api/board).
+const board = { offset: 0, limit: 50 };
+const cell = (tr, content, testid) => {
+  const td = document.createElement("td");
+  if (content instanceof Node) td.appendChild(content); else td.textContent = content;
+  if (testid) td.dataset.testid = testid;
+  tr.appendChild(td);
+};
+const link = (href, text) => { const a = document.createElement("a"); a.href = href; a.textContent = text; return a; };
+
+async function loadBoard() {
+  const f = new URLSearchParams({ offset: board.offset, limit: board.limit });
+  if ($("board-stage").value) f.set("stage", $("board-stage").value);
+  if ($("board-owner").value) f.set("owner", $("board-owner").value);
+  const d = await api(`/api/board?${f}`);
+  const keep = (sel, options, label) => {
+    const want = sel.value;
+    sel.replaceChildren(new Option(label, ""));
+    for (const [value, text] of options) sel.appendChild(new Option(text, value));
+    sel.value = want;
+  };
+  keep($("board-stage"), d.stages.map((s) => [s.stage, `${s.stage} (${s.count})`]), "every stage");
+  keep($("board-owner"), d.owners.map((o) => [o, o]), "everyone");
+  $("board-owner-label").hidden = session.user.role !== "admin";
+  const ds = d.dataset;
+  const when = (t) => (t == null ? "never" : new Date(t).toLocaleString());
+  $("board-dataset").textContent = `Dataset: last assembled ${when(ds.assembled_at)}; last published ${when(ds.published_at)}` +
+    (ds.repo ? ` to ${ds.repo}` : "") + (ds.revision ? ` (revision ${ds.revision.slice(0, 10)})` : "") + ".";
+  const body = $("board-body");
+  body.textContent = "";
+  for (const r of d.rows) {
+    const tr = document.createElement("tr");
+    tr.dataset.testid = "board-row";
+    tr.dataset.lessonId = r.id;
+    tr.dataset.stage = r.stage;
+    cell(tr, link(r.links.lesson, r.title));
+    cell(tr, r.owner);
+    cell(tr, new Date(r.uploaded_at).toLocaleDateString());
+    cell(tr, r.transcribed ? `${r.language || "?"}, ${r.speakers == null ? "?" : r.speakers} speakers` : "–", "board-transcribed");
+    cell(tr, r.task_id == null ? "–" : (r.links.ls_task ? link(r.links.ls_task, `task ${r.task_id}`) : `task ${r.task_id}`), "board-task");
+    cell(tr, r.task_id == null ? "–" : `${r.annotations} / ${r.planned == null ? "?" : r.planned}`, "board-annotations");
+    const verdict = `κ ${r.kappa == null ? "undefined" : r.kappa.toFixed(2)}, ${r.passed ? "passed" : "flagged"}`;
+    let agreement = r.passed == null ? "–" : verdict;
+    if (r.links.agreement) {
+      agreement = link(r.links.agreement, verdict);
+      agreement.dataset.report = r.task_id;
+    }
+    cell(tr, agreement, "board-agreement");
+    cell(tr, r.approved + r.rejected + r.pending === 0 ? "–" : `${r.approved} approved, ${r.rejected} rejected, ${r.pending} pending`, "board-review");
+    const inDataset = r.stage === "in-dataset" || r.stage === "published";
+    cell(tr, inDataset ? `${r.approved} clips` : "–", "board-dataset-cell");
+    cell(tr, r.stage === "published" && ds.revision ? ds.revision.slice(0, 10) : (r.stage === "published" ? "yes" : "–"), "board-published");
+    cell(tr, r.stage, "board-stage-cell");
+    body.appendChild(tr);
+  }
+  const last = Math.min(d.offset + d.rows.length, d.total);
+  $("board-caption").textContent = d.total ? `Lessons ${d.offset + 1}–${last} of ${d.total}` : "No lessons at this stage.";
+  $("board-report").hidden = true;
+  $("board-prev").disabled = d.offset === 0;
+  $("board-next").disabled = last >= d.total;
+}
+
 function route() {
   clearTimeout(timer);
   if (!session) return show("login-view");
   const m = location.hash.match(/^#\/lesson\/([0-9a-z]{26})$/);
-  if (m) {
+  if (location.hash === "#/board") {
+    show("board-view");
+    loadBoard().catch((e) => ($("board-caption").textContent = e.message));
+  } else if (m) {
     $("lesson-video").removeAttribute("src"); $("lesson-audio").removeAttribute("src"); $("lesson-url").value = "";
     show("lesson-view");
     $("lesson-analytics").hidden = true;
@@ -172,6 +238,28 @@ $("login-form").addEventListener("submit", async (ev) => {
   location.hash = "#/lessons";
   route();
 });
+
+// An agreement report opens below the board (the API needs the token, so not as a page).
+$("board-body").addEventListener("click", async (ev) => {
+  const a = ev.target.closest("a[data-report]");
+  if (!a) return;
+  ev.preventDefault();
+  const box = $("board-report");
+  try {
+    const report = await api(a.getAttribute("href"));
+    $("board-report-title").textContent = `Agreement report, task ${a.dataset.report}`;
+    $("board-report-body").textContent = JSON.stringify(report, null, 2);
+    box.hidden = false;
+    box.open = true;
+    box.scrollIntoView();
+  } catch (e) {
+    $("board-caption").textContent = e.message;
+  }
+});
+$("board-stage").addEventListener("change", () => { board.offset = 0; loadBoard().catch(() => {}); });
+$("board-owner").addEventListener("change", () => { board.offset = 0; loadBoard().catch(() => {}); });
+$("board-prev").addEventListener("click", () => { board.offset = Math.max(0, board.offset - board.limit); loadBoard().catch(() => {}); });
+$("board-next").addEventListener("click", () => { board.offset += board.limit; loadBoard().catch(() => {}); });
 
 $("logout").addEventListener("click", () => { save(null); location.hash = ""; route(); });
 

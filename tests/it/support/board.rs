@@ -1,0 +1,223 @@
+//! A project's pipeline with lessons at every stage, written straight into the database of a
+//! running test server: what the pipeline board reads. The flows that fill these tables for
+//! real (upload, Label Studio, agreement, review, assembly, publishing) are tested elsewhere.
+
+use std::path::Path;
+
+use ppi_core::domain::EntityId;
+use ppi_store::db::agreement::AgreementRow;
+use ppi_store::db::audit::{action, NewEvent};
+use ppi_store::db::lessons::Lesson;
+use ppi_store::db::ls::{LsAnnotation, MediaRow};
+use ppi_store::db::review::ReviewItem;
+use ppi_store::db::Db;
+
+/// The board's stages, in order (as `ppi_store::db::board::STAGES`).
+pub const STAGES: [&str; 8] = ppi_store::db::board::STAGES;
+
+/// The Label Studio project the seeded tasks belong to; it plans three annotators.
+pub const PROJECT: i64 = 1;
+
+/// The revision the seeded publication names.
+pub const REVISION: &str = "5eed0123456789abcdef5eed0123456789abcdef";
+
+/// One seeded lesson: its id, the stage it was made to reach, its owner's name.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub id: String,
+    pub stage: &'static str,
+    pub owner: String,
+}
+
+fn stage_index(s: &str) -> usize {
+    STAGES.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+/// Seeds `n` lessons over `owners` (`(user id, user name)`), the i-th at stage `i % 8`,
+/// the newest first.
+pub fn seed(data: &Path, owners: &[(String, String)], n: usize) -> Vec<Seeded> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite://{}?mode=rwc", data.join("ppi.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        db.upsert_ls_project(PROJECT, Some("annotation"), None)
+            .await
+            .unwrap();
+        db.set_project_annotators(PROJECT, 3).await.unwrap();
+        let now = chrono_now();
+        let mut out = Vec::new();
+        // Review decisions are made in three waves around an assembly and a publication, so
+        // that each lesson lands where its stage says (see `BoardRow::stage`).
+        let mut decide_later: [Vec<(String, String)>; 3] = Default::default();
+        for i in 0..n {
+            let stage = STAGES[i % STAGES.len()];
+            let at = stage_index(stage);
+            let (owner_id, owner) = &owners[i % owners.len()];
+            let id = EntityId::new().as_str().to_owned();
+            let source_key = format!("lessons/{owner_id}/{id}/source.mp4");
+            db.insert_lesson(&Lesson {
+                id: id.clone(),
+                owner_id: owner_id.clone(),
+                owner: owner.clone(),
+                title: format!("Lesson {i:03}"),
+                file_name: format!("lesson-{i:03}.mp4"),
+                ext: "mp4".into(),
+                sha256: format!("{i:064x}"),
+                size_bytes: 1,
+                status: "ready".into(),
+                source_key: source_key.clone(),
+                audio_key: None,
+                probe_key: None,
+                probe: None,
+                error: None,
+                job_id: None,
+                created_at: now - i as i64 * 60_000,
+                updated_at: now,
+            })
+            .await
+            .unwrap();
+            let media_key = format!("key:{source_key}");
+            if at >= 1 {
+                let lang = if i % 3 == 0 { "ru" } else { "en" };
+                let transcript = serde_json::json!({"language": lang,
+                    "speakers": (0..2 + i % 3).map(|s| serde_json::json!({"speaker": s})).collect::<Vec<_>>()});
+                db.put_media(
+                    &media_key,
+                    &MediaRow {
+                        transcript: transcript.to_string(),
+                        duration: 2700.0,
+                        fps: 25.0,
+                        model: "ggml-base-q8_0.bin".into(),
+                    },
+                )
+                .await
+                .unwrap();
+            }
+            let task = 1000 + i as i64;
+            if at >= 2 {
+                db.upsert_ls_task(task, PROJECT, Some(&media_key), "{}", Some(&id), None)
+                    .await
+                    .unwrap();
+                // An in-LS lesson has one of its three annotations.
+                let done = if at == 2 { 1 } else { 3 };
+                for k in 0..done {
+                    let a = LsAnnotation {
+                        annotation_id: task * 10 + k,
+                        task_id: task,
+                        project: PROJECT,
+                        ls_updated_at: "2026-12-07T00:00:00Z".into(),
+                        status: "accepted".into(),
+                        intervals: None,
+                        errors: None,
+                        completed_by: Some(format!("annotator-{k}")),
+                    };
+                    db.put_ls_annotation(&a, "[]").await.unwrap();
+                }
+            }
+            if at >= 3 {
+                // Annotated lessons were flagged by the gate; the others passed it.
+                let passed = at >= 4;
+                let kappa = if passed { 0.6 + 0.05 * (i % 6) as f64 } else { 0.31 };
+                let report = serde_json::json!({"gate": {"value": kappa, "passed": passed}});
+                db.put_agreement(&AgreementRow {
+                    task_id: task,
+                    project: PROJECT,
+                    report: report.to_string(),
+                    consensus: "[]".into(),
+                    passed: i64::from(passed),
+                    annotators: 3,
+                    updated_at: 0,
+                })
+                .await
+                .unwrap();
+            }
+            if at >= 4 {
+                let stage_dir = format!("task-{task}");
+                for k in 0..3 {
+                    let item = format!("{id}-{k}");
+                    db.put_review_item(&ReviewItem {
+                        item_id: item.clone(),
+                        stage: stage_dir.clone(),
+                        source_task: task,
+                        annotation_id: 0,
+                        lesson_id: Some(id.clone()),
+                        review_task: Some(task * 10 + k),
+                        fingerprint: format!("f{k}"),
+                        status: "pending".into(),
+                        crop: None,
+                        learning: None,
+                        frame_choice: None,
+                    })
+                    .await
+                    .unwrap();
+                    if at >= 5 {
+                        // Published lessons are decided first, in-dataset ones next, reviewed
+                        // ones after the last assembly.
+                        let wave = match stage {
+                            "published" => 0,
+                            "in-dataset" => 1,
+                            _ => 2,
+                        };
+                        decide_later[wave].push((stage_dir.clone(), item));
+                    }
+                }
+            }
+            out.push(Seeded {
+                id,
+                stage,
+                owner: owner.clone(),
+            });
+        }
+        let decide = |items: Vec<(String, String)>| {
+            let db = &db;
+            async move {
+                for (k, (stage, item)) in items.into_iter().enumerate() {
+                    let status = if k % 3 == 2 { "rejected" } else { "approved" };
+                    db.decide_review_item(&stage, &item, status, None, None)
+                        .await
+                        .unwrap();
+                }
+            }
+        };
+        let [first, second, third] = decide_later;
+        let tick = || tokio::time::sleep(std::time::Duration::from_millis(5));
+        decide(first).await;
+        tick().await;
+        assemble(&db, "board-seed-1").await;
+        db.audit(&NewEvent {
+            actor: "system",
+            action: action::PUBLISHED,
+            target: Some("ppi-test/dataset"),
+            address: None,
+            detail: Some(&format!(
+                "12 file(s) changed, 0 unchanged, 0 deleted, 1 commit(s); revision {REVISION}"
+            )),
+        })
+        .await
+        .unwrap();
+        tick().await;
+        decide(second).await;
+        tick().await;
+        assemble(&db, "board-seed-2").await;
+        tick().await;
+        decide(third).await;
+        out
+    })
+}
+
+/// A finished assembly job.
+async fn assemble(db: &Db, key: &str) {
+    let (job, _) = db
+        .upsert_job("assemble", key, None, None, "{}")
+        .await
+        .unwrap();
+    db.claim_job(&job.id).await.unwrap();
+    db.finish_job(&job.id, "succeeded", None).await.unwrap();
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
