@@ -9,7 +9,6 @@
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
-use std::process::Command;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -87,19 +86,11 @@ fn main() {
         p99[0].1 / p99[4].1,
         p99[1].1 / p99[5].1
     );
-    let shots = std::env::temp_dir().join("ppi-board-bench");
-    std::fs::create_dir_all(&shots).unwrap();
-    let said = support::e2e(
-        Command::new("node")
-            .arg(ppi_testkit::workspace_root().join("tests/e2e/ui_board.mjs"))
-            .args([
-                srv.url.as_str(),
-                "root",
-                "root-password-1",
-                "teacher0",
-                "teacher-password",
-            ])
-            .arg(&shots),
+    let said = support::board::in_chromium(
+        &srv,
+        ("root", "root-password-1"),
+        ("teacher0", "teacher-password"),
+        &std::env::temp_dir().join("ppi-board-bench"),
     );
     println!("Chromium: {}", said.trim());
 }

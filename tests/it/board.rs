@@ -6,11 +6,10 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::board::{seed, Seeded, REVISION, STAGES};
+use crate::support::board::{in_chromium, seed, Seeded, REVISION, STAGES};
 use crate::support::scratch;
 use crate::support::server::TestServer;
 
@@ -147,18 +146,11 @@ fn the_board_shows_each_lesson_at_its_stage_to_whom_it_belongs() {
 
     // The page in Chromium.
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let said = crate::support::e2e(
-        Command::new("node")
-            .arg(ppi_testkit::workspace_root().join("tests/e2e/ui_board.mjs"))
-            .args([
-                srv.url.as_str(),
-                "root",
-                "root-password-1",
-                "teacher",
-                "teacher-password",
-            ])
-            .arg(&shots),
+    let said = in_chromium(
+        &srv,
+        ("root", "root-password-1"),
+        ("teacher", "teacher-password"),
+        &shots,
     );
     eprintln!("{said}");
     for name in ["board.png", "board-teacher.png"] {

@@ -205,6 +205,23 @@ pub fn seed(data: &Path, owners: &[(String, String)], n: usize) -> Vec<Seeded> {
     })
 }
 
+/// The board page in headless Chromium (`tests/e2e/ui_board.mjs`) as an admin and as a
+/// `DL-user` (`(name, password)` each), screenshots in `shots`; what the script said.
+pub fn in_chromium(
+    srv: &super::server::TestServer,
+    admin: (&str, &str),
+    user: (&str, &str),
+    shots: &Path,
+) -> String {
+    std::fs::create_dir_all(shots).unwrap();
+    super::e2e(
+        std::process::Command::new("node")
+            .arg(ppi_testkit::workspace_root().join("tests/e2e/ui_board.mjs"))
+            .args([srv.url.as_str(), admin.0, admin.1, user.0, user.1])
+            .arg(shots),
+    )
+}
+
 /// A finished assembly job.
 async fn assemble(db: &Db, key: &str) {
     let (job, _) = db
