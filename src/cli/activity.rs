@@ -8,7 +8,6 @@ use clap::{Args, ValueEnum};
 
 use super::Failure;
 use ppi_agreement::analytics::mmss;
-use ppi_core::error::ErrorKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -25,20 +24,12 @@ pub struct ActivityArgs {
     pub format: Format,
 }
 
-fn invalid(code: &'static str, message: String) -> Failure {
-    Failure {
-        code,
-        kind: ErrorKind::Input,
-        message,
-    }
-}
-
 /// Reads a transcript JSON, naming the file and the place of a problem.
 pub(crate) fn read_transcript(path: &std::path::Path) -> Result<ppi_asr::Transcript, Failure> {
     let bytes = std::fs::read(path)
-        .map_err(|e| invalid("io-error", format!("{}: cannot read: {e}", path.display())))?;
+        .map_err(|e| Failure::input("io-error", format!("{}: cannot read: {e}", path.display())))?;
     serde_json::from_slice(&bytes).map_err(|e| {
-        invalid(
+        Failure::input(
             "transcript-invalid",
             format!(
                 "{}: not a transcript (line {}, column {}): {e}",
@@ -53,7 +44,7 @@ pub(crate) fn read_transcript(path: &std::path::Path) -> Result<ppi_asr::Transcr
 pub fn run(a: ActivityArgs) -> Result<(), Failure> {
     let t = read_transcript(&a.transcript)?;
     let e = ppi_activity::analyse(&t).ok_or_else(|| {
-        invalid(
+        Failure::input(
             "transcript-no-speakers",
             format!(
                 "{}: the transcript has no speaker turns; transcribe it with --speakers auto",

@@ -148,14 +148,6 @@ pub fn run(cmd: DatasetCommand, settings: &Settings, ui: &Ui) -> Result<(), Fail
     }
 }
 
-fn invalid(code: &'static str, message: String) -> Failure {
-    Failure {
-        code,
-        kind: ppi_core::error::ErrorKind::Input,
-        message,
-    }
-}
-
 fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> {
     let out = a
         .out
@@ -174,15 +166,15 @@ fn run_build(a: BuildArgs, settings: &Settings, ui: &Ui) -> Result<(), Failure> 
         .fps
         .map(Fps::new)
         .transpose()
-        .map_err(|e| invalid("invalid-argument", format!("--fps: {e}")))?;
+        .map_err(|e| Failure::input("invalid-argument", format!("--fps: {e}")))?;
     if a.gate.is_some_and(|g| !(-1.0..=1.0).contains(&g)) {
-        return Err(invalid(
+        return Err(Failure::input(
             "invalid-argument",
             "--gate must be between -1 and 1".into(),
         ));
     }
     if a.jobs == Some(0) {
-        return Err(invalid(
+        return Err(Failure::input(
             "invalid-argument",
             "--jobs must be at least 1".into(),
         ));
@@ -275,7 +267,7 @@ fn run_prepare(a: PrepareArgs, settings: &Settings, ui: &Ui) -> Result<(), Failu
         let mut input = stdin.lock();
         let mut out = std::io::stdout().lock();
         remove = prompt_removals(&mut input, &mut out, &dir, &rows, &opts)
-            .map_err(|e| invalid("io-error", format!("terminal: {e}")))?;
+            .map_err(|e| Failure::input("io-error", format!("terminal: {e}")))?;
     }
     let removed = ds.exclude(&remove);
     ds.save()?;

@@ -10,7 +10,6 @@ use serde_json::json;
 
 use super::Failure;
 use ppi_agreement::analytics::mmss;
-use ppi_core::error::ErrorKind;
 use ppi_learn::suggest::Suggester;
 use ppi_server::config::Settings;
 
@@ -36,21 +35,13 @@ pub struct DraftArgs {
     pub format: Format,
 }
 
-fn invalid(code: &'static str, message: String) -> Failure {
-    Failure {
-        code,
-        kind: ErrorKind::Input,
-        message,
-    }
-}
-
 pub fn run(a: DraftArgs, settings: &Settings) -> Result<(), Failure> {
     let path = a
         .patterns
         .as_ref()
         .or(settings.label_studio.patterns.as_ref())
         .ok_or_else(|| {
-            invalid(
+            Failure::input(
                 "invalid-argument",
                 "no patterns sheet: give --patterns or set PPI_PATTERNS".into(),
             )

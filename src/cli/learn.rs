@@ -26,20 +26,14 @@ pub struct LearnArgs {
     pub json: bool,
 }
 
-fn invalid(code: &'static str, message: String) -> Failure {
-    Failure {
-        code,
-        kind: ErrorKind::Input,
-        message,
-    }
-}
-
 pub fn run(a: LearnArgs, mut settings: Settings, ui: &Ui) -> Result<(), Failure> {
     if let Some(n) = a.min_examples {
         settings.learn.min_examples = n;
     }
     let extra = match &a.corpus {
-        Some(p) => ppi_learn::fit::read_corpus(p).map_err(|m| invalid("corpus-invalid", m))?,
+        Some(p) => {
+            ppi_learn::fit::read_corpus(p).map_err(|m| Failure::input("corpus-invalid", m))?
+        }
         None => Vec::new(),
     };
     let sheet = match a

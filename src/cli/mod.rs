@@ -141,6 +141,17 @@ pub struct Failure {
     pub message: String,
 }
 
+impl Failure {
+    /// Bad input, named by `code` (the CLI exits 2).
+    pub fn input(code: &'static str, message: String) -> Self {
+        Failure {
+            code,
+            kind: ErrorKind::Input,
+            message,
+        }
+    }
+}
+
 impl<E: Coded + std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
         Failure {
