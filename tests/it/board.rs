@@ -65,12 +65,15 @@ fn the_board_shows_each_lesson_at_its_stage_to_whom_it_belongs() {
         assert_eq!(c["count"], 2, "{c}");
     }
     assert_eq!(all["dataset"]["revision"], REVISION);
-    let published = all["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["stage"] == "published")
-        .unwrap();
+    let first_at = |stage: &str| -> &Value {
+        all["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["stage"] == stage)
+            .unwrap()
+    };
+    let published = first_at("published");
     assert_eq!(published["approved"], 2);
     assert_eq!(published["rejected"], 1);
     assert_eq!(published["annotations"], 3);
@@ -80,23 +83,13 @@ fn the_board_shows_each_lesson_at_its_stage_to_whom_it_belongs() {
         .as_str()
         .unwrap()
         .starts_with("/api/ls/agreement?task="));
-    let in_ls = all["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["stage"] == "in-ls")
-        .unwrap();
+    let in_ls = first_at("in-ls");
     assert_eq!(in_ls["annotations"], 1, "{in_ls}");
     assert!(
         in_ls["kappa"].is_null() && in_ls["passed"].is_null(),
         "{in_ls}"
     );
-    let annotated = all["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["stage"] == "annotated")
-        .unwrap();
+    let annotated = first_at("annotated");
     assert_eq!(annotated["passed"], false, "{annotated}");
 
     // Filters and paging.
