@@ -87,6 +87,7 @@ fn main() {
         p99[1].1 / p99[5].1
     );
     let said = support::board::in_chromium(
+        "ui_board.mjs",
         &srv,
         ("root", "root-password-1"),
         ("teacher0", "teacher-password"),

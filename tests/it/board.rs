@@ -140,6 +140,7 @@ fn the_board_shows_each_lesson_at_its_stage_to_whom_it_belongs() {
     // The page in Chromium.
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     let said = in_chromium(
+        "ui_board.mjs",
         &srv,
         ("root", "root-password-1"),
         ("teacher", "teacher-password"),

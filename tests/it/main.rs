@@ -13,6 +13,7 @@ mod board;
 mod cli_bad_input;
 mod cli_dataset;
 mod cli_transcribe;
+mod corpus;
 mod dataset_faults;
 mod drafts;
 mod hub_publish;

@@ -21,6 +21,7 @@
 
 pub mod analytics;
 pub mod consensus;
+pub mod corpus;
 pub mod frames;
 pub mod intervals;
 pub mod machine;

@@ -37,6 +37,7 @@ pub mod preannotate;
 pub mod prediction;
 pub mod progress;
 pub mod queue;
+pub mod retry;
 pub mod review_decision;
 pub mod review_target;
 pub mod runner;

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod config;
+pub mod corpus;
 pub mod lessons;
 pub mod ls_sync;
 pub mod mcp;

@@ -79,8 +79,7 @@ pub fn seed(data: &Path, owners: &[(String, String)], n: usize) -> Vec<Seeded> {
             let media_key = format!("key:{source_key}");
             if at >= 1 {
                 let lang = if i % 3 == 0 { "ru" } else { "en" };
-                let transcript = serde_json::json!({"language": lang,
-                    "speakers": (0..2 + i % 3).map(|s| serde_json::json!({"speaker": s})).collect::<Vec<_>>()});
+                let transcript = transcript(i, lang);
                 db.put_media(
                     &media_key,
                     &MediaRow {
@@ -117,12 +116,16 @@ pub fn seed(data: &Path, owners: &[(String, String)], n: usize) -> Vec<Seeded> {
             if at >= 3 {
                 // Annotated lessons were flagged by the gate; the others passed it.
                 let passed = at >= 4;
-                let kappa = if passed { 0.6 + 0.05 * (i % 6) as f64 } else { 0.31 };
-                let report = serde_json::json!({"gate": {"value": kappa, "passed": passed}});
+                let report = report(i, passed);
+                assert_eq!(
+                    report.gate.passed, passed,
+                    "seeded report {i}: {:?}",
+                    report.gate
+                );
                 db.put_agreement(&AgreementRow {
                     task_id: task,
                     project: PROJECT,
-                    report: report.to_string(),
+                    report: serde_json::to_string(&report).unwrap(),
                     consensus: "[]".into(),
                     passed: i64::from(passed),
                     annotators: 3,
@@ -205,9 +208,85 @@ pub fn seed(data: &Path, owners: &[(String, String)], n: usize) -> Vec<Seeded> {
     })
 }
 
-/// The board page in headless Chromium (`tests/e2e/ui_board.mjs`) as an admin and as a
-/// `DL-user` (`(name, password)` each), screenshots in `shots`; what the script said.
+/// Seeded lessons last 45 minutes at 25 frames per second.
+const FPS: u64 = 25;
+
+/// The i-th lesson's transcript: its language, 2-4 speakers, the teacher's and the students'
+/// shares of the recording, and 2-5 teacher questions (every other one open) beside a
+/// student's.
+fn transcript(i: usize, lang: &str) -> serde_json::Value {
+    let teacher = 0.45 + 0.03 * (i % 5) as f64;
+    let student = 0.35 - 0.02 * (i % 4) as f64;
+    let mut questions: Vec<serde_json::Value> = (0..2 + i % 4)
+        .map(|k| {
+            serde_json::json!({"start": 60.0 * k as f64, "end": 60.0 * k as f64 + 3.0,
+                "role": "teacher", "speaker": "S1", "text": "Why?",
+                "type": if k % 2 == 0 { "open" } else { "closed" }})
+        })
+        .collect();
+    questions.push(
+        serde_json::json!({"start": 5.0, "end": 6.0, "role": "student",
+        "speaker": "S2", "text": "Can I?", "type": "closed"}),
+    );
+    serde_json::json!({"language": lang,
+        "speakers": (0..2 + i % 3).map(|s| serde_json::json!({"speaker": s})).collect::<Vec<_>>(),
+        "roles": {"teacher_share": teacher, "student_share": student},
+        "questions": questions})
+}
+
+/// The i-th task's agreement report as the service measures it (`ppi_agreement::analyse`
+/// with the machine's bench added): three annotators who agree closely (passed) or mark
+/// different things (flagged), and PPI's draft as one model version.
+fn report(i: usize, passed: bool) -> ppi_agreement::Report {
+    use ppi_agreement::{Marking, Options, Span};
+    let s = |label: &str, from_s: u64, to_s: u64| Span {
+        label: label.into(),
+        start: from_s * FPS,
+        end: to_s * FPS,
+    };
+    let shift = (i % 4) as u64 * 30;
+    let marking = |k: usize, spans: Vec<Span>| Marking {
+        annotator: format!("annotator-{k}"),
+        annotation_id: Some(k as i64),
+        spans,
+    };
+    let humans: Vec<Marking> = (0..3)
+        .map(|k| {
+            let j = k as u64 * 2;
+            if passed {
+                marking(
+                    k,
+                    vec![
+                        s("Questioning", 60 + shift + j, 240 + shift),
+                        s("Group work", 600 + j, 1200 - j),
+                        s("Lecture", 1500, 1800 + j + shift),
+                    ],
+                )
+            } else {
+                let label = ["Questioning", "Group work", "Lecture"][k];
+                marking(k, vec![s(label, 300 * k as u64, 300 * k as u64 + 400)])
+            }
+        })
+        .collect();
+    let machine = Marking {
+        annotator: "whisper-base+rules-0".into(),
+        annotation_id: None,
+        spans: vec![s("Questioning", 50, 260), s("Lecture", 1400, 1700)],
+    };
+    let o = Options {
+        frames: 2700 * FPS,
+        ..Options::default()
+    };
+    let mut r = ppi_agreement::analyse(&humans, &o);
+    ppi_agreement::add_machine_bench(&mut r, &humans, std::slice::from_ref(&machine), FPS as f64);
+    r
+}
+
+/// A page script of `tests/e2e/` (`ui_board.mjs`, `ui_corpus.mjs`) in headless Chromium as
+/// an admin and as a `DL-user` (`(name, password)` each), screenshots in `shots`; what the
+/// script said.
 pub fn in_chromium(
+    script: &str,
     srv: &super::server::TestServer,
     admin: (&str, &str),
     user: (&str, &str),
@@ -216,7 +295,7 @@ pub fn in_chromium(
     std::fs::create_dir_all(shots).unwrap();
     super::e2e(
         std::process::Command::new("node")
-            .arg(ppi_testkit::workspace_root().join("tests/e2e/ui_board.mjs"))
+            .arg(ppi_testkit::workspace_root().join("tests/e2e").join(script))
             .args([srv.url.as_str(), admin.0, admin.1, user.0, user.1])
             .arg(shots),
     )
@@ -237,4 +316,31 @@ fn chrono_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
+}
+
+/// A failed job and a queued one (never handed to a worker), for the wiring page's retry and
+/// cancel: their ids.
+pub fn seed_jobs(data: &Path) -> (String, String) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite://{}?mode=rwc", data.join("ppi.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        let (failed, _) = db
+            .upsert_job("assemble", "board-seed-failed", None, None, "{}")
+            .await
+            .unwrap();
+        db.claim_job(&failed.id).await.unwrap();
+        db.finish_job(
+            &failed.id,
+            "failed",
+            Some(("storage-unavailable", "the bucket did not answer")),
+        )
+        .await
+        .unwrap();
+        let (queued, _) = db
+            .upsert_job("learn", "board-seed-queued", None, None, "{}")
+            .await
+            .unwrap();
+        (failed.id, queued.id)
+    })
 }

@@ -38,7 +38,7 @@ impl ppi_core::error::Coded for PlotError {
     }
 }
 
-fn font() {
+pub(crate) fn font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = plotters::style::register_font(
@@ -49,7 +49,7 @@ fn font() {
     });
 }
 
-fn colour(hex: &str) -> RGBColor {
+pub(crate) fn colour(hex: &str) -> RGBColor {
     let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap_or(0x1f77b4);
     RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
 }

@@ -124,10 +124,12 @@ pub async fn deliver(ctx: &JobContext, body: Value) {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!("{e}");
+            let action = body["action"].as_str().unwrap_or("?");
+            record(ctx, &body, action, "unreadable", Some(e.to_string())).await;
             return;
         }
     };
-    let mut queued = 0;
+    let (mut queued, mut failed) = (0, None);
     for event in &delivery.events {
         match queue_event(
             ctx,
@@ -140,7 +142,10 @@ pub async fn deliver(ctx: &JobContext, body: Value) {
         {
             Ok(true) => queued += 1,
             Ok(false) => {}
-            Err(e) => tracing::error!(action = %delivery.action, "webhook event not queued: {e}"),
+            Err(e) => {
+                tracing::error!(action = %delivery.action, "webhook event not queued: {e}");
+                failed = Some(ppi_core::error::Coded::code(&e));
+            }
         }
     }
     tracing::info!(
@@ -149,4 +154,42 @@ pub async fn deliver(ctx: &JobContext, body: Value) {
         queued,
         "webhook received"
     );
+    let n = delivery.events.len();
+    let (outcome, detail) = match failed {
+        None => (
+            ppi_store::db::webhooks::OUTCOME_OK,
+            format!("{n} event(s), {queued} new"),
+        ),
+        Some(code) => ("failed", format!("{n} event(s), not all queued ({code})")),
+    };
+    record(ctx, &body, &delivery.action, outcome, Some(detail)).await;
+}
+
+/// Keeps a delivery as its project's last (for the wiring page), when the project is PPI's:
+/// a body naming a project PPI does not know leaves no trace but the log.
+pub async fn record(
+    ctx: &JobContext,
+    body: &Value,
+    action: &str,
+    outcome: &str,
+    detail: Option<String>,
+) {
+    let Some(project) = project_id(&body["project"]["id"]).or_else(|| project_id(&body["project"]))
+    else {
+        return;
+    };
+    let known = match ctx.db.ls_project_roles().await {
+        Ok(ps) => ps.iter().any(|(id, _)| *id == project),
+        Err(_) => false,
+    };
+    if !known {
+        return;
+    }
+    if let Err(e) = ctx
+        .db
+        .record_delivery(project, action, outcome, detail.as_deref())
+        .await
+    {
+        tracing::warn!("webhook delivery not recorded: {e}");
+    }
 }

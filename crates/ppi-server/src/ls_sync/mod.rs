@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod bootstrap;
 pub mod reconcile;
+pub mod status;
 pub mod wiring;
 
 use ppi_jobs::payload::{AnnotationEvent, PreAnnotate, ReviewDecision};

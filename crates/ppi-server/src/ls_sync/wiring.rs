@@ -31,13 +31,26 @@ pub enum WiringState {
     },
 }
 
-/// The shared state `/ready` reads.
+/// The shared state `/ready` and the wiring page read: the wiring's state, and when Label
+/// Studio was last found not answering (ms; a webhook is silent until a delivery after it).
 #[derive(Debug)]
-pub struct Wiring(Mutex<WiringState>);
+pub struct Wiring(Mutex<WiringState>, Mutex<Option<i64>>);
 
 impl Wiring {
     pub fn new(state: WiringState) -> Self {
-        Wiring(Mutex::new(state))
+        Wiring(Mutex::new(state), Mutex::new(None))
+    }
+
+    /// Notes that Label Studio did not answer just now.
+    pub fn saw_unreachable(&self, at_ms: i64) {
+        if let Ok(mut g) = self.1.lock() {
+            *g = Some(at_ms);
+        }
+    }
+
+    /// When Label Studio was last found not answering.
+    pub fn last_unreachable(&self) -> Option<i64> {
+        self.1.lock().ok().and_then(|g| *g)
     }
 
     pub fn get(&self) -> WiringState {
@@ -47,6 +60,11 @@ impl Wiring {
             .unwrap_or_else(|_| WiringState::Off {
                 reason: "state unavailable".into(),
             })
+    }
+
+    /// Replaces the state (the wiring page's "check again" when wiring is off).
+    pub fn set_state(&self, s: WiringState) {
+        self.set(s)
     }
 
     fn set(&self, s: WiringState) {
@@ -81,6 +99,50 @@ pub fn off_reason(ctx: &JobContext) -> Option<String> {
     None
 }
 
+/// One wiring pass, its outcome kept in `state` (what `run` repeats, and the wiring page's
+/// "check again" runs once).
+pub async fn once(
+    ctx: &JobContext,
+    state: &Wiring,
+    secret: Secret,
+    attempt: u32,
+) -> Result<(), super::bootstrap::BootstrapError> {
+    let Some(catalog) = ctx.patterns.clone() else {
+        return Ok(());
+    };
+    let opts = BootstrapOptions::from_settings(&ctx.settings, &catalog, secret);
+    state.set(WiringState::Wiring { attempt });
+    match bootstrap(ctx, &opts).await {
+        Ok(report) => {
+            super::bootstrap::audit_changes(&ctx.db, "system", &report).await;
+            let lines: Vec<String> = report
+                .iter()
+                .map(|d| format!("{} {}", d.outcome, d.what))
+                .collect();
+            for l in &lines {
+                tracing::info!("label studio: {l}");
+            }
+            tracing::info!(attempt, "Label Studio wired");
+            state.set(WiringState::Wired { report: lines });
+            Ok(())
+        }
+        Err(e) => {
+            let wait = ppi_jobs::runner::backoff(attempt).max(Duration::from_secs(2));
+            tracing::error!(
+                code = e.code(),
+                retry_in_secs = wait.as_secs(),
+                "Label Studio wiring failed: {e}"
+            );
+            state.set(WiringState::Failed {
+                code: e.code().into(),
+                message: e.to_string(),
+                retry_in_secs: wait.as_secs(),
+            });
+            Err(e)
+        }
+    }
+}
+
 /// Runs the wiring until it succeeds or the process stops.
 pub async fn run(
     ctx: Arc<JobContext>,
@@ -88,45 +150,16 @@ pub async fn run(
     secret: Secret,
     stop: CancellationToken,
 ) {
-    let Some(catalog) = ctx.patterns.clone() else {
-        return;
-    };
-    let opts = BootstrapOptions::from_settings(&ctx.settings, &catalog, secret);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        state.set(WiringState::Wiring { attempt });
-        match bootstrap(&ctx, &opts).await {
-            Ok(report) => {
-                super::bootstrap::audit_changes(&ctx.db, "system", &report).await;
-                let lines: Vec<String> = report
-                    .iter()
-                    .map(|d| format!("{} {}", d.outcome, d.what))
-                    .collect();
-                for l in &lines {
-                    tracing::info!("label studio: {l}");
-                }
-                tracing::info!(attempt, "Label Studio wired");
-                state.set(WiringState::Wired { report: lines });
-                return;
-            }
-            Err(e) => {
-                let wait = ppi_jobs::runner::backoff(attempt).max(Duration::from_secs(2));
-                tracing::error!(
-                    code = e.code(),
-                    retry_in_secs = wait.as_secs(),
-                    "Label Studio wiring failed: {e}"
-                );
-                state.set(WiringState::Failed {
-                    code: e.code().into(),
-                    message: e.to_string(),
-                    retry_in_secs: wait.as_secs(),
-                });
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = stop.cancelled() => return,
-                }
-            }
+        if once(&ctx, &state, secret.clone(), attempt).await.is_ok() {
+            return;
+        }
+        let wait = ppi_jobs::runner::backoff(attempt).max(Duration::from_secs(2));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.cancelled() => return,
         }
     }
 }

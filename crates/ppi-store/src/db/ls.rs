@@ -92,6 +92,15 @@ impl Db {
         .await?)
     }
 
+    /// Every project PPI knows: (id, role).
+    pub async fn ls_project_roles(&self) -> Result<Vec<(i64, String)>, DbError> {
+        Ok(
+            sqlx::query_as("SELECT id, role FROM ppi_ls_projects ORDER BY id")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
     pub async fn ls_project_config(&self, id: i64) -> Result<Option<String>, DbError> {
         let row = sqlx::query("SELECT label_config FROM ppi_ls_projects WHERE id = $1")
             .bind(id)
@@ -306,12 +315,14 @@ impl Db {
     pub async fn put_media(&self, key: &str, m: &MediaRow) -> Result<(), DbError> {
         // What the pipeline board shows, kept beside the transcript.
         let (language, speakers) = super::board::transcript_summary(&m.transcript);
+        // What corpus analytics reads (talk shares and questions), also beside it.
+        let talk = super::corpus::talk_summary(&m.transcript).unwrap_or_else(|| "{}".into());
         sqlx::query(
-            "INSERT INTO ppi_media (media_key, transcript, duration, fps, model, updated_at, language, speakers) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (media_key) DO UPDATE SET \
+            "INSERT INTO ppi_media (media_key, transcript, duration, fps, model, updated_at, language, speakers, talk) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (media_key) DO UPDATE SET \
              transcript = excluded.transcript, duration = excluded.duration, fps = excluded.fps, \
              model = excluded.model, updated_at = excluded.updated_at, language = excluded.language, \
-             speakers = excluded.speakers",
+             speakers = excluded.speakers, talk = excluded.talk",
         )
         .bind(key)
         .bind(&m.transcript)
@@ -321,6 +332,7 @@ impl Db {
         .bind(now_ms())
         .bind(language)
         .bind(speakers)
+        .bind(talk)
         .execute(self.pool())
         .await?;
         Ok(())

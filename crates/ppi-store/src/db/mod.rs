@@ -7,6 +7,7 @@ pub mod agreement;
 pub mod api_tokens;
 pub mod audit;
 pub mod board;
+pub mod corpus;
 pub mod jobs;
 pub mod lessons;
 pub mod ls;
@@ -14,6 +15,7 @@ pub mod review;
 pub mod types;
 pub mod users;
 pub mod voices;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -112,6 +114,11 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX ppi_ls_tasks_lesson ON ppi_ls_tasks (lesson_id)",
     "CREATE INDEX ppi_ls_annotations_task ON ppi_ls_annotations (task_id)",
     "CREATE INDEX ppi_review_items_lesson ON ppi_review_items (lesson_id)",
+    // Corpus analytics (issue 29): a transcript's roles and question kinds beside it.
+    "ALTER TABLE ppi_media ADD COLUMN talk TEXT",
+    // The wiring page (issue 29): each project's last webhook delivery and its outcome.
+    "CREATE TABLE ppi_webhook_deliveries (project BIGINT PRIMARY KEY, action TEXT NOT NULL, \
+     received_at BIGINT NOT NULL, outcome TEXT NOT NULL, detail TEXT)",
 ];
 
 impl Db {

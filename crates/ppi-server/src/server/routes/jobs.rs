@@ -70,6 +70,26 @@ pub async fn cancel(
     Ok(Json(cancel_visible(&app, &id).await?))
 }
 
+/// Queues a failed or canceled job again (201 with the new job; 200 with the retry queued
+/// before, when asked twice).
+pub async fn retry(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(axum::http::StatusCode, Json<serde_json::Value>)> {
+    let job = visible(&app, &caller, &id).await?;
+    let (again, created) = ppi_jobs::retry::retry(&app.jobs, &job).await?;
+    let status = if created {
+        axum::http::StatusCode::CREATED
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({"job": again, "retry_of": job.id, "queued": created})),
+    ))
+}
+
 /// Cancels a job the caller was shown to see ([`visible`]).
 pub(crate) async fn cancel_visible(app: &App, id: &str) -> ApiResult<JobRecord> {
     let job = app

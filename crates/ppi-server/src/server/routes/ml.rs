@@ -121,6 +121,12 @@ pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
     // Without the secret, only "Start Training" from the ML connection, under the backend's
     // basic auth (as open as `/predict` when none is configured).
     if !secret && (action != "START_TRAINING" || basic_auth(&app, &headers).is_err()) {
+        // Shown on the wiring page: LS delivers, but with a secret PPI does not accept.
+        let ctx = app.jobs.clone();
+        tokio::spawn(async move {
+            let detail = "missing or wrong X-PPI-Webhook-Secret".to_owned();
+            backend::record(&ctx, &value, &action, "unauthorized", Some(detail)).await
+        });
         return unauthorized();
     }
     let ctx = app.jobs.clone();

@@ -1,6 +1,7 @@
 //! Route table.
 
 mod accounts;
+mod analytics;
 mod audit;
 mod board;
 mod files;
@@ -11,6 +12,7 @@ pub(crate) mod ls;
 pub mod ml;
 mod speakers;
 mod ui;
+mod wiring;
 
 use std::sync::Arc;
 
@@ -53,9 +55,14 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/uploads", post(lessons::start_upload))
         .route("/api/uploads/{id}/complete", post(lessons::complete_upload))
         .route("/api/board", get(board::board))
+        .route("/api/analytics", get(analytics::summary))
+        .route("/api/analytics/{file}", get(analytics::file))
         .route("/api/jobs", get(jobs::list))
         .route("/api/jobs/{id}", get(jobs::get))
         .route("/api/jobs/{id}/cancel", post(jobs::cancel))
+        .route("/api/jobs/{id}/retry", post(jobs::retry))
+        .route("/api/wiring", get(wiring::get))
+        .route("/api/wiring/check", post(wiring::check))
         .route(
             "/files/{*key}",
             get(files::get)

@@ -1,7 +1,8 @@
-// PPI web UI: login, upload with progress, lessons with job progress, lesson page.
+// PPI web UI: login, upload with progress, lessons with job progress, lesson page, the
+// pipeline board; corpus.js (analytics) and wiring.js (the wiring page) use its helpers.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const views = ["login-view", "lessons-view", "board-view", "lesson-view"];
+const views = ["login-view", "lessons-view", "board-view", "analytics-view", "wiring-view", "lesson-view"];
 let session = JSON.parse(sessionStorage.getItem("ppi.session") || "null");
 let timer = null;
 
@@ -9,6 +10,11 @@ function show(view) {
   views.forEach((v) => ($(v).hidden = v !== view));
   $("nav").hidden = view === "login-view";
   if (session) $("whoami").textContent = `${session.user.username} (${session.user.role})`;
+  $("nav-wiring").hidden = !session || session.user.role !== "admin";
+  document.querySelectorAll("#nav a").forEach((a) => {
+    if (a.getAttribute("href") === location.hash) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  });
 }
 
 function save(s) {
@@ -209,7 +215,13 @@ function route() {
   clearTimeout(timer);
   if (!session) return show("login-view");
   const m = location.hash.match(/^#\/lesson\/([0-9a-z]{26})$/);
-  if (location.hash === "#/board") {
+  if (location.hash === "#/analytics") {
+    show("analytics-view");
+    loadCorpus().catch((e) => ($("analytics-scope").textContent = e.message));
+  } else if (location.hash === "#/wiring") {
+    show("wiring-view");
+    loadWiring().catch((e) => ($("wiring-checked").textContent = e.message));
+  } else if (location.hash === "#/board") {
     show("board-view");
     loadBoard().catch((e) => ($("board-caption").textContent = e.message));
   } else if (m) {
@@ -317,4 +329,5 @@ $("copy-url").addEventListener("click", async () => {
 });
 
 window.addEventListener("hashchange", route);
-route();
+// After every script of the page has run (corpus.js and wiring.js come after this one).
+document.addEventListener("DOMContentLoaded", route);

@@ -1,0 +1,94 @@
+//! Corpus analytics as a use case: the lessons a caller may see (all, for an admin; their
+//! own, for a `DL-user`), narrowed to a chosen set when asked, and what their stored
+//! agreement reports and transcript summaries add up to (`ppi-agreement`'s `corpus`).
+
+use std::collections::HashSet;
+
+use ppi_agreement::corpus::{self, Corpus, StoredReport, TaskFacts};
+use ppi_store::db::{Db, DbError};
+
+/// Why a selection was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectionError {
+    #[error("lessons: {0:?} is not a lesson id")]
+    BadId(String),
+    #[error("lessons: no lesson {0} (or not yours)")]
+    Unknown(String),
+    #[error("lessons: at most {max} ids, {given} given")]
+    TooMany { max: usize, given: usize },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The most lessons one selection names.
+pub const MAX_SELECTION: usize = 1000;
+
+/// Parses `a,b,c` (blank: the whole corpus).
+pub fn parse_selection(s: Option<&str>) -> Result<Option<Vec<String>>, SelectionError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let ids: Vec<String> = s.split(',').map(|x| x.trim().to_owned()).collect();
+    if ids.len() > MAX_SELECTION {
+        return Err(SelectionError::TooMany {
+            max: MAX_SELECTION,
+            given: ids.len(),
+        });
+    }
+    for id in &ids {
+        if ppi_core::domain::EntityId::parse(id).is_none() {
+            return Err(SelectionError::BadId(id.clone()));
+        }
+    }
+    Ok(Some(ids))
+}
+
+/// The corpus figures over `owner`'s lessons (everyone's when `None`), narrowed to
+/// `selection`. Without a selection, an admin's corpus also holds tasks imported into Label
+/// Studio without a PPI lesson.
+pub async fn figures(
+    db: &Db,
+    owner: Option<&str>,
+    selection: Option<&[String]>,
+) -> Result<Corpus, SelectionError> {
+    let lessons = db.corpus_lessons(owner).await?;
+    let known: HashSet<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+    let chosen: Option<HashSet<&str>> = match selection {
+        Some(ids) => {
+            if let Some(bad) = ids.iter().find(|id| !known.contains(id.as_str())) {
+                return Err(SelectionError::Unknown(bad.clone()));
+            }
+            Some(ids.iter().map(String::as_str).collect())
+        }
+        None => None,
+    };
+    let keep = |lesson: Option<&str>| match (&chosen, lesson) {
+        (None, _) => true,
+        (Some(c), Some(l)) => c.contains(l),
+        (Some(_), None) => false,
+    };
+    let tasks: Vec<TaskFacts> = db
+        .corpus_tasks(owner)
+        .await?
+        .into_iter()
+        .filter(|t| keep(t.lesson_id.as_deref()))
+        .map(|t| TaskFacts {
+            task_id: t.task_id,
+            lesson: t.lesson_id,
+            fps: t.fps.unwrap_or(0.0),
+            // A report that no longer reads adds nothing but still counts as measured.
+            report: serde_json::from_str::<StoredReport>(&t.report).unwrap_or_default(),
+        })
+        .collect();
+    let mut count = 0;
+    let mut talk = Vec::new();
+    for l in lessons.iter().filter(|l| keep(Some(&l.id))) {
+        count += 1;
+        let Some(t) = l.talk.as_deref() else { continue };
+        let v: serde_json::Value = serde_json::from_str(t).unwrap_or_default();
+        if let Some(row) = corpus::talk_of(&l.id, &l.title, &v) {
+            talk.push(row);
+        }
+    }
+    Ok(corpus::summarise(count, &tasks, talk))
+}
