@@ -4,6 +4,7 @@
 #   scripts/label-studio.sh start DIR    # copies a migrated "golden" data dir into DIR, starts LS on
 #                                        # a free port, prints `export …` lines for PPI
 #   scripts/label-studio.sh stop DIR
+#   scripts/label-studio.sh resume DIR   # starts a stopped test LS again on its data and port
 #   scripts/label-studio.sh serve DIR [PORT]  # a persistent LS for people (scripts/serve.sh
 #                                        # --with-label-studio): data in DIR/data, credentials
 #                                        # generated once into DIR (0600), port 8081 by default
@@ -99,9 +100,19 @@ case "$cmd" in
     install; golden
     mkdir -p "$dir"; rm -rf "$dir/data"; cp -a "$GOLDEN/data" "$dir/data"
     port=$(free_port)
+    echo "$port" >"$dir/port"
     pid=$(launch "$dir/data" "$port" "$dir/ls.log")
     echo "$pid" >"$dir/pid"
     wait_ready "$port" "$pid" "$dir/ls.log" 180
+    echo "export LABEL_STUDIO_URL=http://127.0.0.1:$port LABEL_STUDIO_API_KEY=$LS_TOKEN LS_EMAIL=$LS_USER LS_PASSWORD=$LS_PASSWORD LS_PID=$pid" | tee "$dir/env"
+    ;;
+  resume)
+    dir=$(realpath -m "${2:?directory}")
+    [ -f "$dir/port" ] && [ -d "$dir/data" ] || { echo "label-studio.sh: nothing to resume in $dir" >&2; exit 1; }
+    port=$(cat "$dir/port")
+    pid=$(launch "$dir/data" "$port" "$dir/ls.log.resumed")
+    echo "$pid" >"$dir/pid"
+    wait_ready "$port" "$pid" "$dir/ls.log.resumed" 180
     echo "export LABEL_STUDIO_URL=http://127.0.0.1:$port LABEL_STUDIO_API_KEY=$LS_TOKEN LS_EMAIL=$LS_USER LS_PASSWORD=$LS_PASSWORD LS_PID=$pid" | tee "$dir/env"
     ;;
   serve)
@@ -138,5 +149,5 @@ case "$cmd" in
       rm -f "$dir/pid" "$dir/env"
     fi
     ;;
-  *) echo "usage: $0 install|start DIR|stop DIR|serve DIR [PORT]" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start DIR|stop DIR|resume DIR|serve DIR [PORT]" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@
 //! existed becomes a task once bootstrap runs, exactly once; `serve`'s own wiring failing is a
 //! clear `/ready` answer, not a crash.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::support::ls::{ppi_env, speech_lesson, wait_for, Ls};
@@ -161,4 +162,123 @@ fn serve_wiring_failure_is_a_clear_ready_answer() {
         .send()
         .unwrap();
     assert_eq!(health.status(), 200);
+}
+
+/// The wiring page against a real Label Studio: a webhook waits for its first delivery, is
+/// healthy once one arrives, silent while LS is stopped and after it comes back, and healthy
+/// again after the next delivery; the page in Chromium shows each verdict after "Check again".
+#[test]
+fn the_wiring_page_shows_a_webhook_silent_while_ls_is_stopped_and_healthy_after_a_delivery() {
+    let svc = Service::label_studio();
+    let lsapi = Ls::new(&svc);
+    let dir = scratch();
+    // `serve` wires LS itself at start, as "Check again" does.
+    let mut env = ppi_env(&svc);
+    env.retain(|(k, _)| k != "PPI_LS_AUTO_WIRE");
+    let server = crate::support::ls::start_ppi(&dir.path().join("data"), &env);
+    server.add_user("root", "admin", "root-password-1");
+    let token = server.token("root", "root-password-1");
+    let wiring = || -> Value {
+        let r = server.get("/api/wiring", &token);
+        assert_eq!(r.status(), 200);
+        r.json().unwrap()
+    };
+    let hook = |w: &Value, project: i64| -> Value {
+        w["webhooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["project"] == project)
+            .cloned()
+            .unwrap_or_else(|| panic!("no webhook for project {project}: {w}"))
+    };
+    // Wired by `serve`.
+    let w = wait_for("serve's own wiring", 120, || {
+        let w = wiring();
+        (w["label_studio"]["wiring"]["status"] == "wired").then_some(w)
+    });
+    let (annotation, review) = lsapi.ppi_projects();
+    let deliver = |n: u32| {
+        lsapi.post(
+            &format!("/api/projects/{annotation}/import"),
+            serde_json::json!([{"data": {"video": format!("http://127.0.0.1:9/lesson-{n}.mp4")}}]),
+        );
+    };
+    let healthy = || {
+        wait_for("a healthy webhook after a delivery", 60, || {
+            let w = wiring();
+            (hook(&w, annotation)["health"] == "healthy").then_some(w)
+        })
+    };
+    let page = |expected: &str, shot: &str| {
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        crate::support::e2e(
+            std::process::Command::new("node")
+                .arg(ppi_testkit::workspace_root().join("tests/e2e/ui_wiring.mjs"))
+                .args([server.url.as_str(), "root", "root-password-1"])
+                .arg(annotation.to_string())
+                .arg(expected)
+                .arg(shots.join(shot)),
+        )
+    };
+
+    // Nothing delivered yet.
+    assert_eq!(w["label_studio"]["reachable"], true, "{w}");
+    assert_eq!(w["label_studio"]["version"], "1.23.2", "{w}");
+    let ml = w["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == annotation)
+        .unwrap();
+    assert_eq!(ml["ml_backend"], true, "{w}");
+    assert_eq!(hook(&w, annotation)["registered"], true);
+    assert_eq!(hook(&w, annotation)["health"], "waiting", "{w}");
+    assert_eq!(hook(&w, review)["health"], "waiting", "{w}");
+
+    // A delivery (a task imported: TASKS_CREATED).
+    deliver(1);
+    let w = healthy();
+    let last = &hook(&w, annotation)["last_delivery"];
+    assert_eq!(last["action"], "TASKS_CREATED", "{w}");
+    assert_eq!(last["outcome"], "ok", "{w}");
+    eprintln!("{}", page("healthy", "wiring-healthy.png"));
+
+    // LS stops: silent, on the API and on the page.
+    svc.pause();
+    let w = wiring();
+    assert_eq!(w["label_studio"]["reachable"], false, "{w}");
+    let h = hook(&w, annotation);
+    assert_eq!(h["health"], "silent", "{h}");
+    assert!(
+        h["why"].as_str().unwrap().contains("does not answer"),
+        "{h}"
+    );
+    eprintln!("{}", page("silent", "wiring-silent.png"));
+
+    // LS is back: still silent until a delivery arrives; then healthy again.
+    svc.resume();
+    let client = reqwest::blocking::Client::new();
+    let checked: Value = client
+        .post(format!("{}/api/wiring/check", server.url))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(checked["label_studio"]["reachable"], true, "{checked}");
+    assert_eq!(
+        checked["label_studio"]["wiring"]["status"], "wired",
+        "{checked}"
+    );
+    let h = hook(&checked, annotation);
+    assert_eq!(h["health"], "silent", "{h}");
+    assert!(
+        h["why"].as_str().unwrap().contains("no delivery since"),
+        "{h}"
+    );
+    deliver(2);
+    healthy();
+    eprintln!("{}", page("healthy", "wiring-healthy-again.png"));
 }

@@ -80,6 +80,31 @@ impl Service {
         Self::start_with("label-studio.sh", &[("LS_EXTRA_ENV", extra_env)])
     }
 
+    /// Stops the service, keeping its data (and port) for [`Service::resume`].
+    pub fn pause(&self) {
+        self.script_command("stop");
+    }
+
+    /// Starts a paused service again on its data and port (Label Studio only).
+    pub fn resume(&self) {
+        self.script_command("resume");
+    }
+
+    fn script_command(&self, what: &str) {
+        let out = Command::new("bash")
+            .arg(script(self.script))
+            .arg(what)
+            .arg(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{} {what}: {}",
+            self.script,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn var(&self, name: &str) -> String {
         self.env
             .iter()

@@ -23,7 +23,8 @@ pub enum WiringState {
     Wiring { attempt: u32 },
     /// Done; the report's lines.
     Wired { report: Vec<String> },
-    /// The last attempt failed; retried after `retry_in_secs`.
+    /// The last attempt failed; retried after `retry_in_secs` (0: not retried, as after the
+    /// wiring page's "check again").
     Failed {
         code: String,
         message: String,
@@ -32,13 +33,22 @@ pub enum WiringState {
 }
 
 /// The shared state `/ready` and the wiring page read: the wiring's state, and when Label
-/// Studio was last found not answering (ms; a webhook is silent until a delivery after it).
+/// Studio was last found not answering (ms; a webhook is silent until a delivery after it);
+/// one wiring pass at a time (`serve`'s own and "check again" never run side by side).
 #[derive(Debug)]
-pub struct Wiring(Mutex<WiringState>, Mutex<Option<i64>>);
+pub struct Wiring(
+    Mutex<WiringState>,
+    Mutex<Option<i64>>,
+    tokio::sync::Mutex<()>,
+);
 
 impl Wiring {
     pub fn new(state: WiringState) -> Self {
-        Wiring(Mutex::new(state), Mutex::new(None))
+        Wiring(
+            Mutex::new(state),
+            Mutex::new(None),
+            tokio::sync::Mutex::new(()),
+        )
     }
 
     /// Notes that Label Studio did not answer just now.
@@ -100,17 +110,19 @@ pub fn off_reason(ctx: &JobContext) -> Option<String> {
 }
 
 /// One wiring pass, its outcome kept in `state` (what `run` repeats, and the wiring page's
-/// "check again" runs once).
+/// "check again" runs once: `retried` false, so a failure says no retry is coming).
 pub async fn once(
     ctx: &JobContext,
     state: &Wiring,
     secret: Secret,
     attempt: u32,
+    retried: bool,
 ) -> Result<(), super::bootstrap::BootstrapError> {
     let Some(catalog) = ctx.patterns.clone() else {
         return Ok(());
     };
     let opts = BootstrapOptions::from_settings(&ctx.settings, &catalog, secret);
+    let _one_pass = state.2.lock().await;
     state.set(WiringState::Wiring { attempt });
     match bootstrap(ctx, &opts).await {
         Ok(report) => {
@@ -136,7 +148,7 @@ pub async fn once(
             state.set(WiringState::Failed {
                 code: e.code().into(),
                 message: e.to_string(),
-                retry_in_secs: wait.as_secs(),
+                retry_in_secs: if retried { wait.as_secs() } else { 0 },
             });
             Err(e)
         }
@@ -153,7 +165,10 @@ pub async fn run(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        if once(&ctx, &state, secret.clone(), attempt).await.is_ok() {
+        if once(&ctx, &state, secret.clone(), attempt, true)
+            .await
+            .is_ok()
+        {
             return;
         }
         let wait = ppi_jobs::runner::backoff(attempt).max(Duration::from_secs(2));

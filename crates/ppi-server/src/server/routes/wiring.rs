@@ -37,7 +37,7 @@ pub async fn check(State(app): State<Arc<App>>, caller: Caller) -> ApiResult<Jso
                 String::from_utf8_lossy(&app.webhook_secret).into_owned(),
             );
             // A failure is kept in the wiring state, which the checks report.
-            let _ = wiring::once(&app.jobs, &app.ls_wiring, secret, 1).await;
+            let _ = wiring::once(&app.jobs, &app.ls_wiring, secret, 1, false).await;
         }
     }
     Ok(Json(

@@ -19,6 +19,12 @@ function facts(dl, pairs) {
   }
 }
 
+function noneRow(body, span, text) {
+  const td = body.appendChild(document.createElement("tr")).appendChild(document.createElement("td"));
+  td.colSpan = span;
+  td.textContent = text;
+}
+
 function jobButton(label, path, job) {
   const b = document.createElement("button");
   b.type = "button";
@@ -42,7 +48,8 @@ function jobButton(label, path, job) {
 function renderWiring(s) {
   const ls = s.label_studio;
   const w = ls.wiring;
-  const wiring = w.status === "failed" ? `failed (${w.code}): ${w.message}; retried in ${w.retry_in_secs} s`
+  const wiring = w.status === "failed" ? `failed (${w.code}): ${w.message}; ` +
+      (w.retry_in_secs ? `retried in ${w.retry_in_secs} s` : "press Check again once it is mended")
     : w.status === "off" ? `off: ${w.reason}` : w.status;
   facts($("wiring-ls"), [
     ["URL", ls.url ? link(ls.url, ls.url) : "not configured", "wiring-ls-url"],
@@ -83,13 +90,13 @@ function renderWiring(s) {
   facts($("wiring-storage"), [
     ["Backend", s.storage.backend],
     ["Answers", s.storage.ok ? "yes" : `no: ${s.storage.error}`, "wiring-storage-ok"],
-    ["CORS", s.storage.cors || "not checked yet (the wiring has not run)", "wiring-cors"],
+    ["CORS", s.storage.cors || (w.status === "off" ? "not checked: the wiring is off" : "unknown: the last wiring pass did not complete"), "wiring-cors"],
   ]);
   const hub = s.hub;
   facts($("wiring-hub"), [
     ["Repository", hub.repo || "not configured (HF_USERNAME, HF_DATASET_NAME)", "wiring-hub-repo"],
     ["Token", hub.token ? "set" : "not set"],
-    ["Publishes after each assembly", hub.auto_publish ? "yes" : "no"],
+    ["Publishes after each assembly", hub.auto_publish ? (hub.repo && hub.token ? "yes" : "yes, once the repository and token are set") : "no"],
     ["Last publication", hub.published_at == null ? "never" :
       `${when(hub.published_at)} to ${hub.published_repo || "?"}${hub.revision ? `, revision ${hub.revision}` : ""}`, "wiring-hub-last"],
   ]);
@@ -123,6 +130,7 @@ function renderWiring(s) {
     cell(tr, jobButton("Retry", `/api/jobs/${j.id}/retry`, j));
     failed.appendChild(tr);
   }
+  if (!s.jobs.failed.length) noneRow(failed, 5, "No failed jobs.");
   const active = $("wiring-active");
   active.replaceChildren();
   for (const j of s.jobs.active) {
@@ -133,6 +141,7 @@ function renderWiring(s) {
     cell(tr, jobButton("Cancel", `/api/jobs/${j.id}/cancel`, j));
     active.appendChild(tr);
   }
+  if (!s.jobs.active.length) noneRow(active, 5, "Nothing queued or running.");
   $("wiring-view").dataset.checkedAt = s.checked_at;
 }
 

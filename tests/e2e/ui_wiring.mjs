@@ -1,0 +1,38 @@
+// The wiring page in headless Chromium against a real Label Studio: after "Check again", the
+// webhook of PROJECT shows the health the API gives (EXPECTED), the page shows LS's answer,
+// and nothing fails on the way (no console error, no failed request, no CSP violation).
+// Usage: node ui_wiring.mjs BASE_URL ADMIN ADMIN_PASSWORD PROJECT EXPECTED SCREENSHOT
+import { fail, launch, ppiLogin, watchCsp } from "./common.mjs";
+
+const [base, admin, password, project, expected, shot] = process.argv.slice(2);
+
+const browser = await launch();
+try {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  page.on("requestfailed", (r) => { if (r.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
+  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  const violations = await watchCsp(page);
+  await ppiLogin(page, base, admin, password);
+  await page.click("[data-testid=nav-wiring]");
+  await page.waitForSelector("[data-testid=wiring-webhook]");
+  await page.focus("[data-testid=wiring-check]");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => /^Checked|^Check failed/.test(document.querySelector("[data-testid=wiring-checked]").textContent), null, { timeout: 120000 });
+  const checked = await page.textContent("[data-testid=wiring-checked]");
+  if (!checked.startsWith("Checked")) fail(checked);
+  const row = `[data-testid=wiring-webhook][data-project="${project}"]`;
+  const health = await page.getAttribute(row, "data-health");
+  const said = await page.textContent(`${row} [data-testid=wiring-health]`);
+  if (health !== expected || !said.startsWith(`${expected}:`)) fail(`webhook of project ${project} shows ${health} (${said}), expected ${expected}`);
+  const answers = await page.textContent("[data-testid=wiring-ls-reachable]");
+  await page.screenshot({ path: shot, fullPage: true });
+  const reported = await violations();
+  if (reported.length) problems.push(...reported.map((v) => `CSP: ${v}`));
+  if (problems.length) fail(problems.join("\n"));
+  console.log(`OK project=${project} health=${health} ls=${answers}`);
+} finally {
+  await browser.close();
+}
