@@ -76,6 +76,12 @@ fn main() {
         ("/api/board", "DL-user", &teacher),
         ("/api/lessons", "admin", &root),
         ("/api/lessons?limit=500", "admin", &root),
+        ("/api/analytics", "admin", &root),
+        ("/api/analytics", "DL-user", &teacher),
+        ("/api/analytics/kappa.svg", "admin", &root),
+        ("/api/analytics/matrix.svg", "admin", &root),
+        ("/api/analytics/talk.svg", "admin", &root),
+        ("/api/wiring", "admin", &root),
     ] {
         let (a, b) = time(&srv, token, path);
         println!("| `GET {path}` | {who} | {a:.2} | {b:.2} |");

@@ -187,6 +187,24 @@ fn corpus_analytics_and_wiring_show_what_the_api_computes() {
         .unwrap();
     assert_eq!(retry.status(), 409);
 
+    // The new routes are described.
+    let spec: Value = reqwest::blocking::get(format!("{}/openapi.json", srv.url))
+        .unwrap()
+        .json()
+        .unwrap();
+    for path in [
+        "/api/analytics",
+        "/api/analytics/{file}",
+        "/api/wiring",
+        "/api/wiring/check",
+        "/api/jobs/{id}/retry",
+    ] {
+        assert!(
+            spec["paths"][path].is_object(),
+            "{path} is not in /openapi.json"
+        );
+    }
+
     // Both pages in Chromium.
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     let said = in_chromium(

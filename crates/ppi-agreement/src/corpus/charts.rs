@@ -22,6 +22,24 @@ const ORANGE: &str = "#ff7f0e";
 const GREEN: &str = "#2ca02c";
 const GREY: &str = "#7f7f7f";
 
+/// Above this many lessons, the per-lesson charts (talk, questions) count lessons per bin
+/// instead of drawing a bar per lesson; their tables still list every lesson.
+pub const PER_LESSON_MAX: usize = 60;
+
+/// How many `values` fall in each `[edges[i], edges[i + 1])` (the last bin includes its top).
+fn counts(edges: &[f64], values: impl Iterator<Item = f64>) -> Vec<Option<f64>> {
+    let mut out = vec![0u64; edges.len() - 1];
+    for v in values {
+        let last = out.len() - 1;
+        let i = edges
+            .windows(2)
+            .position(|w| v >= w[0] && v < w[1])
+            .unwrap_or(if v >= edges[last] { last } else { 0 });
+        out[i] += 1;
+    }
+    out.into_iter().map(|n| Some(n as f64)).collect()
+}
+
 /// One series of a bar chart: its name, colour and one value per row.
 struct Series<'a> {
     name: &'a str,
@@ -64,6 +82,29 @@ pub fn chart(c: &Corpus, name: &str) -> Option<Result<String, PlotError>> {
         ),
         "kappa" => histogram(&caption, &c.kappa),
         "matrix" => heatmap(&caption, &c.matrix),
+        "talk" if c.talk.len() > PER_LESSON_MAX => {
+            let edges: Vec<f64> = (0..=10).map(|k| k as f64 / 10.0).collect();
+            let labels = edges
+                .windows(2)
+                .map(|w| format!("{}–{}", share(w[0]), share(w[1])));
+            bars(
+                &format!("{caption} — lessons per share ({} lessons)", c.talk.len()),
+                &labels.collect::<Vec<_>>(),
+                &[
+                    Series {
+                        name: "lessons by the teacher's share",
+                        colour: BLUE,
+                        values: counts(&edges, c.talk.iter().map(|t| t.teacher_share)),
+                    },
+                    Series {
+                        name: "lessons by the students' share",
+                        colour: ORANGE,
+                        values: counts(&edges, c.talk.iter().map(|t| t.student_share)),
+                    },
+                ],
+                &fmt_count,
+            )
+        }
         "talk" => bars(
             &caption,
             &c.talk.iter().map(|t| t.title.clone()).collect::<Vec<_>>(),
@@ -81,6 +122,31 @@ pub fn chart(c: &Corpus, name: &str) -> Option<Result<String, PlotError>> {
             ],
             &share,
         ),
+        "questions" if c.talk.len() > PER_LESSON_MAX => {
+            let edges = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, f64::INFINITY];
+            let labels = edges.windows(2).map(|w| match (w[0], w[1]) {
+                (a, b) if b == a + 1.0 => format!("{a}"),
+                (a, b) if b.is_infinite() => format!("{a} or more"),
+                (a, b) => format!("{a}–{}", b - 1.0),
+            });
+            bars(
+                &format!("{caption} — lessons per count ({} lessons)", c.talk.len()),
+                &labels.collect::<Vec<_>>(),
+                &[
+                    Series {
+                        name: "lessons by the teacher's questions",
+                        colour: BLUE,
+                        values: counts(&edges, c.talk.iter().map(|t| t.questions as f64)),
+                    },
+                    Series {
+                        name: "lessons by the open questions",
+                        colour: GREEN,
+                        values: counts(&edges, c.talk.iter().map(|t| t.open_questions as f64)),
+                    },
+                ],
+                &fmt_count,
+            )
+        }
         "questions" => bars(
             &caption,
             &c.talk.iter().map(|t| t.title.clone()).collect::<Vec<_>>(),

@@ -160,3 +160,39 @@ fn empty_selection_draws_a_note() {
         assert!(svg.contains("No figures yet"), "{name}");
     }
 }
+
+#[test]
+fn many_lessons_are_counted_per_bin() {
+    let talk: Vec<LessonTalk> = (0..200)
+        .map(|i| LessonTalk {
+            lesson: format!("l{i}"),
+            title: format!("Lesson {i}"),
+            teacher_share: (i % 10) as f64 / 10.0 + 0.05,
+            student_share: 0.2,
+            questions: i as u64 % 70,
+            open_questions: 1,
+        })
+        .collect();
+    let c = summarise(200, &[], talk);
+    let svg = charts::chart(&c, "talk").unwrap().unwrap();
+    assert!(svg.contains("lessons per share (200 lessons)"));
+    // Ten bins of 20 lessons each by the teacher's share; all 200 students at 20-30 %.
+    assert_eq!(svg.matches(">\n20\n<").count(), 10, "{svg}");
+    assert!(svg.contains(">\n200\n<"));
+    assert!(height(&svg) < 1000, "the picture stays a page tall");
+    let q = charts::chart(&c, "questions").unwrap().unwrap();
+    assert!(
+        q.contains("64 or more") && q.contains("lessons per count"),
+        "{q}"
+    );
+    assert!(height(&q) < 1000);
+}
+
+/// The picture's height in pixels.
+fn height(svg: &str) -> u32 {
+    let h = svg
+        .split("height=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next());
+    h.and_then(|h| h.parse().ok()).unwrap_or(u32::MAX)
+}

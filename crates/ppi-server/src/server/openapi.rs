@@ -116,7 +116,38 @@ pub fn spec() -> Value {
     });
     // Beside the main literal, which is at serde_json's macro recursion limit.
     doc["paths"]["/api/board"] = board;
+    for (path, entry) in issue_29_paths() {
+        doc["paths"][path] = entry;
+    }
     doc
+}
+
+/// Corpus analytics, the wiring page and job retries (issue 29).
+fn issue_29_paths() -> Vec<(&'static str, Value)> {
+    let lessons = json!({"name": "lessons", "in": "query", "schema": {"type": "string"}, "description": "lesson ids, comma-separated (at most 1000); absent: the whole corpus"});
+    let bad = |extra: &str| json!({"description": format!("{{code, message}}: {extra}")});
+    vec![
+        (
+            "/api/analytics",
+            json!({"get": {"summary": "Corpus analytics over the caller's lessons (all for admins) or the chosen ones: pattern counts and durations of the agreed intervals, κ per task against the gate, the annotator matrix, talk shares and questions per lesson, the machine against the humans per model version; each chart's table; links to each chart's SVG and CSV", "security": [{"bearer": []}], "parameters": [lessons], "responses": {"200": {"description": "{figures, tables, charts: [{name, svg, csv}]}"}, "400": bad("bad-lessons: an id that is not one"), "401": {"description": "not logged in"}, "404": bad("lesson-not-found: a chosen lesson that does not exist or is not the caller's")}}}),
+        ),
+        (
+            "/api/analytics/{file}",
+            json!({"get": {"summary": "One chart as SVG (<name>.svg) or its table as CSV (<name>.csv); name: patterns, kappa, matrix, talk, questions, machine", "security": [{"bearer": []}], "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string"}}, lessons], "responses": {"200": {"description": "image/svg+xml or text/csv", "content": {"image/svg+xml": {}, "text/csv": {}}}, "404": bad("chart-not-found, lesson-not-found")}}}),
+        ),
+        (
+            "/api/wiring",
+            json!({"get": {"summary": "The wiring checks (admins): Label Studio's URL, version and answer, the projects and whether PPI is their ML backend, each webhook with its last delivery and health (healthy, silent, failing, waiting, missing, off), the storage and its CORS check, the Hub repository and last publication, job counts, failures and the queued or running jobs", "security": [{"bearer": []}], "responses": {"200": {"description": "the checks"}, "403": {"description": "not an admin"}}}}),
+        ),
+        (
+            "/api/wiring/check",
+            json!({"post": {"summary": "Runs serve's Label Studio wiring pass again (projects, ML backend, webhooks, storage CORS; not when PPI_LS_AUTO_WIRE is off), then the checks (admins); a failing pass is reported in label_studio.wiring", "security": [{"bearer": []}], "responses": {"200": {"description": "the checks"}, "403": {"description": "not an admin"}}}}),
+        ),
+        (
+            "/api/jobs/{id}/retry",
+            json!({"post": {"summary": "Queues a failed or canceled job again as a new job (once per failed job)", "security": [{"bearer": []}], "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"201": {"description": "{job, retry_of, queued: true}"}, "200": {"description": "the retry queued before (queued: false)"}, "404": {"description": "no such job, or not yours"}, "409": bad("conflict: the job has not failed")}}}),
+        ),
+    ]
 }
 
 pub async fn document() -> Json<Value> {
