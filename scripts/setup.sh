@@ -86,10 +86,11 @@ fi
 # Label Studio for the integration tests (a pip venv in .venv-ls).
 scripts/label-studio.sh install
 
-# Browser test driver: playwright-core (it drives Debian's Chromium; no browser download), and
-# the MCP Inspector CLI for tests/mcp.rs.
-if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/@modelcontextprotocol/inspector ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
-  echo "setup: installing playwright-core and the MCP Inspector for the browser and MCP tests" >&2
+# Browser test driver: playwright-core (it drives Debian's Chromium; no browser download),
+# axe-core (the accessibility checks of the UI's pages), and the MCP Inspector CLI for
+# tests/mcp.rs.
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ] || [ ! -d tests/e2e/node_modules/@modelcontextprotocol/inspector ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
+  echo "setup: installing playwright-core, axe-core and the MCP Inspector for the browser and MCP tests" >&2
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

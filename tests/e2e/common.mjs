@@ -1,5 +1,6 @@
 // What the browser tests share: Debian's Chromium through playwright-core, failing with a
 // message, logging in to PPI's UI or to Label Studio, and collecting CSP violations.
+import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 export const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
@@ -39,4 +40,17 @@ export async function watchCsp(page) {
     document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   return async () => [...seen, ...await page.evaluate(() => window.__csp || [])];
+}
+
+// axe-core's WCAG 2.1 A and AA rules on the page as it is now; returns the violations as lines
+// ("rule (impact): target…"). The script is evaluated through the debugging protocol, which
+// the page's CSP does not govern, so nothing is added to the page itself.
+const axeSource = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+export async function accessibility(page, scope = "main") {
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async (sel) => {
+    const r = await window.axe.run(document.querySelector(sel), { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  }, scope);
+  return found;
 }

@@ -1,7 +1,7 @@
 // End-to-end test of the web UI in headless Chromium: log in, upload a generated video, wait
 // for the audio job, open the lesson page, check video, audio and the copyable URL, and take a
 // screenshot; all under PPI's Content-Security-Policy, with no violation reported and no
-// console error. Usage: node ui.mjs BASE_URL USER PASSWORD VIDEO SCREENSHOT_DIR
+// console error or failed request once logged in. Usage: node ui.mjs BASE_URL USER PASSWORD VIDEO SCREENSHOT_DIR
 import { fail, launch, watchCsp } from "./common.mjs";
 
 const [base, user, password, video, shots] = process.argv.slice(2);
@@ -24,6 +24,11 @@ try {
   await page.fill("[data-testid=password]", password);
   await page.click("[data-testid=login-submit]");
   await page.waitForSelector("[data-testid=upload-form]", { state: "visible" });
+  // From here on, nothing may fail: no console error, no 4xx or 5xx (the lesson page once
+  // asked for analytics a lesson without annotations does not have, and logged a 404).
+  const problems = [];
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
   const who = await page.textContent("[data-testid=whoami]");
   if (!who.includes(user)) fail(`whoami shows ${who}`);
 
@@ -68,6 +73,7 @@ try {
   await page.screenshot({ path: `${shots}/lesson.png`, fullPage: true });
   const reported = await violations();
   if (reported.length) fail(`CSP violations: ${reported.join("; ")}`);
+  if (problems.length) fail(problems.join("\n"));
   console.log(`OK h264=${videoState.canPlay || "no"} audio=${audioDuration.toFixed(2)}s`);
 } finally {
   await browser.close();

@@ -2,7 +2,7 @@
 // answers, the stage filter and paging work from the keyboard, a DL-user sees only their own
 // rows, and nothing fails on the way (no console error, no failed request, no CSP violation).
 // Usage: node ui_board.mjs BASE_URL ADMIN ADMIN_PASSWORD USER USER_PASSWORD SCREENSHOT_DIR
-import { fail, launch, ppiLogin, watchCsp } from "./common.mjs";
+import { accessibility, fail, launch, ppiLogin, watchCsp } from "./common.mjs";
 
 const [base, admin, adminPassword, user, userPassword, shots] = process.argv.slice(2);
 
@@ -56,6 +56,7 @@ try {
   const violations = await watchCsp(page);
 
   const { api, interactive } = await check(page, admin, adminPassword, "board.png");
+  problems.push(...(await accessibility(page, "body")).map((v) => `board, accessibility: ${v}`));
   // Every stage is offered with its count, and choosing one (from the keyboard) filters.
   const options = await page.$$eval("[data-testid=board-stage] option", (o) => o.map((x) => x.textContent));
   for (const s of api.stages) if (!options.includes(`${s.stage} (${s.count})`)) fail(`stage option ${s.stage} (${s.count}) missing: ${options}`);

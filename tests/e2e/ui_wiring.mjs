@@ -2,7 +2,7 @@
 // webhook of PROJECT shows the health the API gives (EXPECTED), the page shows LS's answer,
 // and nothing fails on the way (no console error, no failed request, no CSP violation).
 // Usage: node ui_wiring.mjs BASE_URL ADMIN ADMIN_PASSWORD PROJECT EXPECTED SCREENSHOT
-import { fail, launch, ppiLogin, watchCsp } from "./common.mjs";
+import { accessibility, fail, launch, ppiLogin, watchCsp } from "./common.mjs";
 
 const [base, admin, password, project, expected, shot] = process.argv.slice(2);
 
@@ -29,6 +29,7 @@ try {
   if (health !== expected || !said.startsWith(`${expected}:`)) fail(`webhook of project ${project} shows ${health} (${said}), expected ${expected}`);
   const answers = await page.textContent("[data-testid=wiring-ls-reachable]");
   await page.screenshot({ path: shot, fullPage: true });
+  problems.push(...(await accessibility(page, "body")).map((v) => `accessibility: ${v}`));
   const reported = await violations();
   if (reported.length) problems.push(...reported.map((v) => `CSP: ${v}`));
   if (problems.length) fail(problems.join("\n"));

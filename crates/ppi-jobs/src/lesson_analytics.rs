@@ -93,11 +93,8 @@ fn speakers_of(result: &[Value], timeline: &str, fps: f64) -> Vec<(f64, f64, Str
 
 /// The analytics input of a lesson that is a task of the annotation project (`None` when it
 /// is not, or has no accepted annotation yet).
-pub async fn lesson_input(
-    ctx: &JobContext,
-    lesson_id: &str,
-    title: &str,
-) -> Result<Option<LessonInput>, DbError> {
+/// The lesson's task in the annotation project, when it has one.
+async fn annotation_task(ctx: &JobContext, lesson_id: &str) -> Result<Option<(i64, i64)>, DbError> {
     let Some((project, _, _)) = ctx
         .db
         .ls_projects(ROLE_ANNOTATION)
@@ -107,7 +104,28 @@ pub async fn lesson_input(
     else {
         return Ok(None);
     };
-    let Some(task_id) = ctx.db.lesson_task(lesson_id, project).await? else {
+    Ok(ctx
+        .db
+        .lesson_task(lesson_id, project)
+        .await?
+        .map(|t| (project, t)))
+}
+
+/// Whether the lesson has analytics yet (an accepted annotation of its task), without
+/// building them: what the lesson page asks before asking for them.
+pub async fn has_analytics(ctx: &JobContext, lesson_id: &str) -> Result<bool, DbError> {
+    Ok(match annotation_task(ctx, lesson_id).await? {
+        Some((_, task)) => !ctx.db.accepted_annotations(task).await?.is_empty(),
+        None => false,
+    })
+}
+
+pub async fn lesson_input(
+    ctx: &JobContext,
+    lesson_id: &str,
+    title: &str,
+) -> Result<Option<LessonInput>, DbError> {
+    let Some((project, task_id)) = annotation_task(ctx, lesson_id).await? else {
         return Ok(None);
     };
     let Some(config) = ctx

@@ -383,6 +383,9 @@ fn histogram(caption: &str, k: &KappaFigures) -> Result<String, PlotError> {
             .disable_x_mesh()
             .x_labels(12)
             .x_label_formatter(&|v| format!("{v:.1}"))
+            // Whole tasks only: as many labels as there are counts (a label per tick would
+            // repeat "4 4 4" on a small range).
+            .y_labels((top as usize + 1).min(10))
             .y_label_formatter(&|v| format!("{v:.0}"))
             .x_desc("κ")
             .y_desc("tasks")

@@ -315,8 +315,9 @@ pub async fn get(
         .probe
         .as_deref()
         .and_then(|p| serde_json::from_str(p).ok());
+    let analytics = ppi_jobs::lesson_analytics::has_analytics(&app.jobs, &lesson.id).await?;
     Ok(Json(serde_json::json!({
-        "lesson": lesson, "job": job, "probe": probe,
+        "lesson": lesson, "job": job, "probe": probe, "analytics": analytics,
         "urls": {"video": video, "audio": audio, "expires_in": ttl.as_secs()},
     })))
 }

@@ -95,6 +95,8 @@ async function loadLesson(id) {
   }
   if (d.urls.audio && !$("lesson-audio").src) $("lesson-audio").src = d.urls.audio;
   $("lesson-probe").textContent = d.probe ? JSON.stringify(d.probe, null, 2) : "";
+  // Analytics exist once an annotation is accepted; asked for only then (no 404 to log).
+  if (d.analytics && $("lesson-analytics").hidden) loadAnalytics(id);
   clearTimeout(timer);
   if (d.lesson.status === "processing" || d.lesson.status === "uploaded") timer = setTimeout(() => loadLesson(id).catch(() => {}), 1500);
 }
@@ -229,7 +231,6 @@ function route() {
     show("lesson-view");
     $("lesson-analytics").hidden = true;
     loadLesson(m[1]).catch((e) => ($("lesson-job").textContent = e.message));
-    loadAnalytics(m[1]);
   } else {
     show("lessons-view");
     loadLessons().catch((e) => ($("upload-status").textContent = e.message));
