@@ -117,8 +117,6 @@ const MIGRATIONS: &[&str] = &[
     // Corpus analytics (issue 29): a transcript's roles and question kinds beside it.
     "ALTER TABLE ppi_media ADD COLUMN talk TEXT",
     // The wiring page (issue 29): each project's last webhook delivery and its outcome.
-    // The board reads a task's gate without walking its (large) report: an index it covers.
-    "CREATE INDEX ppi_agreements_gate ON ppi_agreements (task_id, kappa, passed)",
     "CREATE TABLE ppi_webhook_deliveries (project BIGINT PRIMARY KEY, action TEXT NOT NULL, \
      received_at BIGINT NOT NULL, outcome TEXT NOT NULL, detail TEXT)",
 ];
