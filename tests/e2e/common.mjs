@@ -54,3 +54,15 @@ export async function accessibility(page, scope = "main") {
   }, scope);
   return found;
 }
+
+// Collects what must not happen on a page: page errors, console errors, failed requests (a
+// request cancelled by a navigation is not one) and 4xx/5xx answers. Returns the list, which
+// grows as the page runs.
+export function watchProblems(page) {
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  page.on("requestfailed", (r) => { if (r.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
+  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  return problems;
+}

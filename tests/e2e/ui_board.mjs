@@ -2,7 +2,7 @@
 // answers, the stage filter and paging work from the keyboard, a DL-user sees only their own
 // rows, and nothing fails on the way (no console error, no failed request, no CSP violation).
 // Usage: node ui_board.mjs BASE_URL ADMIN ADMIN_PASSWORD USER USER_PASSWORD SCREENSHOT_DIR
-import { accessibility, fail, launch, ppiLogin, watchCsp } from "./common.mjs";
+import { accessibility, fail, launch, ppiLogin, watchCsp, watchProblems } from "./common.mjs";
 
 const [base, admin, adminPassword, user, userPassword, shots] = process.argv.slice(2);
 
@@ -47,12 +47,7 @@ async function check(page, name, password, shot) {
 const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  // A request cancelled by a navigation (logging out and in again) is not a failure.
-  page.on("requestfailed", (r) => { if (r.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
-  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  const problems = watchProblems(page);
   const violations = await watchCsp(page);
 
   const { api, interactive } = await check(page, admin, adminPassword, "board.png");

@@ -7,7 +7,7 @@
 // and axe-core finds no WCAG 2.1 A/AA violation on either page.
 // Usage: node ui_corpus.mjs BASE_URL ADMIN ADMIN_PASSWORD USER USER_PASSWORD SCREENSHOT_DIR
 import { readFileSync } from "node:fs";
-import { accessibility, fail, launch, ppiLogin, watchCsp } from "./common.mjs";
+import { accessibility, fail, launch, ppiLogin, watchCsp, watchProblems } from "./common.mjs";
 
 const [base, admin, adminPassword, user, userPassword, shots] = process.argv.slice(2);
 
@@ -83,11 +83,7 @@ const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1500, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.on("requestfailed", (r) => { if (r.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
-  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  const problems = watchProblems(page);
   const violations = await watchCsp(page);
 
   // The admin: the whole corpus, then two chosen lessons.

@@ -26,6 +26,12 @@ try {
                  talk: { speech_s: 10, silence_s: 10, speech_share: 0.5, speakers: [[`<b onmouseover=alert(2)>x</b>`, 10, 1]] } },
     }),
   }));
+  // The lesson says it has analytics (the page asks for them only then).
+  await page.route(`**/api/lessons/${lesson}`, async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    await route.fulfill({ response, json: { ...json, analytics: true } });
+  });
   await ppiLogin(page, base, user, password);
   // The hostile title is text in the lessons table.
   await page.waitForFunction((t) => document.body.innerText.includes(t), title, { timeout: 30000 })

@@ -2,18 +2,14 @@
 // webhook of PROJECT shows the health the API gives (EXPECTED), the page shows LS's answer,
 // and nothing fails on the way (no console error, no failed request, no CSP violation).
 // Usage: node ui_wiring.mjs BASE_URL ADMIN ADMIN_PASSWORD PROJECT EXPECTED SCREENSHOT
-import { accessibility, fail, launch, ppiLogin, watchCsp } from "./common.mjs";
+import { accessibility, fail, launch, ppiLogin, watchCsp, watchProblems } from "./common.mjs";
 
 const [base, admin, password, project, expected, shot] = process.argv.slice(2);
 
 const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.on("requestfailed", (r) => { if (r.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
-  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  const problems = watchProblems(page);
   const violations = await watchCsp(page);
   await ppiLogin(page, base, admin, password);
   await page.click("[data-testid=nav-wiring]");

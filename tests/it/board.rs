@@ -9,16 +9,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::board::{in_chromium, seed, Seeded, REVISION, STAGES};
+use crate::support::board::{in_chromium, seed, user_id, Seeded, REVISION, STAGES};
 use crate::support::scratch;
 use crate::support::server::TestServer;
-
-fn user_id(srv: &TestServer, token: &str) -> String {
-    srv.get("/api/me", token).json::<Value>().unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 fn board(srv: &TestServer, token: &str, query: &str) -> Value {
     let r = srv.get(&format!("/api/board{query}"), token);

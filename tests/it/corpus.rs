@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::board::{in_chromium, seed, seed_jobs, Seeded};
+use crate::support::board::{in_chromium, seed, seed_jobs, user_id, Seeded};
 use crate::support::scratch;
 use crate::support::server::TestServer;
 
@@ -19,13 +19,6 @@ fn get(srv: &TestServer, path: &str, token: &str) -> (u16, Value) {
     let r = srv.get(path, token);
     let status = r.status().as_u16();
     (status, r.json().unwrap_or(Value::Null))
-}
-
-fn id_of(srv: &TestServer, token: &str) -> String {
-    get(srv, "/api/me", token).1["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 #[test]
@@ -39,8 +32,8 @@ fn corpus_analytics_and_wiring_show_what_the_api_computes() {
     let teacher = srv.token("teacher", "teacher-password");
     let other = srv.token("other", "other-password-1");
     let owners = vec![
-        (id_of(&srv, &teacher), "teacher".to_owned()),
-        (id_of(&srv, &other), "other".to_owned()),
+        (user_id(&srv, &teacher), "teacher".to_owned()),
+        (user_id(&srv, &other), "other".to_owned()),
     ];
     let seeded: Vec<Seeded> = seed(&srv.data, &owners, 16);
     let (failed, queued) = seed_jobs(&srv.data);

@@ -282,6 +282,16 @@ fn report(i: usize, passed: bool) -> ppi_agreement::Report {
     r
 }
 
+/// The id of the user `token` belongs to.
+pub fn user_id(srv: &super::server::TestServer, token: &str) -> String {
+    srv.get("/api/me", token)
+        .json::<serde_json::Value>()
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A page script of `tests/e2e/` (`ui_board.mjs`, `ui_corpus.mjs`) in headless Chromium as
 /// an admin and as a `DL-user` (`(name, password)` each), screenshots in `shots`; what the
 /// script said.
