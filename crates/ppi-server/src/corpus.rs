@@ -28,7 +28,13 @@ pub fn parse_selection(s: Option<&str>) -> Result<Option<Vec<String>>, Selection
     let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    let ids: Vec<String> = s.split(',').map(|x| x.trim().to_owned()).collect();
+    // "a,b," and "a,,b" name a and b: an empty piece is a stray comma, not an id.
+    let ids: Vec<String> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect();
     if ids.len() > MAX_SELECTION {
         return Err(SelectionError::TooMany {
             max: MAX_SELECTION,
@@ -91,4 +97,26 @@ pub async fn figures(
         }
     }
     Ok(corpus::summarise(count, &tasks, talk))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selections_parse_and_refuse_clearly() {
+        let a = ppi_core::domain::EntityId::new().as_str().to_owned();
+        let b = ppi_core::domain::EntityId::new().as_str().to_owned();
+        assert_eq!(parse_selection(None).unwrap(), None);
+        assert_eq!(parse_selection(Some(" ")).unwrap(), None);
+        let both = parse_selection(Some(&format!("{a}, {b},"))).unwrap().unwrap();
+        assert_eq!(both, [a.clone(), b]);
+        let bad = parse_selection(Some(&format!("{a},nope"))).unwrap_err();
+        assert_eq!(bad.to_string(), "lessons: \"nope\" is not a lesson id");
+        let many = vec![a; MAX_SELECTION + 1].join(",");
+        assert!(matches!(
+            parse_selection(Some(&many)),
+            Err(SelectionError::TooMany { .. })
+        ));
+    }
 }

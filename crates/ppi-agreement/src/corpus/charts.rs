@@ -437,8 +437,10 @@ fn histogram(caption: &str, k: &KappaFigures) -> Result<String, PlotError> {
 /// The annotator matrix: each pair's pooled κ in its cell (both halves), the diagonal blank.
 fn heatmap(caption: &str, m: &Matrix) -> Result<String, PlotError> {
     let n = m.annotators.len();
-    const CELL: u32 = 64;
-    let size = (WIDTH, 110 + n.max(1) as u32 * CELL);
+    // Cells shrink to keep many annotators inside the picture's width (the table beside it
+    // has every figure whatever the size).
+    let cell = ((WIDTH - LEFT - 20) / n.max(1) as u32).clamp(14, 64);
+    let size = (WIDTH, 110 + n.max(1) as u32 * cell);
     render("matrix", size, |root| {
         let e = |x: DrawingAreaErrorKind<std::io::Error>| x.to_string();
         root.fill(&WHITE).map_err(e)?;
@@ -453,7 +455,8 @@ fn heatmap(caption: &str, m: &Matrix) -> Result<String, PlotError> {
             Pos::new(HPos::Left, VPos::Center),
         )?;
         let (x0, y0) = (LEFT as i32, 60);
-        let c = CELL as i32;
+        let c = cell as i32;
+        let value_size = if cell >= 48 { 13 } else { (cell / 4).max(6) };
         let index = |who: &str| m.annotators.iter().position(|a| a == who);
         for (i, name) in m.annotators.iter().enumerate() {
             let y = y0 + i as i32 * c + c / 2;
@@ -502,7 +505,7 @@ fn heatmap(caption: &str, m: &Matrix) -> Result<String, PlotError> {
                 root.draw(&Text::new(
                     label,
                     (x + c / 2, y + c / 2),
-                    ("sans-serif", 13)
+                    ("sans-serif", value_size)
                         .into_font()
                         .color(&ink)
                         .pos(Pos::new(HPos::Center, VPos::Center)),

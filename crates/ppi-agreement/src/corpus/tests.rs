@@ -196,3 +196,27 @@ fn height(svg: &str) -> u32 {
         .and_then(|r| r.split('"').next());
     h.and_then(|h| h.parse().ok()).unwrap_or(u32::MAX)
 }
+
+#[test]
+fn a_large_matrix_stays_inside_the_picture() {
+    let names: Vec<String> = (0..40).map(|i| format!("annotator-{i}")).collect();
+    let markings: Vec<Marking> = names
+        .iter()
+        .map(|n| marking(n, &[("Questioning", 100, 350)]))
+        .collect();
+    let c = summarise(1, &[task(1, &markings)], Vec::new());
+    let svg = charts::chart(&c, "matrix").unwrap().unwrap();
+    assert_eq!(c.matrix.annotators.len(), 40);
+    // Every cell's right edge is inside the 900-pixel width.
+    for rect in svg.split("<rect ").skip(1) {
+        let rect = format!(" {}", rect.split("/>").next().unwrap_or(""));
+        let attr = |name: &str| -> f64 {
+            rect.split(&format!(" {name}=\""))
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.0)
+        };
+        assert!(attr("x") + attr("width") <= 900.0, "{rect}");
+    }
+}
