@@ -109,7 +109,9 @@ mod tests {
         let b = ppi_core::domain::EntityId::new().as_str().to_owned();
         assert_eq!(parse_selection(None).unwrap(), None);
         assert_eq!(parse_selection(Some(" ")).unwrap(), None);
-        let both = parse_selection(Some(&format!("{a}, {b},"))).unwrap().unwrap();
+        let both = parse_selection(Some(&format!("{a}, {b},")))
+            .unwrap()
+            .unwrap();
         assert_eq!(both, [a.clone(), b]);
         let bad = parse_selection(Some(&format!("{a},nope"))).unwrap_err();
         assert_eq!(bad.to_string(), "lessons: \"nope\" is not a lesson id");
