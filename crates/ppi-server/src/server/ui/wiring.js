@@ -34,13 +34,16 @@ function jobButton(label, path, job) {
   b.setAttribute("aria-label", `${label} ${job.kind} job ${job.id}`);
   b.addEventListener("click", async () => {
     b.disabled = true;
+    let said;
     try {
       await api(path, { method: "POST" });
-      $("wiring-checked").textContent = `${label}: ${job.kind} job ${job.id} done.`;
+      said = `${label}: ${job.kind} job ${job.id} done.`;
     } catch (e) {
-      $("wiring-checked").textContent = `${label} failed: ${e.message}`;
+      said = `${label} failed: ${e.message}`;
     }
+    // Said once the tables show the new state (the button itself is gone by then).
     await loadWiring().catch(() => {});
+    $("wiring-checked").textContent = said;
   });
   return b;
 }
