@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use ppi_agreement::corpus::{self, Corpus, StoredReport, TaskFacts};
+use ppi_store::db::corpus::{CorpusLesson, CorpusTask};
 use ppi_store::db::{Db, DbError};
 
 /// Why a selection was refused.
@@ -18,6 +19,8 @@ pub enum SelectionError {
     TooMany { max: usize, given: usize },
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error("the figures could not be added up: {0}")]
+    Failed(String),
 }
 
 /// The most lessons one selection names.
@@ -51,31 +54,41 @@ pub fn parse_selection(s: Option<&str>) -> Result<Option<Vec<String>>, Selection
 
 /// The corpus figures over `owner`'s lessons (everyone's when `None`), narrowed to
 /// `selection`. Without a selection, an admin's corpus also holds tasks imported into Label
-/// Studio without a PPI lesson.
+/// Studio without a PPI lesson. The stored reports are parsed and added up on a blocking
+/// thread (hundreds of kB of JSON for a large corpus).
 pub async fn figures(
     db: &Db,
     owner: Option<&str>,
     selection: Option<&[String]>,
 ) -> Result<Corpus, SelectionError> {
     let lessons = db.corpus_lessons(owner).await?;
-    let known: HashSet<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
-    let chosen: Option<HashSet<&str>> = match selection {
+    let chosen: Option<HashSet<String>> = match selection {
         Some(ids) => {
+            let known: HashSet<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
             if let Some(bad) = ids.iter().find(|id| !known.contains(id.as_str())) {
                 return Err(SelectionError::Unknown(bad.clone()));
             }
-            Some(ids.iter().map(String::as_str).collect())
+            Some(ids.iter().cloned().collect())
         }
         None => None,
     };
-    let keep = |lesson: Option<&str>| match (&chosen, lesson) {
+    let tasks = db.corpus_tasks(owner).await?;
+    tokio::task::spawn_blocking(move || add_up(lessons, tasks, chosen.as_ref()))
+        .await
+        .map_err(|e| SelectionError::Failed(e.to_string()))
+}
+
+fn add_up(
+    lessons: Vec<CorpusLesson>,
+    tasks: Vec<CorpusTask>,
+    chosen: Option<&HashSet<String>>,
+) -> Corpus {
+    let keep = |lesson: Option<&str>| match (chosen, lesson) {
         (None, _) => true,
         (Some(c), Some(l)) => c.contains(l),
         (Some(_), None) => false,
     };
-    let tasks: Vec<TaskFacts> = db
-        .corpus_tasks(owner)
-        .await?
+    let tasks: Vec<TaskFacts> = tasks
         .into_iter()
         .filter(|t| keep(t.lesson_id.as_deref()))
         .map(|t| TaskFacts {
@@ -96,7 +109,7 @@ pub async fn figures(
             talk.push(row);
         }
     }
-    Ok(corpus::summarise(count, &tasks, talk))
+    corpus::summarise(count, &tasks, talk)
 }
 
 #[cfg(test)]

@@ -27,6 +27,14 @@ fn refused(e: SelectionError) -> ApiError {
     match e {
         SelectionError::Unknown(_) => ApiError::not_found("lesson-not-found", e.to_string()),
         SelectionError::Db(d) => d.into(),
+        SelectionError::Failed(_) => {
+            tracing::error!("analytics: {e}");
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "analytics-failed",
+                "the figures could not be added up; see the server's log",
+            )
+        }
         _ => ApiError::bad_request("bad-lessons", e.to_string()),
     }
 }
@@ -87,7 +95,19 @@ pub async fn file(
     }
     let c = figures(&app, &caller, &s).await?;
     if ext == "svg" {
-        let svg = charts::chart(&c, name).ok_or_else(missing)??;
+        // Drawing is CPU work: off the async runtime.
+        let chart = name.to_owned();
+        let svg = tokio::task::spawn_blocking(move || charts::chart(&c, &chart))
+            .await
+            .map_err(|e| {
+                tracing::error!("analytics chart: {e}");
+                ApiError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "plot-failed",
+                    "the chart could not be drawn; see the server's log",
+                )
+            })?
+            .ok_or_else(missing)??;
         return Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response());
     }
     let t = tables::table(&c, name).ok_or_else(missing)?;
