@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::board::{in_chromium, seed, user_id, Seeded, REVISION, STAGES};
+use crate::support::board::{in_chromium, project, Project, REVISION, STAGES};
 use crate::support::scratch;
 use crate::support::server::TestServer;
 
@@ -22,20 +22,13 @@ fn board(srv: &TestServer, token: &str, query: &str) -> Value {
 #[test]
 fn the_board_shows_each_lesson_at_its_stage_to_whom_it_belongs() {
     let dir = scratch();
-    let srv = TestServer::start(&dir.path().join("data"), &[], &[]);
-    srv.add_user("root", "admin", "root-password-1");
-    srv.add_user("teacher", "DL-user", "teacher-password");
-    srv.add_user("other", "DL-user", "other-password-1");
-    let root = srv.token("root", "root-password-1");
-    let teacher = srv.token("teacher", "teacher-password");
-    let owners: Vec<(String, String)> = [
-        ("teacher", &teacher),
-        ("other", &srv.token("other", "other-password-1")),
-    ]
-    .iter()
-    .map(|(name, t)| (user_id(&srv, t), (*name).to_owned()))
-    .collect();
-    let seeded: Vec<Seeded> = seed(&srv.data, &owners, 16);
+    let Project {
+        srv,
+        root,
+        teacher,
+        seeded,
+        ..
+    } = project(dir.path());
 
     // The admin sees every lesson, each at the stage it was made to reach.
     let all = board(&srv, &root, "?limit=500");

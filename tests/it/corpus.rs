@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::board::{in_chromium, seed, seed_jobs, user_id, Seeded};
+use crate::support::board::{in_chromium, project, seed_jobs, Project, Seeded};
 use crate::support::scratch;
 use crate::support::server::TestServer;
 
@@ -24,18 +24,13 @@ fn get(srv: &TestServer, path: &str, token: &str) -> (u16, Value) {
 #[test]
 fn corpus_analytics_and_wiring_show_what_the_api_computes() {
     let dir = scratch();
-    let srv = TestServer::start(&dir.path().join("data"), &[], &[]);
-    srv.add_user("root", "admin", "root-password-1");
-    srv.add_user("teacher", "DL-user", "teacher-password");
-    srv.add_user("other", "DL-user", "other-password-1");
-    let root = srv.token("root", "root-password-1");
-    let teacher = srv.token("teacher", "teacher-password");
-    let other = srv.token("other", "other-password-1");
-    let owners = vec![
-        (user_id(&srv, &teacher), "teacher".to_owned()),
-        (user_id(&srv, &other), "other".to_owned()),
-    ];
-    let seeded: Vec<Seeded> = seed(&srv.data, &owners, 16);
+    let Project {
+        srv,
+        root,
+        teacher,
+        seeded,
+        ..
+    } = project(dir.path());
     let (failed, queued) = seed_jobs(&srv.data);
 
     // The whole corpus: 16 lessons; 10 measured tasks (annotated onwards), 8 passed the gate.

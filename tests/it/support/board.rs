@@ -282,6 +282,40 @@ fn report(i: usize, passed: bool) -> ppi_agreement::Report {
     r
 }
 
+/// A project seeded by [`seed`] with 16 lessons on a fresh server: an admin `root`
+/// (`root-password-1`) and two `DL-user`s, `teacher` (`teacher-password`) and `other`
+/// (`other-password-1`), owning the lessons in turn. Returns the server, the tokens of root,
+/// teacher and other, and the seeded lessons; the data dir lives in `dir`.
+pub struct Project {
+    pub srv: super::server::TestServer,
+    pub root: String,
+    pub teacher: String,
+    pub other: String,
+    pub seeded: Vec<Seeded>,
+}
+
+pub fn project(dir: &Path) -> Project {
+    let srv = super::server::TestServer::start(&dir.join("data"), &[], &[]);
+    srv.add_user("root", "admin", "root-password-1");
+    srv.add_user("teacher", "DL-user", "teacher-password");
+    srv.add_user("other", "DL-user", "other-password-1");
+    let root = srv.token("root", "root-password-1");
+    let teacher = srv.token("teacher", "teacher-password");
+    let other = srv.token("other", "other-password-1");
+    let owners = vec![
+        (user_id(&srv, &teacher), "teacher".to_owned()),
+        (user_id(&srv, &other), "other".to_owned()),
+    ];
+    let seeded = seed(&srv.data, &owners, 16);
+    Project {
+        srv,
+        root,
+        teacher,
+        other,
+        seeded,
+    }
+}
+
 /// The id of the user `token` belongs to.
 pub fn user_id(srv: &super::server::TestServer, token: &str) -> String {
     srv.get("/api/me", token)
