@@ -53,14 +53,21 @@ try {
     });
     if (!state) throw new Error(`${what}: the video element is null`);
     if (state.ready < 2) fail(`${what}: the video did not load: ${JSON.stringify(state)}; console: ${problems.join(" | ")}`);
-    const t0 = await page.evaluate(async () => {
-      const v = document.querySelector("video");
-      v.muted = true;
-      await v.play();
-      return v.currentTime;
-    });
-    await page.waitForFunction((t) => document.querySelector("video").currentTime > t + 0.2, t0, { timeout: 20000 })
-      .catch(() => fail(`${what}: the video does not play`));
+    // Played and watched advancing. Label Studio may re-render the editor (a new, paused
+    // <video>) while a saturated machine is slow to start playback: play the element that is
+    // there now, up to three times, before calling it a failure.
+    let advancing = false;
+    for (let round = 0; round < 3 && !advancing; round++) {
+      const t0 = await page.evaluate(async () => {
+        const v = document.querySelector("video");
+        v.muted = true;
+        await v.play();
+        return v.currentTime;
+      });
+      advancing = await page.waitForFunction((t) => document.querySelector("video").currentTime > t + 0.2, t0, { timeout: 20000 })
+        .then(() => true, () => false);
+    }
+    if (!advancing) fail(`${what}: the video does not play`);
     await page.evaluate(() => document.querySelector("video").pause());
     return state;
   };
