@@ -118,17 +118,27 @@ def real_samples(work, python):
         out.append((r["name"], wav, truth))
     return out
 
-def timed(label, cmd, env=None, repeat=5):
-    """Median wall time of `repeat` runs (this machine's run-to-run noise is ±20 %)."""
-    walls, rss, cpu = [], 0, []
+def once(cmd, env=None):
+    """One whole-process run: wall seconds, peak RSS (kB), CPU seconds."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        subprocess.run(["/usr/bin/time", "-o", tf.name, "-f", "%e %M %U %S"] + cmd, check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        e, m, u, s = tf.read().split()[-4:]
+    return float(e), int(m), float(u) + float(s)
+
+def timed(variants, repeat=5):
+    """Median wall time of `repeat` runs of each variant, interleaved (one run of each variant
+    per round), so that this machine's drifting load (±20 % run to run) falls on all alike."""
+    got = {key: [] for key, *_ in variants}
     for _ in range(repeat):
-        with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
-            subprocess.run(["/usr/bin/time", "-o", tf.name, "-f", "%e %M %U %S"] + cmd, check=True, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            e, m, u, s = tf.read().split()[-4:]
-        walls.append(float(e)); rss = max(rss, int(m)); cpu.append(float(u) + float(s))
-    walls.sort(); cpu.sort()
-    return {"label": label, "wall_s": walls[len(walls) // 2], "walls": walls, "peak_rss_mb": rss / 1024, "cpu_s": cpu[len(cpu) // 2]}
+        for key, _, cmd, env, _ in variants:
+            got[key].append(once(cmd, env))
+    out = {}
+    for key, label, *_ in variants:
+        walls = sorted(w for w, _, _ in got[key]); cpu = sorted(c for _, _, c in got[key])
+        out[key] = {"label": label, "wall_s": walls[len(walls) // 2], "walls": walls,
+                    "peak_rss_mb": max(m for _, m, _ in got[key]) / 1024, "cpu_s": cpu[len(cpu) // 2]}
+    return out
 
 def words(s):
     import re
@@ -207,14 +217,13 @@ def main():
         for f in ("config.json", "tokenizer.json", "vocabulary.txt"):
             (ct2 / f).write_bytes((p1 / f).read_bytes())
 
-    runs = {}
     env = dict(os.environ, PPI_WHISPER_MODEL=a.model, OMP_NUM_THREADS=str(a.threads))
     real = real_samples(work, a.python)
-    def ppi_real(key, e, extra):
+    def ppi_real(key, e, extra, binary):
         hyp = {}
         for name, wav, _ in real:
             out = work / f"{key}-{name}.json"
-            subprocess.run([a.ppi, "--quiet", "transcribe", str(wav), "--format", "json", "--out", str(out), "--threads", str(a.threads)] + extra,
+            subprocess.run([binary, "--quiet", "transcribe", str(wav), "--format", "json", "--out", str(out), "--threads", str(a.threads)] + extra,
                            check=True, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             hyp[name] = " ".join(x["text"] for x in json.loads(out.read_text())["segments"])
         return hyp
@@ -222,16 +231,23 @@ def main():
         ref = " ".join(t for _, _, t in real)
         return {"real_wer": wer(ref, " ".join(hyp[n] for n, _, _ in real)),
                 "real": {n: {"wer": wer(t, hyp[n]), "text": hyp[n]} for n, _, t in real}}
-    def ppi(key, label, extra, margin="2", flash="0", binary=None):
+    # Each variant: (key, label, command, environment, scoring after the timed runs).
+    variants = []
+    def ppi(key, label, extra, margin="2", flash="0", binary=None, streams=None):
         out = work / f"{key}.json"
+        binary = binary or a.ppi
         e = dict(env, PPI_WHISPER_CONTEXT_MARGIN=margin, PPI_WHISPER_FLASH_ATTN=flash)
-        runs[key] = timed(label, [binary or a.ppi, "--quiet", "transcribe", str(audio), "--format", "json", "--out", str(out), "--threads", str(a.threads)] + extra, e, a.repeat)
-        runs[key].update(score(blocks, json.loads(out.read_text())["segments"], langs=True))
-        runs[key].update(score_real(ppi_real(key, e, extra)))
+        if streams is not None:
+            e["PPI_WHISPER_STREAMS"] = str(streams)
+        def after(r):
+            r.update(score(blocks, json.loads(out.read_text())["segments"], langs=True))
+            r.update(score_real(ppi_real(key, e, extra, binary)))
+        variants.append((key, label, [binary, "--quiet", "transcribe", str(audio), "--format", "json", "--out", str(out), "--threads", str(a.threads)] + extra, e, after))
     ppi("ppi", "ppi transcribe (auto language per chunk)", [])
     for extra in a.also:
         name, _, path = extra.partition("=")
         ppi(f"ppi_{name}", f"ppi transcribe, {name}", [], binary=path)
+    ppi("ppi_one_stream", "ppi transcribe, one stream of 2 threads", [], streams=1)
     if not a.quick:
         ppi("ppi_en", "ppi transcribe --language en", ["--language", "en"])
         ppi("ppi_full_ctx", "ppi transcribe, full 30 s encoder context", [], margin="-1")
@@ -240,15 +256,19 @@ def main():
     for beam in (1, 5):
         fw_out = work / f"fw-beam{beam}.json"
         key = f"faster_whisper_beam{beam}"
-        fw = lambda wav, out: [a.python, str(HERE / "fw_run.py"), str(ct2), str(wav), str(out), str(beam), str(a.threads)]
-        runs[key] = timed(f"faster-whisper int8, beam {beam}", fw(audio, fw_out), env, a.repeat)
-        runs[key].update(score(blocks, json.loads(fw_out.read_text())["segments"]))
-        hyp = {}
-        for name, wav, _ in real:
-            out = work / f"{key}-{name}.json"
-            subprocess.run(fw(wav, out), check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            hyp[name] = " ".join(x["text"] for x in json.loads(out.read_text())["segments"])
-        runs[key].update(score_real(hyp))
+        fw = lambda wav, out, beam=beam: [a.python, str(HERE / "fw_run.py"), str(ct2), str(wav), str(out), str(beam), str(a.threads)]
+        def after(r, key=key, fw=fw, fw_out=fw_out):
+            r.update(score(blocks, json.loads(fw_out.read_text())["segments"]))
+            hyp = {}
+            for name, wav, _ in real:
+                out = work / f"{key}-{name}.json"
+                subprocess.run(fw(wav, out), check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                hyp[name] = " ".join(x["text"] for x in json.loads(out.read_text())["segments"])
+            r.update(score_real(hyp))
+        variants.append((key, f"faster-whisper int8, beam {beam}", fw(audio, fw_out), env, after))
+    runs = timed(variants, a.repeat)
+    for key, *_, after in variants:
+        after(runs[key])
     for r in runs.values():
         r["rtf"] = r["wall_s"] / total
         print(f"  {r['label']:<44} {r['wall_s']:7.2f} s {r['walls']}  RTF {r['rtf']:.3f}  {r['peak_rss_mb']:6.0f} MB"
@@ -256,6 +276,7 @@ def main():
               + (f"  language per block {r['lang_id']}" if "lang_id" in r else ""))
     ratios = {"ppi / faster-whisper beam 1": runs["ppi"]["wall_s"] / runs["faster_whisper_beam1"]["wall_s"],
               "ppi / faster-whisper default, beam 5": runs["ppi"]["wall_s"] / runs["faster_whisper_beam5"]["wall_s"]}
+    ratios["ppi one stream / faster-whisper beam 1"] = runs["ppi_one_stream"]["wall_s"] / runs["faster_whisper_beam1"]["wall_s"]
     if not a.quick:
         ratios["ppi --language en / faster-whisper beam 1"] = runs["ppi_en"]["wall_s"] / runs["faster_whisper_beam1"]["wall_s"]
     for extra in a.also:

@@ -28,9 +28,12 @@ use ppi_media::wav::{self, SAMPLE_RATE};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AsrConfig {
     pub model: ModelSpec,
-    /// ggml threads per transcription.
+    /// ggml threads per transcription, shared among its streams.
     pub threads: usize,
-    /// Transcriptions that may run at once (each holds a decoding state).
+    /// Chunks decoded at once within one transcription, each by its own state
+    /// ([`crate::streams`]); `None` lets PPI choose.
+    pub streams: Option<usize>,
+    /// Transcriptions that may run at once (each holds a decoding state per stream).
     pub jobs: usize,
     pub device: Device,
     /// 1 = greedy decoding; more = beam search of that width.
@@ -52,6 +55,7 @@ impl Default for AsrConfig {
                 .map(|n| n.get())
                 .unwrap_or(1)
                 .min(4),
+            streams: None,
             jobs: 1,
             device: Device::Cpu,
             beam_size: 1,
@@ -89,6 +93,7 @@ impl AsrConfig {
                 .or(w.threads)
                 .unwrap_or((cores / jobs).max(1))
                 .max(1),
+            streams: w.streams,
             jobs,
             device: o.device.unwrap_or(w.device),
             beam_size: o.beam_size.unwrap_or(w.beam_size).max(1),
@@ -204,38 +209,51 @@ impl Transcriber {
         &self.cfg
     }
 
-    /// Waits for a free slot (at most `jobs` at once) and hands out a pooled state.
-    fn acquire(&self) -> Result<WhisperState, AsrError> {
-        let mut pool = self
-            .pool
-            .lock()
-            .map_err(|_| AsrError::Failed("state pool poisoned".into()))?;
-        while pool.busy >= self.cfg.jobs.max(1) {
-            pool = self
-                .freed
-                .wait(pool)
-                .map_err(|_| AsrError::Failed("state pool poisoned".into()))?;
-        }
-        pool.busy += 1;
-        let state = pool.idle.pop();
-        drop(pool);
-        match state {
-            Some(s) => Ok(s),
-            None => self.ctx.create_state().map_err(|e| {
-                self.release(None);
-                AsrError::Failed(format!("cannot create a decoding state: {e}"))
-            }),
-        }
+    /// How many chunks one transcription decodes at once, and the threads of each.
+    pub fn plan(&self) -> crate::streams::Plan {
+        crate::streams::Plan::new(
+            self.cfg.threads,
+            self.cfg.streams,
+            self.cfg.device == Device::Cuda,
+        )
     }
 
-    fn release(&self, state: Option<WhisperState>) {
-        if let Ok(mut pool) = self.pool.lock() {
-            pool.busy = pool.busy.saturating_sub(1);
-            if let Some(s) = state {
-                pool.idle.push(s);
+    /// Waits until `n` states are free (at most `jobs` transcriptions' worth at once) and
+    /// hands out pooled ones, creating what the pool lacks.
+    fn acquire(&self, n: usize) -> Result<Vec<WhisperState>, AsrError> {
+        let poisoned = || AsrError::Failed("state pool poisoned".into());
+        let limit = self.cfg.jobs.max(1) * self.plan().streams;
+        let n = n.clamp(1, limit);
+        let mut pool = self.pool.lock().map_err(|_| poisoned())?;
+        while pool.busy + n > limit {
+            pool = self.freed.wait(pool).map_err(|_| poisoned())?;
+        }
+        pool.busy += n;
+        let keep = pool.idle.len().saturating_sub(n);
+        let mut states = pool.idle.split_off(keep);
+        drop(pool);
+        while states.len() < n {
+            match self.ctx.create_state() {
+                Ok(s) => states.push(s),
+                Err(e) => {
+                    let missing = n - states.len();
+                    self.release(states, missing);
+                    return Err(AsrError::Failed(format!(
+                        "cannot create a decoding state: {e}"
+                    )));
+                }
             }
         }
-        self.freed.notify_one();
+        Ok(states)
+    }
+
+    /// Gives back `states` and frees `lost` more slots whose states were not made.
+    fn release(&self, states: Vec<WhisperState>, lost: usize) {
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.busy = pool.busy.saturating_sub(states.len() + lost);
+            pool.idle.extend(states);
+        }
+        self.freed.notify_all();
     }
 
     /// Transcribes a PPI WAV (16 kHz mono 16-bit). `within` limits the work to those spans
@@ -270,55 +288,55 @@ impl Transcriber {
         // Pass 2: the model. Progress counts milliseconds of speech.
         let speech_ms: u64 = chunks.iter().map(|c| (c.duration() * 1000.0) as u64).sum();
         progress.stage("transcribing", speech_ms);
-        let mut state = self.acquire()?;
-        let result = (|| {
-            let read = |chunk: &Span, limit: f64| -> Result<Vec<f32>, AsrError> {
-                let start = (chunk.start * f64::from(SAMPLE_RATE)) as u64;
-                let end =
-                    ((chunk.start + chunk.duration().min(limit)) * f64::from(SAMPLE_RATE)) as u64;
-                Ok(to_f32(&wav::read_range(pcm.path, start, end.min(total))?))
+        let plan = self.plan();
+        let mut states = self.acquire(plan.streams.min(chunks.len()))?;
+        let read = |chunk: &Span, limit: f64| -> Result<Vec<f32>, AsrError> {
+            let start = (chunk.start * f64::from(SAMPLE_RATE)) as u64;
+            let end = ((chunk.start + chunk.duration().min(limit)) * f64::from(SAMPLE_RATE)) as u64;
+            Ok(to_f32(&wav::read_range(pcm.path, start, end.min(total))?))
+        };
+        // The language of each chunk: forced, or detected from the encoder pass that decodes
+        // it (`one_pass`), starting from the language of the stream's previous chunk.
+        let among = match language {
+            LanguageChoice::Forced(_) => None,
+            LanguageChoice::Auto => Some(None),
+            LanguageChoice::AutoAmong(codes) => Some(Some(codes.as_slice())),
+        };
+        let first_guess = match language {
+            LanguageChoice::Forced(code) => code.clone(),
+            LanguageChoice::AutoAmong(codes) if !codes.is_empty() => codes[0].clone(),
+            _ => "en".to_owned(),
+        };
+        let mut streams: Vec<(WhisperState, String)> =
+            states.drain(..).map(|s| (s, first_guess.clone())).collect();
+        let result = crate::streams::run(&chunks, &mut streams, |(state, guess), i| {
+            let chunk = &chunks[i];
+            let samples = read(chunk, f64::INFINITY)?;
+            let t = std::time::Instant::now();
+            let (segs, lang) = match among {
+                None => (
+                    self.decode_chunk(state, &samples, *chunk, guess, None)?,
+                    guess.clone(),
+                ),
+                Some(codes) => {
+                    self.decode_detecting(state, &samples, *chunk, guess, codes, language, &read)?
+                }
             };
-            // The language of each chunk: forced, or detected from the encoder pass that
-            // decodes it (`one_pass`), starting from the previous chunk's.
-            let among = match language {
-                LanguageChoice::Forced(_) => None,
-                LanguageChoice::Auto => Some(None),
-                LanguageChoice::AutoAmong(codes) => Some(Some(codes.as_slice())),
-            };
-            let mut guess = match language {
-                LanguageChoice::Forced(code) => code.clone(),
-                LanguageChoice::AutoAmong(codes) if !codes.is_empty() => codes[0].clone(),
-                _ => "en".to_owned(),
-            };
-            for chunk in &chunks {
-                let samples = read(chunk, f64::INFINITY)?;
-                let t = std::time::Instant::now();
-                let (segs, lang) = match among {
-                    None => (
-                        self.decode_chunk(&mut state, &samples, *chunk, &guess, None)?,
-                        guess.clone(),
-                    ),
-                    Some(codes) => self.decode_detecting(
-                        &mut state, &samples, *chunk, &guess, codes, language, &read,
-                    )?,
-                };
-                tracing::debug!(
-                    start = chunk.start,
-                    seconds = chunk.duration(),
-                    language = %lang,
-                    decode_seconds = t.elapsed().as_secs_f64(),
-                    segments = segs.len(),
-                    "chunk decoded"
-                );
-                guess = lang;
-                transcript.segments.extend(segs);
-                progress.advance((chunk.duration() * 1000.0) as u64);
-            }
-            Ok::<(), AsrError>(())
-        })();
-        self.release(Some(state));
+            tracing::debug!(
+                start = chunk.start,
+                seconds = chunk.duration(),
+                language = %lang,
+                decode_seconds = t.elapsed().as_secs_f64(),
+                segments = segs.len(),
+                "chunk decoded"
+            );
+            *guess = lang;
+            progress.advance((chunk.duration() * 1000.0) as u64);
+            Ok::<_, AsrError>(segs)
+        });
+        self.release(streams.into_iter().map(|(s, _)| s).collect(), 0);
         progress.finish_stage();
-        result?;
+        transcript.segments = result?.into_iter().flatten().collect();
         transcript.summarize_languages();
         Ok(transcript)
     }
@@ -344,7 +362,7 @@ impl Transcriber {
         if chunks.is_empty() {
             return Ok(Vec::new());
         }
-        let threads = self.cfg.threads.max(1);
+        let threads = self.plan().threads;
         let fail =
             |what: &str, e: whisper_rs::WhisperError| AsrError::Failed(format!("{what}: {e}"));
         let seconds = DETECT_CTX / CTX_PER_SECOND;
@@ -407,7 +425,7 @@ impl Transcriber {
         choice: &LanguageChoice,
         read: &ReadChunk<'_>,
     ) -> Result<(Vec<Segment>, String), AsrError> {
-        let mut check = crate::one_pass::LanguageCheck::new(guess, among, self.cfg.threads);
+        let mut check = crate::one_pass::LanguageCheck::new(guess, among, self.plan().threads);
         let first = self.decode_chunk(state, pcm, chunk, guess, Some(&mut check));
         match first {
             Ok(segs) if !check.abort => {
@@ -446,7 +464,7 @@ impl Transcriber {
         language: &str,
         check: Option<&mut crate::one_pass::LanguageCheck>,
     ) -> Result<Vec<Segment>, AsrError> {
-        let threads = self.cfg.threads.max(1);
+        let threads = self.plan().threads;
         let fail =
             |what: &str, e: whisper_rs::WhisperError| AsrError::Failed(format!("{what}: {e}"));
         let language = language.to_owned();

@@ -7,6 +7,7 @@ pub mod language;
 pub mod model;
 mod one_pass;
 pub mod settings;
+pub mod streams;
 pub mod transcript;
 pub mod vad;
 

@@ -20,7 +20,10 @@ pub struct WhisperSettings {
     pub model: String,
     /// ggml threads per transcription; `None` = cores / jobs.
     pub threads: Option<usize>,
-    /// Transcriptions at once (each holds a ~230 MB state for `base`).
+    /// Chunks one transcription decodes at once, each with its own state and a share of
+    /// `threads`; `None` = one per thread, at most 2, on the CPU.
+    pub streams: Option<usize>,
+    /// Transcriptions at once (each holds a ~230 MB state for `base` per stream).
     pub jobs: usize,
     pub device: Device,
     /// The languages detection chooses among (`en,ru`, the default), one code to force it
@@ -41,6 +44,7 @@ impl Default for WhisperSettings {
         WhisperSettings {
             model: crate::model::DEFAULT_MODEL.into(),
             threads: None,
+            streams: None,
             jobs: 1,
             device: Device::Cpu,
             language: DEFAULT_LANGUAGES.into(),
@@ -63,5 +67,6 @@ pub const ENV: &[EnvVar] = &[
     var("PPI_LANGUAGES", "language", Kind::Text),
     var("PPI_WHISPER_LANGUAGE", "language", Kind::Text),
     var("PPI_WHISPER_THREADS", "threads", Kind::Positive),
+    var("PPI_WHISPER_STREAMS", "streams", Kind::Positive),
     var("PPI_WHISPER_JOBS", "jobs", Kind::Positive),
 ];

@@ -183,3 +183,38 @@ fn silence_yields_no_segments() {
     assert!(tr.coverage.is_empty());
     assert_eq!(tr.language, "");
 }
+
+/// Two chunks in flight (`streams`, each state with one thread) give the transcript of one
+/// stream, segment for segment: text, language and times.
+#[test]
+fn two_streams_give_the_transcript_of_one() {
+    let dir = scratch();
+    let wav = dir.path().join("lesson.wav");
+    speech_wav(&wav, &phrases(), 50.0);
+    let run = |streams: usize| {
+        let t = Transcriber::load(AsrConfig {
+            model: ModelSpec::Path(whisper_model()),
+            threads: 2,
+            streams: Some(streams),
+            ..AsrConfig::default()
+        })
+        .unwrap();
+        assert_eq!(t.plan().streams, streams);
+        let tr = t
+            .transcribe_wav(
+                PcmFile { path: &wav },
+                None,
+                &"en,ru".parse().unwrap(),
+                &ppi_core::progress::Silent,
+            )
+            .unwrap();
+        tr.segments
+            .iter()
+            .map(|s| (s.text.clone(), s.language.clone(), s.start, s.end))
+            .collect::<Vec<_>>()
+    };
+    let one = run(1);
+    let two = run(2);
+    assert!(one.len() >= 3, "a segment per phrase at least: {one:?}");
+    assert_eq!(one, two);
+}
