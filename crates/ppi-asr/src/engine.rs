@@ -118,6 +118,20 @@ const DETECT_CTX: f64 = 200.0;
 /// A pause this long starts a new chunk, with its own language detection.
 const CHUNK_GAP: f64 = 1.0;
 
+/// The encoder context for `seconds` of audio: rounded up to a multiple of [`CTX_STEP`], at
+/// least [`MIN_CTX`], at most the largest multiple below the full 1500.
+fn audio_ctx(seconds: f64) -> i32 {
+    let frames = (seconds * CTX_PER_SECOND).ceil().max(MIN_CTX) as i32;
+    let step = CTX_STEP as i32;
+    let most = FULL_CTX as i32 / step * step;
+    ((frames + step - 1) / step * step).min(most)
+}
+
+/// Encoder contexts are multiples of this: ggml hands the encoder's attention products to
+/// llamafile's tinyBLAS only when the context is a multiple of 8 (its f16 kernels take 8 values
+/// at a time); otherwise they run on ggml's one-row f16 dot products, several times slower.
+const CTX_STEP: f64 = 8.0;
+
 /// Reads up to the given number of seconds of a chunk's samples.
 type ReadChunk<'a> = dyn Fn(&Span, f64) -> Result<Vec<f32>, AsrError> + 'a;
 
@@ -479,10 +493,7 @@ impl Transcriber {
         let mut params = FullParams::new(strategy);
         params.set_n_threads(threads as i32);
         if let Some(margin) = self.cfg.context_margin {
-            let ctx = ((chunk.duration() + margin) * CTX_PER_SECOND)
-                .ceil()
-                .clamp(MIN_CTX, FULL_CTX);
-            params.set_audio_ctx(ctx as i32);
+            params.set_audio_ctx(audio_ctx(chunk.duration() + margin));
         }
         params.set_language(Some(&language));
         params.set_translate(false);
@@ -572,4 +583,16 @@ impl Transcriber {
 
 fn to_f32(samples: &[i16]) -> Vec<f32> {
     samples.iter().map(|&s| f32::from(s) / 32768.0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn encoder_contexts_are_multiples_of_eight_within_the_window() {
+        assert_eq!(super::audio_ctx(10.14), 512); // 507 frames
+        assert_eq!(super::audio_ctx(3.0), 400); // the floor
+        assert_eq!(super::audio_ctx(29.5), 1480);
+        assert_eq!(super::audio_ctx(30.0), 1496);
+        assert_eq!(super::audio_ctx(45.0), 1496);
+    }
 }
