@@ -172,6 +172,7 @@ pub fn run_transcribe(a: TranscribeArgs, settings: &Settings, ui: &Ui) -> Result
             count,
             teacher: None,
             threads: a.asr.threads.unwrap_or(0),
+            ..Default::default()
         };
         transcript.attach_speakers(d.diarize_wav(&wav, &opts)?);
     }

@@ -285,6 +285,7 @@ fn run_prepare(a: PrepareArgs, settings: &Settings, ui: &Ui) -> Result<(), Failu
             count: a.speakers,
             teacher: None,
             threads: a.asr.threads.unwrap_or(0),
+            ..Default::default()
         };
         let speakers = diarizer.as_ref().map(|d| (d, &opts));
         let result = transcribe(&mut ds, &asr, &language, speakers, &progress);

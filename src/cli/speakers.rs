@@ -53,6 +53,9 @@ pub struct SpeakersCmd {
     /// Threads for the voice embeddings [default: all cores].
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Tell voices apart by their embeddings alone, without the pitch cue (for comparison).
+    #[arg(long)]
+    pub no_pitch: bool,
     #[command(flatten)]
     pub models: SpeakerArgs,
 }
@@ -73,6 +76,7 @@ pub fn run(a: SpeakersCmd, _ui: &Ui) -> Result<(), Failure> {
         count: a.speakers,
         teacher: None,
         threads: a.threads,
+        no_pitch: a.no_pitch,
     };
     let d = diarizer.diarize_wav(&wav, &opts)?;
     tracing::info!(

@@ -1,10 +1,11 @@
 //! Windows over speech, and their grouping into speakers: average-linkage agglomerative
-//! clustering of the windows' voice embeddings on cosine distance (`kodama`), cut at a distance
-//! (speakers found) or at a count (speakers given), then a few rounds of reassignment to the
-//! nearest centroid.
+//! clustering of the windows' voice embeddings on cosine distance plus a pitch term
+//! ([`crate::pitch`]) (`kodama`), cut at a distance (speakers found) or at a count (speakers
+//! given), then a few rounds of reassignment to the nearest centroid and median pitch.
 
 use crate::encoder::EMBED;
 use crate::linalg::{dot, normalize};
+use crate::pitch;
 use crate::SpeakerCount;
 
 /// GE2E's partial utterance: 160 frames of 10 ms.
@@ -69,16 +70,25 @@ pub fn mean<'a>(vs: impl Iterator<Item = &'a [f32]>) -> Vec<f32> {
     m
 }
 
-/// A speaker label (0, 1, …) for each embedding.
-pub fn cluster(embeddings: &[Vec<f32>], count: SpeakerCount) -> Vec<usize> {
+/// A speaker label (0, 1, …) for each embedding; `pitches` holds each window's median log2
+/// pitch where it is known (empty: not used).
+pub fn cluster(
+    embeddings: &[Vec<f32>],
+    pitches: &[Option<f32>],
+    count: SpeakerCount,
+) -> Vec<usize> {
     let n = embeddings.len();
     if n < 2 {
         return vec![0; n];
     }
+    let pitch_of = |i: usize| pitches.get(i).copied().flatten();
     let mut condensed = Vec::with_capacity(n * (n - 1) / 2);
     for i in 0..n {
         for j in i + 1..n {
-            condensed.push((1.0 - dot(&embeddings[i], &embeddings[j])).max(0.0));
+            condensed.push(
+                (1.0 - dot(&embeddings[i], &embeddings[j])).max(0.0)
+                    + pitch::distance(pitch_of(i), pitch_of(j)),
+            );
         }
     }
     let dendrogram = kodama::linkage(&mut condensed, n, kodama::Method::Average);
@@ -115,18 +125,34 @@ pub fn cluster(embeddings: &[Vec<f32>], count: SpeakerCount) -> Vec<usize> {
             *ids.entry(r).or_insert(next)
         })
         .collect();
-    refine(embeddings, &mut labels);
+    refine(embeddings, pitches, &mut labels);
     labels
 }
 
-/// Reassigns each window to its nearest centroid, a few rounds; labels are renumbered so that
-/// no number is unused.
-fn refine(embeddings: &[Vec<f32>], labels: &mut [usize]) {
+/// Reassigns each window to its nearest speaker (centroid and median pitch), a few rounds;
+/// labels are renumbered so that no number is unused.
+fn refine(embeddings: &[Vec<f32>], pitches: &[Option<f32>], labels: &mut [usize]) {
+    let pitch_of = |i: usize| pitches.get(i).copied().flatten();
     for _ in 0..ROUNDS {
         let cents = centroids(embeddings, labels);
+        let voices: Vec<Option<f32>> = (0..cents.len())
+            .map(|c| {
+                pitch::median_of(
+                    (0..labels.len())
+                        .filter(|&i| labels[i] == c)
+                        .filter_map(pitch_of),
+                )
+            })
+            .collect();
         let mut changed = false;
-        for (e, l) in embeddings.iter().zip(labels.iter_mut()) {
-            let best = nearest(e, &cents).0;
+        for (i, (e, l)) in embeddings.iter().zip(labels.iter_mut()).enumerate() {
+            let best = cents
+                .iter()
+                .zip(&voices)
+                .map(|(c, &v)| 1.0 - dot(e, c) + pitch::distance(pitch_of(i), v))
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map_or(0, |b| b.0);
             if best != *l {
                 *l = best;
                 changed = true;
@@ -203,11 +229,11 @@ mod tests {
     #[test]
     fn clusters_are_found_or_counted() {
         let e: Vec<Vec<f32>> = (0..9).map(|i| unit(i % 3, 0.01 * i as f32)).collect();
-        let auto = cluster(&e, SpeakerCount::Auto);
+        let auto = cluster(&e, &[], SpeakerCount::Auto);
         assert_eq!(auto.iter().max(), Some(&2));
         assert_eq!(auto[0], auto[3]);
         assert_ne!(auto[0], auto[1]);
-        let two = cluster(&e, SpeakerCount::Exactly(2));
+        let two = cluster(&e, &[], SpeakerCount::Exactly(2));
         assert_eq!(two.iter().max(), Some(&1));
     }
 }

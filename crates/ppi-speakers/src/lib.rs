@@ -8,6 +8,7 @@ pub mod encoder;
 pub mod linalg;
 pub mod mel;
 pub mod models;
+pub mod pitch;
 pub mod silero;
 pub mod turns;
 
@@ -79,6 +80,8 @@ pub struct Options {
     pub teacher: Option<Vec<f32>>,
     /// Threads for the embeddings (0: all cores).
     pub threads: usize,
+    /// Cluster on the voice embeddings alone, without the pitch cue ([`pitch`]).
+    pub no_pitch: bool,
 }
 
 /// The loaded models; load once, run on many recordings.
@@ -124,12 +127,20 @@ impl Diarizer {
         let t = std::time::Instant::now();
         let embeddings = self.embed_windows(pcm, &windows, threads);
         let embed_s = t.elapsed().as_secs_f64();
-        let labels = cluster::cluster(&embeddings, opts.count);
+        let voicing = if opts.no_pitch {
+            Vec::new()
+        } else {
+            pitch::of_windows(&pitch::track(pcm, &speech), &windows)
+        };
+        let pitches: Vec<Option<f32>> = voicing.iter().map(|v| v.pitch).collect();
+        let labels = cluster::cluster(&embeddings, &pitches, opts.count);
+        let several = pitch::several_voices(&voicing, &windows);
         let d = turns::build(
             &speech,
             &windows,
             &embeddings,
             &labels,
+            &several,
             opts.teacher.as_deref(),
             duration,
         );

@@ -80,16 +80,28 @@ pub fn build(
     windows: &[Window],
     embeddings: &[Vec<f32>],
     labels: &[usize],
+    several: &[bool],
     teacher: Option<&[f32]>,
     duration: f64,
 ) -> Diarization {
     let cents = centroids(embeddings, labels);
     let k = cents.len();
-    // Which windows hold two voices: (first, second) speaker.
+    // Which windows hold two voices: (first, second) speaker. Where the pitch says several
+    // voices talk at once, the second is the next nearest speaker.
     let pairs: Vec<Option<usize>> = embeddings
         .iter()
         .zip(labels)
-        .map(|(e, &l)| second_voice(e, l, &cents))
+        .enumerate()
+        .map(|(i, (e, &l))| {
+            second_voice(e, l, &cents).or_else(|| {
+                several
+                    .get(i)
+                    .copied()
+                    .unwrap_or(false)
+                    .then(|| next_nearest(e, l, &cents))
+                    .flatten()
+            })
+        })
         .collect();
     // Frame labels: a set of speakers per 20-ms frame (bit mask, k ≤ 64 in practice).
     let n = (duration / FRAME).ceil() as usize;
@@ -117,14 +129,11 @@ pub fn build(
             *slot = mask;
         }
     }
-    // Talk per speaker, to name them S1 (most) … and choose the teacher.
+    // Talk per speaker, alone (a teacher leads on their own; several voices at once are a
+    // group at work), to name them S1 (most) … and choose the teacher.
     let mut talk = vec![0f64; k];
-    for m in &frames {
-        for (c, t) in talk.iter_mut().enumerate() {
-            if m & (1 << c.min(63)) != 0 {
-                *t += FRAME;
-            }
-        }
+    for m in frames.iter().filter(|m| m.count_ones() == 1) {
+        talk[m.trailing_zeros() as usize] += FRAME;
     }
     let mut order: Vec<usize> = (0..k).collect();
     order.sort_by(|a, b| talk[*b].total_cmp(&talk[*a]));
@@ -286,27 +295,26 @@ impl Diarization {
 /// The second speaker of a window that sounds like two voices at once.
 fn second_voice(e: &[f32], label: usize, cents: &[Vec<f32>]) -> Option<usize> {
     let own = dot(e, &cents[label]);
-    let (second, s2) = cents
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != label)
-        .map(|(i, c)| (i, dot(e, c)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let second = next_nearest(e, label, cents)?;
+    let s2 = dot(e, &cents[second]);
     let mut mix: Vec<f32> = cents[label]
         .iter()
         .zip(&cents[second])
         .map(|(a, b)| a + b)
         .collect();
     normalize(&mut mix);
-    let gain = std::env::var("PPI_OG")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(OVERLAP_GAIN);
-    let floor = std::env::var("PPI_OF")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(OVERLAP_FLOOR);
-    (s2 >= floor && dot(e, &mix) >= own + gain).then_some(second)
+    (s2 >= OVERLAP_FLOOR && dot(e, &mix) >= own + OVERLAP_GAIN).then_some(second)
+}
+
+/// The speaker most similar to `e` other than its own.
+fn next_nearest(e: &[f32], label: usize, cents: &[Vec<f32>]) -> Option<usize> {
+    cents
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != label)
+        .map(|(i, c)| (i, dot(e, c)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
 }
 
 /// The speaker closest to an enrolled voice, when close enough.
