@@ -130,11 +130,13 @@ impl Diarizer {
         let voicing = if opts.no_pitch {
             Vec::new()
         } else {
-            pitch::of_windows(&pitch::track(pcm, &speech), &windows)
+            let spans: Vec<(f64, f64)> = windows.iter().map(|w| (w.start, w.end)).collect();
+            pitch::of_windows(&pitch::track(pcm, &speech), &spans)
         };
         let pitches: Vec<Option<f32>> = voicing.iter().map(|v| v.pitch).collect();
         let labels = cluster::cluster(&embeddings, &pitches, opts.count);
-        let several = pitch::several_voices(&voicing, &windows);
+        let starts: Vec<f64> = windows.iter().map(|w| w.start).collect();
+        let several = pitch::several_voices(&voicing, &starts, cluster::HOP);
         let d = turns::build(
             &speech,
             &windows,

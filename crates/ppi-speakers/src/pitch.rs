@@ -13,8 +13,6 @@
 //! crate's McLeod detector, on these low voices in classroom noise, gave clarities under 0.7
 //! and harmonics (480 Hz for a 110-Hz voice), and its YIN has no bounds on the period.
 
-use crate::cluster::Window;
-
 const RATE: f64 = 16_000.0;
 /// The voice is looked for at 4 kHz, below a 1-kHz low-pass.
 const DECIMATE: usize = 4;
@@ -160,13 +158,13 @@ pub struct WindowPitch {
     pub spread: bool,
 }
 
-/// The median log2 pitch of each window's voiced frames, or their disagreement.
-pub fn of_windows(track: &[(f64, f32)], windows: &[Window]) -> Vec<WindowPitch> {
+/// The median log2 pitch of each window's (start, end) voiced frames, or their disagreement.
+pub fn of_windows(track: &[(f64, f32)], windows: &[(f64, f64)]) -> Vec<WindowPitch> {
     windows
         .iter()
-        .map(|w| {
-            let from = track.partition_point(|(t, _)| *t < w.start);
-            let to = track.partition_point(|(t, _)| *t <= w.end);
+        .map(|&(start, end)| {
+            let from = track.partition_point(|(t, _)| *t < start);
+            let to = track.partition_point(|(t, _)| *t <= end);
             let mut voiced: Vec<f32> = track[from..to.max(from)].iter().map(|p| p.1).collect();
             if voiced.len() < MIN_VOICED {
                 return WindowPitch::default();
@@ -182,10 +180,11 @@ pub fn of_windows(track: &[(f64, f32)], windows: &[Window]) -> Vec<WindowPitch> 
         .collect()
 }
 
-/// Windows inside a run of at least [`SEVERAL_RUN`] windows in a row whose pitch is spread:
-/// several voices at once for seconds on end (a group at work), not the change from one
-/// speaker to the next, which spreads the two or three windows that straddle it.
-pub fn several_voices(pitches: &[WindowPitch], windows: &[Window]) -> Vec<bool> {
+/// Windows inside a run of at least [`SEVERAL_RUN`] windows in a row (each starting at most
+/// `hop` seconds after the one before) whose pitch is spread: several voices at once for
+/// seconds on end (a group at work), not the change from one speaker to the next, which
+/// spreads the two or three windows that straddle it.
+pub fn several_voices(pitches: &[WindowPitch], starts: &[f64], hop: f64) -> Vec<bool> {
     let mut out = vec![false; pitches.len()];
     let mut i = 0;
     while i < pitches.len() {
@@ -196,7 +195,10 @@ pub fn several_voices(pitches: &[WindowPitch], windows: &[Window]) -> Vec<bool> 
         let mut j = i + 1;
         while j < pitches.len()
             && pitches[j].spread
-            && windows[j].start - windows[j - 1].start <= crate::cluster::HOP + 1e-6
+            && starts
+                .get(j)
+                .zip(starts.get(j - 1))
+                .is_some_and(|(b, a)| b - a <= hop + 1e-6)
         {
             j += 1;
         }
@@ -253,20 +255,7 @@ mod tests {
         pcm.extend(vec![0.0; 16_000]);
         pcm.extend(tone(300.0, 2.0));
         let tr = track(&pcm, &[(0.0, 5.0)]);
-        let w = [
-            Window {
-                start: 0.2,
-                end: 1.8,
-            },
-            Window {
-                start: 2.1,
-                end: 2.9,
-            },
-            Window {
-                start: 3.2,
-                end: 4.8,
-            },
-        ];
+        let w = [(0.2, 1.8), (2.1, 2.9), (3.2, 4.8)];
         let p: Vec<Option<f32>> = of_windows(&tr, &w).iter().map(|p| p.pitch).collect();
         assert!((p[0].unwrap() - 110f32.log2()).abs() < 0.02, "{p:?}");
         assert_eq!(p[1], None);
@@ -275,12 +264,7 @@ mod tests {
 
     #[test]
     fn several_voices_are_long_runs_of_spread_windows() {
-        let windows: Vec<Window> = (0..12)
-            .map(|i| Window {
-                start: i as f64 * 0.5,
-                end: i as f64 * 0.5 + 1.6,
-            })
-            .collect();
+        let starts: Vec<f64> = (0..12).map(|i| i as f64 * 0.5).collect();
         // Three spread windows (a change of speaker), then six (a group).
         let spread = [0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1];
         let p: Vec<WindowPitch> = spread
@@ -290,15 +274,15 @@ mod tests {
                 spread: s == 1,
             })
             .collect();
-        let several = several_voices(&p, &windows);
+        let several = several_voices(&p, &starts, 0.5);
         assert_eq!(several.iter().filter(|x| **x).count(), 6);
         assert!(several[6..].iter().all(|x| *x));
         // A gap between windows breaks a run.
-        let mut apart = windows.clone();
-        for w in &mut apart[9..] {
-            w.start += 5.0;
+        let mut apart = starts.clone();
+        for s in &mut apart[9..] {
+            *s += 5.0;
         }
-        assert!(several_voices(&p, &apart).iter().all(|x| !*x));
+        assert!(several_voices(&p, &apart, 0.5).iter().all(|x| !*x));
     }
 
     #[test]
