@@ -95,6 +95,9 @@ pub fn activity_in(f: Features, secs: f64) -> Activity {
         && of_speech(f.teacher) >= TEACHER_IN_DISCUSSION
     {
         Activity::Discussion
+    } else if f.several > f.teacher && f.several > f.student {
+        // More voices at once than anyone alone: the tail of a group at work.
+        Activity::GroupWork
     } else if f.teacher >= f.student {
         Activity::TeacherTalk
     } else {
@@ -224,6 +227,8 @@ mod tests {
         assert_eq!(f(0.26, 0.12, 0.0, 16, 0.7, true), Activity::Discussion);
         assert_eq!(f(0.0, 0.97, 0.01, 81, 0.45, false), Activity::GroupWork);
         assert_eq!(f(0.05, 0.3, 0.3, 12, 0.7, false), Activity::GroupWork);
+        // The tail of a group at work: the teacher back, several voices still the most.
+        assert_eq!(f(0.15, 0.1, 0.4, 3, 0.6, true), Activity::GroupWork);
         assert_eq!(f(0.1, 0.05, 0.0, 1, 1.0, true), Activity::QuietWork);
     }
 
