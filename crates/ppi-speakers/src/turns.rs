@@ -1,7 +1,7 @@
 //! From labelled windows to turns: each 20-ms frame of speech takes the speaker of the nearest
-//! window centre, frames where a window sounds like two voices at once are overlap, runs of
-//! one speaker make a turn. The teacher is the speaker who talks most, or the one closest to an
-//! enrolled teacher voice. Shares are of the whole recording: teacher, student, several
+//! window centre, frames where a window sounds like two voices at once (or lies in a long run
+//! whose pitch says several voices) are overlap, runs of one speaker make a turn. The teacher
+//! is the speaker who talks most alone, or the one closest to an enrolled teacher voice. Shares are of the whole recording: teacher, student, several
 //! (overlap) and silence add up to 1.
 
 use serde::{Deserialize, Serialize};
