@@ -15,6 +15,10 @@ COPY label-studio-start.sh /usr/local/bin/label-studio-start
 USER 1001
 WORKDIR /label-studio
 ENV LABEL_STUDIO_BASE_DATA_DIR=/label-studio/data PATH=/opt/label-studio/bin:$PATH
+# No Sentry, as in scripts/label-studio.sh: the stack is offline, and LS 1.23.2's Sentry call
+# passes `send_default_pii`, which sentry-sdk 3 (what pip resolves since late 2026) refuses at
+# start-up.
+ENV LABEL_STUDIO_SENTRY_DSN= LABEL_STUDIO_FRONTEND_SENTRY_DSN=
 EXPOSE 8080
 VOLUME ["/label-studio/data"]
 CMD ["label-studio-start"]
